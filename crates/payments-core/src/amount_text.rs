@@ -1,0 +1,303 @@
+//! Amount wire text: how an amount is written into a request body and a signature.
+//!
+//! Every gateway signs the amount as text, so the text must be produced by exactly one function
+//! per gateway and the same string must go into the body and into the signature. Each
+//! [`AmountStyle`] has a renderer and an exact parser back. None of them ever writes an
+//! exponent (`1e3`), a sign, a thousands separator or a locale decimal comma, and none of them
+//! goes through a float.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::Money;
+
+/// The most significant digits a [`Decimal`] holds exactly.
+const MAX_DIGITS: usize = 28;
+
+/// The text styles the gateways use for amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AmountStyle {
+    /// Trailing zeros dropped but at least one decimal: `12` -> `12.0`, `12.10` -> `12.1`,
+    /// `12.01` -> `12.01`, `1000` -> `1000.0` (Feennex; the text Python prints for a float).
+    OneDecimalMinimum,
+    /// Exactly two decimals: `10` -> `10.00`, `10.5` -> `10.50` (Fena).
+    TwoDecimals,
+    /// The shortest plain decimal: `100.50` -> `100.5`, `100.00` -> `100` (Freekassa).
+    Shortest,
+}
+
+/// Why an amount could not be written or read as wire text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AmountTextError {
+    /// Wire amounts are never negative.
+    #[error("amount {0} is negative")]
+    Negative(Decimal),
+    /// The style cannot hold this many decimals without rounding.
+    #[error("amount {amount} has more than {max} decimals, which {style} cannot represent")]
+    TooManyDecimals {
+        /// The amount.
+        amount: Decimal,
+        /// The style's limit.
+        max: u32,
+        /// The style.
+        style: AmountStyle,
+    },
+    /// The text is not a plain decimal number.
+    #[error("{text:?} is not a plain decimal amount: {reason}")]
+    Unparsable {
+        /// The rejected text (amounts are not secret).
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The text is a valid number but not written the way the style writes it.
+    #[error("{text:?} is not in {style} form (expected {expected:?})")]
+    NotCanonical {
+        /// The received text.
+        text: String,
+        /// The style.
+        style: AmountStyle,
+        /// How the style writes the same value.
+        expected: String,
+    },
+}
+
+impl fmt::Display for AmountStyle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::OneDecimalMinimum => "one-decimal-minimum",
+            Self::TwoDecimals => "two-decimals",
+            Self::Shortest => "shortest",
+        })
+    }
+}
+
+impl AmountStyle {
+    /// Writes `amount` in this style.
+    ///
+    /// ```
+    /// use payments_core::AmountStyle;
+    /// use rust_decimal::Decimal;
+    ///
+    /// let twelve = Decimal::new(1200, 2); // 12.00
+    /// assert_eq!(AmountStyle::OneDecimalMinimum.render(twelve)?, "12.0");
+    /// assert_eq!(AmountStyle::TwoDecimals.render(twelve)?, "12.00");
+    /// assert_eq!(AmountStyle::Shortest.render(twelve)?, "12");
+    /// # Ok::<(), payments_core::AmountTextError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AmountTextError::Negative`]; [`AmountTextError::TooManyDecimals`] when
+    /// [`AmountStyle::TwoDecimals`] would have to round.
+    pub fn render(self, amount: Decimal) -> Result<String, AmountTextError> {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(AmountTextError::Negative(amount));
+        }
+        let value = amount.abs().normalize();
+        match self {
+            Self::Shortest => Ok(value.to_string()),
+            Self::OneDecimalMinimum => {
+                let mut text = value.to_string();
+                if value.scale() == 0 {
+                    text.push_str(".0");
+                }
+                Ok(text)
+            }
+            Self::TwoDecimals => {
+                if value.scale() > 2 {
+                    return Err(AmountTextError::TooManyDecimals { amount, max: 2, style: self });
+                }
+                let mut fixed = value;
+                fixed.rescale(2);
+                Ok(fixed.to_string())
+            }
+        }
+    }
+
+    /// Writes the amount of `money` in this style.
+    ///
+    /// # Errors
+    ///
+    /// As [`AmountStyle::render`].
+    pub fn render_money(self, money: &Money) -> Result<String, AmountTextError> {
+        self.render(money.amount())
+    }
+
+    /// Reads an amount written in any plain decimal form (`12`, `12.0`, `12.10`), exactly.
+    ///
+    /// Use this for amounts a gateway sends back, which need not be in canonical form.
+    ///
+    /// # Errors
+    ///
+    /// [`AmountTextError::Unparsable`].
+    pub fn parse(self, text: &str) -> Result<Decimal, AmountTextError> {
+        parse_plain_decimal(text)
+    }
+
+    /// Reads an amount and insists that it is written exactly as this style writes it.
+    ///
+    /// ```
+    /// use payments_core::AmountStyle;
+    ///
+    /// assert!(AmountStyle::OneDecimalMinimum.parse_canonical("12.0").is_ok());
+    /// assert!(AmountStyle::OneDecimalMinimum.parse_canonical("12.00").is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AmountTextError::Unparsable`] or [`AmountTextError::NotCanonical`].
+    pub fn parse_canonical(self, text: &str) -> Result<Decimal, AmountTextError> {
+        let value = parse_plain_decimal(text)?;
+        let expected = self.render(value)?;
+        if expected == text {
+            Ok(value)
+        } else {
+            Err(AmountTextError::NotCanonical { text: text.to_owned(), style: self, expected })
+        }
+    }
+}
+
+/// Parses `digits` or `digits.digits` exactly, refusing anything else: signs, exponents,
+/// whitespace, separators, and more digits than a [`Decimal`] holds without rounding.
+///
+/// # Errors
+///
+/// [`AmountTextError::Unparsable`], naming what is wrong.
+pub fn parse_plain_decimal(text: &str) -> Result<Decimal, AmountTextError> {
+    let fail = |reason| AmountTextError::Unparsable { text: truncate(text), reason };
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) {
+        return Err(fail("expected digits before the decimal point"));
+    }
+    let fraction_len = match fraction {
+        Some(fraction) if !all_digits(fraction) => {
+            return Err(fail("expected digits after the decimal point"));
+        }
+        Some(fraction) => fraction.len(),
+        None => 0,
+    };
+    let significant_whole = whole.trim_start_matches('0').len();
+    if fraction_len > MAX_DIGITS || significant_whole.saturating_add(fraction_len) > MAX_DIGITS {
+        return Err(fail("too many digits to represent exactly"));
+    }
+    Decimal::from_str(text).map_err(|_| fail("out of range"))
+}
+
+/// Keeps error messages bounded when the input is huge.
+fn truncate(text: &str) -> String {
+    const LIMIT: usize = 64;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}...", text.get(..cut).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn one_decimal_minimum() {
+        let style = AmountStyle::OneDecimalMinimum;
+        for (input, want) in [
+            ("12", "12.0"),
+            ("12.10", "12.1"),
+            ("12.01", "12.01"),
+            ("1000", "1000.0"),
+            ("0.10", "0.1"),
+            ("0", "0.0"),
+        ] {
+            assert_eq!(style.render(d(input)).unwrap(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn two_decimals() {
+        let style = AmountStyle::TwoDecimals;
+        assert_eq!(style.render(d("10")).unwrap(), "10.00");
+        assert_eq!(style.render(d("10.5")).unwrap(), "10.50");
+        assert_eq!(style.render(d("4999.990")).unwrap(), "4999.99");
+        assert!(matches!(
+            style.render(d("1.005")),
+            Err(AmountTextError::TooManyDecimals { max: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn shortest() {
+        let style = AmountStyle::Shortest;
+        assert_eq!(style.render(d("100.50")).unwrap(), "100.5");
+        assert_eq!(style.render(d("100.00")).unwrap(), "100");
+        assert_eq!(style.render(d("100.11")).unwrap(), "100.11");
+    }
+
+    #[test]
+    fn never_exponent_for_extreme_values() {
+        let tiny = Decimal::new(1, 28);
+        assert_eq!(AmountStyle::Shortest.render(tiny).unwrap(), "0.0000000000000000000000000001");
+        assert_eq!(
+            AmountStyle::OneDecimalMinimum.render(Decimal::MAX).unwrap(),
+            "79228162514264337593543950335.0"
+        );
+    }
+
+    #[test]
+    fn negative_is_refused_but_negative_zero_is_zero() {
+        assert!(matches!(AmountStyle::Shortest.render(d("-1")), Err(AmountTextError::Negative(_))));
+        let mut zero = Decimal::ZERO;
+        zero.set_sign_negative(true);
+        assert_eq!(AmountStyle::Shortest.render(zero).unwrap(), "0");
+    }
+
+    #[test]
+    fn parse_is_strict_and_exact() {
+        assert_eq!(parse_plain_decimal("12.10").unwrap(), d("12.1"));
+        assert_eq!(parse_plain_decimal("007").unwrap(), d("7"));
+        for bad in [
+            "", ".", "1.", ".1", "-1", "+1", "1e3", "1E3", "1,5", "1 000", " 1", "1\n", "NaN",
+            "inf", "0x10", "1.2.3", "١",
+        ] {
+            assert!(parse_plain_decimal(bad).is_err(), "{bad:?}");
+        }
+        // 29 significant digits would be rounded by Decimal: refused instead.
+        assert!(parse_plain_decimal("1234567890123456789012345678.9").is_err());
+        assert!(parse_plain_decimal("0.00000000000000000000000000001").is_err());
+        assert!(parse_plain_decimal("0000000000000000000000000000000001.5").is_ok());
+    }
+
+    #[test]
+    fn parse_canonical_insists_on_the_style() {
+        assert_eq!(AmountStyle::TwoDecimals.parse_canonical("10.00").unwrap(), d("10"));
+        let err = AmountStyle::TwoDecimals.parse_canonical("10.0").unwrap_err();
+        assert_eq!(
+            err,
+            AmountTextError::NotCanonical {
+                text: "10.0".into(),
+                style: AmountStyle::TwoDecimals,
+                expected: "10.00".into()
+            }
+        );
+        assert!(AmountStyle::Shortest.parse_canonical("100.50").is_err());
+        assert!(AmountStyle::Shortest.parse_canonical("100.5").is_ok());
+    }
+
+    #[test]
+    fn error_text_is_bounded() {
+        let long = "9".repeat(10_000);
+        let message = parse_plain_decimal(&long).unwrap_err().to_string();
+        assert!(message.len() < 200, "{message}");
+    }
+}

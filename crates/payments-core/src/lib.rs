@@ -1,0 +1,33 @@
+//! Core of the payments SDK: what every gateway crate shares.
+//!
+//! - [`Money`]: a validated positive amount in an ISO 4217 currency, with no floats anywhere;
+//! - [`AmountStyle`]: the one way each gateway writes an amount as text;
+//! - [`signature`]: canonical strings, digests and constant-time verification;
+//! - [`gateway`]: the capability traits a shop can use without knowing the gateway, and the
+//!   shared [`payment`], [`notification`] and [`webhook`] types;
+//! - [`transport`]: request descriptions, the [`Transport`](transport::Transport) trait, a
+//!   payment-safe [`RetryPolicy`](transport::RetryPolicy) and, with the default `client`
+//!   feature, a reqwest transport.
+//!
+//! With `default-features = false` the crate has no HTTP stack: signing, verification and
+//! models only.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod amount_text;
+pub mod error;
+pub mod gateway;
+pub mod money;
+pub mod notification;
+pub mod payment;
+pub mod report;
+pub mod signature;
+pub mod transport;
+pub mod webhook;
+pub mod wire;
+
+pub use amount_text::{AmountStyle, AmountTextError};
+pub use error::{Error, InputError, WebhookError};
+pub use gateway::GatewayId;
+pub use money::{Currency, Money, MoneyError};
+pub use rust_decimal::Decimal;
+pub use secrecy::{ExposeSecret, SecretString};

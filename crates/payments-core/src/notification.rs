@@ -1,0 +1,180 @@
+//! The provider-agnostic notification: what a verified webhook says happened.
+
+use std::fmt;
+
+use crate::error::WebhookError;
+use crate::gateway::GatewayId;
+use crate::money::Money;
+use crate::payment::PaymentStatus;
+
+/// A verified notification from a gateway.
+///
+/// A value of this type only exists after the signature and the merchant binding were checked.
+/// Before marking an order paid, also check that the amount is what the order asked for, with
+/// [`Notification::check_order`].
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Notification {
+    /// The gateway that sent it.
+    pub gateway: GatewayId,
+    /// The shop's order id, as the gateway echoed it.
+    pub order_id: String,
+    /// The gateway's own id for the payment, when it sends one.
+    pub gateway_payment_id: Option<String>,
+    /// The amount the gateway says was paid for the order.
+    pub money: Money,
+    /// What happened.
+    pub status: PaymentStatus,
+    /// Every received field, as received (after form or JSON decoding).
+    pub raw_fields: Vec<(String, String)>,
+}
+
+impl Notification {
+    /// A notification with no raw fields.
+    pub fn new(
+        gateway: GatewayId,
+        order_id: impl Into<String>,
+        gateway_payment_id: Option<String>,
+        money: Money,
+        status: PaymentStatus,
+    ) -> Self {
+        Self {
+            gateway,
+            order_id: order_id.into(),
+            gateway_payment_id,
+            money,
+            status,
+            raw_fields: Vec::new(),
+        }
+    }
+
+    /// Attaches the raw received fields.
+    #[must_use]
+    pub fn with_raw_fields(mut self, raw_fields: Vec<(String, String)>) -> Self {
+        self.raw_fields = raw_fields;
+        self
+    }
+
+    /// A key that identifies this event, for skipping deliveries already processed:
+    /// gateway, order id, gateway payment id and status.
+    pub fn dedup_key(&self) -> String {
+        format!(
+            "{}:{}:{}:{:?}",
+            self.gateway,
+            self.order_id,
+            self.gateway_payment_id.as_deref().unwrap_or(""),
+            self.status
+        )
+    }
+
+    /// Checks that the notification is for `order_id` and for exactly `expected`
+    /// (same amount, same currency).
+    ///
+    /// ```
+    /// use payments_core::notification::Notification;
+    /// use payments_core::payment::PaymentStatus;
+    /// use payments_core::{Currency, GatewayId, Money};
+    ///
+    /// let paid = Money::parse("10.00", Currency::USD)?;
+    /// let n = Notification::new(GatewayId::Feennex, "42", None, paid, PaymentStatus::Paid);
+    /// assert!(n.check_order("42", &Money::parse("10", Currency::USD)?).is_ok());
+    /// assert!(n.check_order("42", &Money::parse("10.01", Currency::USD)?).is_err());
+    /// assert!(n.check_order("43", &paid).is_err());
+    /// # Ok::<(), payments_core::MoneyError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Mismatch`] naming the field that differs.
+    pub fn check_order(&self, order_id: &str, expected: &Money) -> Result<(), WebhookError> {
+        if self.order_id != order_id {
+            return Err(WebhookError::Mismatch {
+                field: "order_id",
+                expected: order_id.to_owned(),
+                received: self.order_id.clone(),
+            });
+        }
+        check_money(expected, &self.money)
+    }
+}
+
+/// Checks that `received` is exactly `expected`: currency first, then amount.
+///
+/// # Errors
+///
+/// [`WebhookError::Mismatch`] naming `currency` or `amount`.
+pub fn check_money(expected: &Money, received: &Money) -> Result<(), WebhookError> {
+    if expected.currency() != received.currency() {
+        return Err(WebhookError::Mismatch {
+            field: "currency",
+            expected: expected.currency().code().to_owned(),
+            received: received.currency().code().to_owned(),
+        });
+    }
+    if expected.amount() != received.amount() {
+        return Err(WebhookError::Mismatch {
+            field: "amount",
+            expected: expected.amount().to_string(),
+            received: received.amount().to_string(),
+        });
+    }
+    Ok(())
+}
+
+impl fmt::Debug for Notification {
+    // Raw fields can hold payer data (card numbers, e-mail): only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.raw_fields.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("Notification")
+            .field("gateway", &self.gateway)
+            .field("order_id", &self.order_id)
+            .field("gateway_payment_id", &self.gateway_payment_id)
+            .field("money", &self.money)
+            .field("status", &self.status)
+            .field("raw_field_names", &names)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Currency;
+
+    fn sample() -> Notification {
+        Notification::new(
+            GatewayId::Freekassa,
+            "7",
+            Some("123".into()),
+            Money::parse("100.5", Currency::RUB).unwrap(),
+            PaymentStatus::Paid,
+        )
+        .with_raw_fields(vec![("payer_account".into(), "4111111111111111".into())])
+    }
+
+    #[test]
+    fn debug_hides_raw_values() {
+        let debug = format!("{:?}", sample());
+        assert!(!debug.contains("4111111111111111"), "{debug}");
+        assert!(debug.contains("payer_account"));
+    }
+
+    #[test]
+    fn check_order_names_the_mismatch() {
+        let n = sample();
+        let err = n.check_order("7", &Money::parse("100.5", Currency::USD).unwrap()).unwrap_err();
+        assert!(matches!(err, WebhookError::Mismatch { field: "currency", .. }));
+        let err = n.check_order("7", &Money::parse("100.51", Currency::RUB).unwrap()).unwrap_err();
+        assert!(matches!(err, WebhookError::Mismatch { field: "amount", .. }));
+        assert!(n.check_order("7", &Money::parse("100.50", Currency::RUB).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn dedup_key_distinguishes_status() {
+        let paid = sample();
+        let mut refunded = sample();
+        refunded.status = PaymentStatus::Refunded;
+        assert_ne!(paid.dedup_key(), refunded.dedup_key());
+        assert_eq!(paid.dedup_key(), sample().dedup_key());
+    }
+}

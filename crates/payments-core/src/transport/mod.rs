@@ -1,0 +1,38 @@
+//! HTTP plumbing: request descriptions, the [`Transport`] trait, and payment-safe retries.
+//!
+//! Gateway crates turn a typed request into an [`HttpRequest`] with a pure function (the
+//! signature is already in it) and turn the [`HttpResponse`] back into a typed result with
+//! another. A [`Transport`] only sends. The default transport, [`ReqwestTransport`], needs the
+//! `client` feature; anything else (a test double, a middleware stack) can implement the
+//! trait.
+
+#[cfg(feature = "client")]
+mod call;
+mod error;
+mod message;
+#[cfg(feature = "client")]
+mod reqwest_transport;
+mod retry;
+
+use async_trait::async_trait;
+
+#[cfg(feature = "client")]
+pub use call::execute;
+pub use error::{TransportError, TransportErrorKind};
+pub use message::{HttpRequest, HttpResponse};
+#[cfg(feature = "client")]
+pub use reqwest_transport::{ReqwestTransport, TransportConfig};
+pub use retry::{Decision, Outcome, RetryPolicy, parse_retry_after};
+
+/// Sends one HTTP request and returns the whole response, whatever its status.
+///
+/// Implementations do not retry; [`execute`] does that, and only where it is safe.
+#[async_trait]
+pub trait Transport: Send + Sync + std::fmt::Debug {
+    /// Sends `request` once.
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError`] when no complete response was received.
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
+}

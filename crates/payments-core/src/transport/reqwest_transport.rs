@@ -1,0 +1,145 @@
+//! The default transport: reqwest, with timeouts, a user agent, connection reuse and a cap on
+//! response size.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{HttpRequest, HttpResponse, Transport, TransportError};
+
+/// Settings of [`ReqwestTransport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// Limit for the whole request, response body included.
+    pub timeout: Duration,
+    /// Limit for establishing the connection.
+    pub connect_timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// The largest response body accepted; a larger one is an error, not an allocation.
+    pub max_response_bytes: usize,
+    /// How long an idle pooled connection is kept for reuse.
+    pub pool_idle_timeout: Duration,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: concat!("payments-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_bytes: 2 * 1024 * 1024,
+            pool_idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Sets the whole-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the `User-Agent`.
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Sets the response size limit.
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+}
+
+/// A [`Transport`] over one shared `reqwest::Client`, so connections are pooled and reused.
+/// Cloning it is cheap and shares the pool.
+///
+/// ```no_run
+/// use payments_core::transport::{ReqwestTransport, TransportConfig};
+/// use std::time::Duration;
+///
+/// let transport = ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_secs(10)))?;
+/// # Ok::<(), payments_core::transport::TransportError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_response_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// Builds a transport from `config`.
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError::Config`] when reqwest cannot build the client (TLS set-up).
+    pub fn new(config: &TransportConfig) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(config.user_agent.clone())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .build()
+            .map_err(|error| TransportError::Config(Box::new(error)))?;
+        Ok(Self { client, max_response_bytes: config.max_response_bytes })
+    }
+
+    /// Uses a client the caller built (their proxy, TLS or middleware settings).
+    pub fn from_client(client: reqwest::Client, max_response_bytes: usize) -> Self {
+        Self { client, max_response_bytes }
+    }
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let mut response = self
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .headers(request.headers.clone())
+            .body(request.body.clone())
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let limit = self.max_response_bytes;
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len().saturating_add(chunk.len()) > limit {
+                return Err(TransportError::BodyTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut received = HttpResponse::new(status, body);
+        received.headers = headers;
+        Ok(received)
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout(Box::new(error))
+    } else if error.is_connect() {
+        TransportError::Connect(Box::new(error))
+    } else {
+        TransportError::Other(Box::new(error))
+    }
+}

@@ -1,0 +1,114 @@
+//! Serde helpers for gateway responses.
+//!
+//! Gateways send amounts as JSON numbers (`1.0`) or strings (`"1.0"`). Going through `f64`
+//! would lose exactness, so these helpers read the raw JSON text and parse it as a decimal.
+
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+use crate::amount_text::parse_plain_decimal;
+
+/// Reads a JSON number or string as an exact non-negative [`Decimal`].
+///
+/// Use with `#[serde(deserialize_with = "payments_core::wire::amount")]`.
+///
+/// ```
+/// use payments_core::Decimal;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Row {
+///     #[serde(deserialize_with = "payments_core::wire::amount")]
+///     price: Decimal,
+/// }
+///
+/// let a: Row = serde_json::from_str(r#"{"price": 100000.99}"#)?;
+/// let b: Row = serde_json::from_str(r#"{"price": "100000.99"}"#)?;
+/// assert_eq!(a.price, b.price);
+/// assert_eq!(a.price.to_string(), "100000.99");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// A deserialisation error for anything but a plain decimal number or string.
+pub fn amount<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    decimal_from_raw(raw.get()).map_err(D::Error::custom)
+}
+
+/// Like [`amount`], for a field that may be missing or `null`.
+///
+/// Use with `#[serde(default, deserialize_with = "payments_core::wire::optional_amount")]`.
+///
+/// # Errors
+///
+/// As [`amount`].
+pub fn optional_amount<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    decimal_from_raw(raw.get()).map(Some).map_err(D::Error::custom)
+}
+
+fn decimal_from_raw(raw: &str) -> Result<Decimal, String> {
+    let text = match raw.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+        Some(inner) => inner,
+        None => raw,
+    };
+    parse_plain_decimal(text).map_err(|err| err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Row {
+        #[serde(deserialize_with = "amount")]
+        value: Decimal,
+        #[serde(default, deserialize_with = "optional_amount")]
+        extra: Option<Decimal>,
+    }
+
+    fn value(json: &str) -> Result<Row, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn numbers_and_strings_read_exactly() {
+        assert_eq!(value(r#"{"value": 1.0}"#).unwrap().value.to_string(), "1.0");
+        assert_eq!(value(r#"{"value": "23.15"}"#).unwrap().value.to_string(), "23.15");
+        assert_eq!(value(r#"{"value": 500}"#).unwrap().value.to_string(), "500");
+        // A value f64 cannot hold exactly stays exact.
+        let row = value(r#"{"value": 0.1000000000000000055511151231}"#).unwrap();
+        assert_eq!(row.value.to_string(), "0.1000000000000000055511151231");
+    }
+
+    #[test]
+    fn optional_handles_missing_and_null() {
+        assert_eq!(value(r#"{"value": 1}"#).unwrap().extra, None);
+        assert_eq!(value(r#"{"value": 1, "extra": null}"#).unwrap().extra, None);
+        assert_eq!(
+            value(r#"{"value": 1, "extra": "2.5"}"#).unwrap().extra.unwrap().to_string(),
+            "2.5"
+        );
+    }
+
+    #[test]
+    fn refuses_exponents_signs_and_other_types() {
+        for json in [
+            r#"{"value": 1e3}"#,
+            r#"{"value": -1}"#,
+            r#"{"value": "1,5"}"#,
+            r#"{"value": true}"#,
+            r#"{"value": {}}"#,
+            r#"{"value": null}"#,
+        ] {
+            assert!(value(json).is_err(), "{json}");
+        }
+    }
+}
