@@ -1,1 +1,123 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! - `ci [--skip-tests]`: formatting, clippy with warnings denied, the tests, signing-only
+//!   builds of the gateway crates, and the docs with warnings denied.
+//! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
+//!   (bans, licenses, sources).
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool reports on the terminal"
+)]
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+/// The crates whose `default-features = false` build must have no HTTP stack and still compile.
+const SIGNING_ONLY_CRATES: &[&str] = &["payments-core", "feennex", "freekassa", "fena"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(args.iter().any(|arg| arg == "--skip-tests")),
+        Some("deny") => deny(),
+        _ => {
+            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci(skip_tests: bool) -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cargo(
+        &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"],
+        &[],
+    )?;
+    if !skip_tests {
+        cargo(&["test", "--workspace", "--all-features"], &[])?;
+    }
+    for krate in SIGNING_ONLY_CRATES {
+        cargo(
+            &["check", "--package", krate, "--no-default-features"],
+            &[("RUSTFLAGS", "-D warnings")],
+        )?;
+        no_http_stack(krate)?;
+    }
+    cargo(
+        &["doc", "--workspace", "--all-features", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    println!("xtask ci: all checks passed");
+    Ok(())
+}
+
+/// Fails when the signing-only build of `krate` pulls in an HTTP client.
+fn no_http_stack(krate: &str) -> Result<(), String> {
+    let output = Command::new(cargo_bin())
+        .args([
+            "tree",
+            "--package",
+            krate,
+            "--no-default-features",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .map_err(|error| format!("cannot run cargo tree: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo tree failed for {krate}"));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    for forbidden in ["reqwest ", "hyper ", "tokio "] {
+        if tree.lines().any(|line| line.starts_with(forbidden)) {
+            return Err(format!(
+                "{krate} without default features depends on {}",
+                forbidden.trim()
+            ));
+        }
+    }
+    println!("xtask: {krate} without default features has no HTTP stack");
+    Ok(())
+}
+
+fn deny() -> Result<(), String> {
+    let installed = Command::new(cargo_bin())
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed {
+        println!("xtask: installing cargo-deny");
+        cargo(&["install", "--locked", "cargo-deny"], &[])?;
+    }
+    // Advisories need the RustSec database from the network, which these machines cannot
+    // reach; the other checks work offline.
+    cargo(&["deny", "--all-features", "check", "bans", "licenses", "sources"], &[])
+}
+
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn cargo_bin() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}

@@ -1,1 +1,51 @@
-fn main() {}
+//! Signing `bill/create` against a raw SHA-256 of the same bytes.
+//!
+//! `cargo bench -p feennex --bench sign`. Compare the two figures of one run: the machine
+//! is shared and noisy, the ratio is what holds.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "benchmark harness")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use feennex::Config;
+use feennex::api::bill::BillCreate;
+use payments_core::payment::OrderId;
+use payments_core::{Currency, Money, SecretString};
+use sha2::{Digest, Sha256};
+
+fn signing(c: &mut Criterion) {
+    let secret = SecretString::from("SecretKey01");
+    let fields = [
+        ("shop_order_id", "123456"),
+        ("shop_id", "5"),
+        ("shop_currency", "643"),
+        ("shop_amount", "23.15"),
+        ("payer_currency", "643"),
+    ];
+    let bytes = b"643:23.15:643:5:123456SecretKey01";
+    let (text, sign) = feennex::sign::sign(fields, &secret).unwrap();
+    assert_eq!(format!("{text}SecretKey01").as_bytes(), bytes, "both sides hash the same bytes");
+    assert_eq!(sign, hex(&Sha256::digest(bytes)));
+
+    let mut group = c.benchmark_group("bill_create_signature");
+    group.bench_function("raw_sha256", |b| b.iter(|| Sha256::digest(black_box(bytes))));
+    group.bench_function("feennex_sign", |b| {
+        b.iter(|| feennex::sign::sign(black_box(fields), black_box(&secret)).unwrap())
+    });
+    let config = Config::new(5, "SecretKey01");
+    let request = BillCreate::new(
+        OrderId::new("123456").unwrap(),
+        Money::parse("23.15", Currency::RUB).unwrap(),
+    );
+    group.bench_function("prepare_whole_request", |b| {
+        b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())
+    });
+    group.finish();
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+criterion_group!(benches, signing);
+criterion_main!(benches);

@@ -54,6 +54,57 @@ pub fn optional_amount<'de, D: Deserializer<'de>>(
     decimal_from_raw(raw.get()).map(Some).map_err(D::Error::custom)
 }
 
+/// Reads a JSON string or number as text: `"42"` and `42` both give `"42"`.
+///
+/// For ids that gateways send sometimes as numbers, sometimes as strings.
+///
+/// # Errors
+///
+/// A deserialisation error for anything but a string or a number.
+pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    text_from_raw(raw.get()).map_err(D::Error::custom)
+}
+
+/// Like [`text`], for a field that may be missing or `null`.
+///
+/// # Errors
+///
+/// As [`text`].
+pub fn optional_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    text_from_raw(raw.get()).map(Some).map_err(D::Error::custom)
+}
+
+/// Reads a JSON number or a numeric string as a `u64`: `7` and `"7"` both give `7`.
+///
+/// # Errors
+///
+/// A deserialisation error for anything but a non-negative integer.
+pub fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    let text = text_from_raw(raw.get()).map_err(D::Error::custom)?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(D::Error::custom(format!("expected a non-negative integer, got {text:?}")));
+    }
+    text.parse().map_err(D::Error::custom)
+}
+
+fn text_from_raw(raw: &str) -> Result<String, String> {
+    if raw.starts_with('"') {
+        serde_json::from_str::<String>(raw).map_err(|err| err.to_string())
+    } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("expected a string or a number, got {raw}"))
+    }
+}
+
 fn decimal_from_raw(raw: &str) -> Result<Decimal, String> {
     let text = match raw.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
         Some(inner) => inner,
@@ -86,6 +137,33 @@ mod tests {
         // A value f64 cannot hold exactly stays exact.
         let row = value(r#"{"value": 0.1000000000000000055511151231}"#).unwrap();
         assert_eq!(row.value.to_string(), "0.1000000000000000055511151231");
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Ids {
+        #[serde(deserialize_with = "text")]
+        order: String,
+        #[serde(deserialize_with = "integer")]
+        shop: u64,
+        #[serde(default, deserialize_with = "optional_text")]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn ids_read_from_strings_or_numbers() {
+        let a: Ids = serde_json::from_str(r#"{"order": 4239, "shop": "3"}"#).unwrap();
+        let b: Ids =
+            serde_json::from_str(r#"{"order": "4239", "shop": 3, "note": "a\"b"}"#).unwrap();
+        assert_eq!((a.order.as_str(), a.shop, a.note), ("4239", 3, None));
+        assert_eq!((b.order.as_str(), b.shop, b.note.as_deref()), ("4239", 3, Some("a\"b")));
+        for bad in [
+            r#"{"order": true, "shop": 3}"#,
+            r#"{"order": "1", "shop": -3}"#,
+            r#"{"order": "1", "shop": "3.5"}"#,
+            r#"{"order": "1", "shop": 99999999999999999999999}"#,
+        ] {
+            assert!(serde_json::from_str::<Ids>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -48,15 +48,26 @@ where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
     let mut fields: Vec<(&str, &str)> = fields.into_iter().collect();
-    let mut keys: Vec<&str> = fields.iter().map(|(key, _)| *key).collect();
-    keys.sort_unstable();
-    if let Some(pair) = keys.windows(2).find(|pair| pair.first() == pair.get(1)) {
-        let key = pair.first().copied().unwrap_or_default();
-        return Err(CanonicalError::DuplicateKey { key: key.to_owned() });
-    }
-    if order == KeyOrder::Sorted {
-        // `str` orders byte-wise, which is what the gateways mean by "sorted".
-        fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
+    match order {
+        KeyOrder::Sorted => {
+            // `str` orders byte-wise, which is what the gateways mean by "sorted"; once
+            // sorted, a repeated key sits next to itself.
+            fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
+            if let Some(pair) =
+                fields.windows(2).find(|pair| pair.first().map(|p| p.0) == pair.get(1).map(|p| p.0))
+            {
+                let key = pair.first().map_or("", |p| p.0);
+                return Err(CanonicalError::DuplicateKey { key: key.to_owned() });
+            }
+        }
+        KeyOrder::AsGiven => {
+            // Signed field lists are short: comparing every pair costs less than sorting a copy.
+            for (index, (key, _)) in fields.iter().enumerate() {
+                if fields.get(..index).unwrap_or_default().iter().any(|(seen, _)| seen == key) {
+                    return Err(CanonicalError::DuplicateKey { key: (*key).to_owned() });
+                }
+            }
+        }
     }
     let capacity = fields.iter().map(|(_, value)| value.len() + separator.len()).sum();
     let mut joined = String::with_capacity(capacity);

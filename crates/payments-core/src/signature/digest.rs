@@ -14,7 +14,7 @@ pub fn sha256_hex_with_secret(message: &str, secret: &SecretString) -> String {
     let mut hasher = Sha256::new();
     hasher.update(message.as_bytes());
     hasher.update(secret.expose_secret().as_bytes());
-    hex::encode(hasher.finalize())
+    lower_hex(&hasher.finalize())
 }
 
 /// Lower-case hex MD5 of the concatenation of `parts` (Freekassa form and notification).
@@ -26,7 +26,7 @@ pub fn md5_hex(parts: &[&[u8]]) -> String {
     for part in parts {
         hasher.update(part);
     }
-    hex::encode(hasher.finalize())
+    lower_hex(&hasher.finalize())
 }
 
 /// Lower-case hex HMAC-SHA256 of `message` keyed with `key` (the Freekassa API).
@@ -38,7 +38,19 @@ pub fn hmac_sha256_hex(key: &SecretString, message: &[u8]) -> String {
         Err(_) => return String::new(),
     };
     mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
+    lower_hex(&mac.finalize().into_bytes())
+}
+
+/// Lower-case hex of a digest of at most 64 bytes, with a single allocation.
+fn lower_hex(digest: &[u8]) -> String {
+    let mut buffer = [0_u8; 128];
+    let Some(out) = buffer.get_mut(..digest.len().saturating_mul(2)) else {
+        return hex::encode(digest);
+    };
+    match hex::encode_to_slice(digest, out) {
+        Ok(()) => String::from_utf8_lossy(out).into_owned(),
+        Err(_) => hex::encode(digest),
+    }
 }
 
 /// Compares two hex digests in constant time, ignoring the case of the hex letters.

@@ -34,7 +34,7 @@ pub async fn execute(
         duration_ms = Empty,
     );
     let started = Instant::now();
-    let result = run(transport, request, policy).instrument(span.clone()).await;
+    let result = run(transport, request, policy, &span).instrument(span.clone()).await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     span.record("duration_ms", elapsed);
     result
@@ -44,8 +44,8 @@ async fn run(
     transport: &dyn Transport,
     request: &HttpRequest,
     policy: &RetryPolicy,
+    span: &tracing::Span,
 ) -> Result<HttpResponse, TransportError> {
-    let span = tracing::Span::current();
     let mut attempt: u32 = 1;
     loop {
         span.record("attempts", attempt);

@@ -1,0 +1,330 @@
+//! Payments from a Feennex wallet ("bills").
+
+use payments_core::payment::{OrderId, validate_text};
+use payments_core::transport::HttpResponse;
+use payments_core::{Currency, Decimal, InputError, Money};
+use serde::Deserialize;
+use url::Url;
+
+use crate::amount::amount_text;
+use crate::config::Config;
+use crate::error::Error;
+use crate::request::{Prepared, SignedRequest};
+use crate::response;
+
+/// `bill/create`: a bill the payer pays in their Feennex wallet.
+///
+/// Signed fields: `payer_currency`, `shop_amount`, `shop_currency`, `shop_id`,
+/// `shop_order_id`. Everything else is sent unsigned.
+///
+/// ```
+/// use feennex::{Config, api::bill::BillCreate};
+/// use payments_core::{payment::OrderId, Currency, Money};
+///
+/// let config = Config::new(5, "SecretKey01");
+/// let prepared = BillCreate::new(OrderId::new("123456")?, Money::parse("23.15", Currency::RUB)?)
+///     .with_description("Order 123456")
+///     .prepare(&config)?;
+/// let body = prepared.body_json().unwrap();
+/// assert_eq!(body["shop_amount"], "23.15");
+/// assert_eq!(body["sign"], "091ee6f0bce195a508231ee0d62d7645bd0b38b63e22bde78046b277d6988045");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BillCreate {
+    /// The shop's order id.
+    pub shop_order_id: OrderId,
+    /// The amount and currency the shop receives.
+    pub amount: Money,
+    /// The currency the payer pays in (defaults to the shop currency).
+    pub payer_currency: Currency,
+    /// Shown to the payer, at most 255 characters.
+    pub description: Option<String>,
+    /// The payer's Feennex wallet, to address the bill to.
+    pub payer_account: Option<String>,
+    /// How long the bill can be paid, in minutes (Feennex's default is 43200, 30 days).
+    pub lifetime_minutes: Option<u32>,
+    /// Where the payer returns after paying.
+    pub success_url: Option<Url>,
+    /// Where the payer returns after a failure.
+    pub failed_url: Option<Url>,
+    /// Where Feennex sends the success callback (if none is set in the shop settings).
+    pub callback_url: Option<Url>,
+    /// Where Feennex sends the rejection callback (if none is set in the shop settings).
+    pub callback_rejected_url: Option<Url>,
+}
+
+/// The longest description Feennex accepts, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 255;
+
+impl BillCreate {
+    /// The endpoint.
+    pub const ENDPOINT: &'static str = "bill/create";
+
+    /// A bill for `amount` under `shop_order_id`, paid in the same currency.
+    pub fn new(shop_order_id: OrderId, amount: Money) -> Self {
+        Self {
+            shop_order_id,
+            payer_currency: amount.currency(),
+            amount,
+            description: None,
+            payer_account: None,
+            lifetime_minutes: None,
+            success_url: None,
+            failed_url: None,
+            callback_url: None,
+            callback_rejected_url: None,
+        }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the payer's currency.
+    #[must_use]
+    pub fn with_payer_currency(mut self, currency: Currency) -> Self {
+        self.payer_currency = currency;
+        self
+    }
+
+    /// Addresses the bill to a wallet.
+    #[must_use]
+    pub fn with_payer_account(mut self, account: impl Into<String>) -> Self {
+        self.payer_account = Some(account.into());
+        self
+    }
+
+    /// Sets the lifetime in minutes.
+    #[must_use]
+    pub fn with_lifetime_minutes(mut self, minutes: u32) -> Self {
+        self.lifetime_minutes = Some(minutes);
+        self
+    }
+
+    /// Sets the success and failure return URLs.
+    #[must_use]
+    pub fn with_return_urls(mut self, success: Option<Url>, failed: Option<Url>) -> Self {
+        self.success_url = success;
+        self.failed_url = failed;
+        self
+    }
+
+    /// Sets the callback URLs.
+    #[must_use]
+    pub fn with_callback_urls(mut self, success: Option<Url>, rejected: Option<Url>) -> Self {
+        self.callback_url = success;
+        self.callback_rejected_url = rejected;
+        self
+    }
+
+    /// Validates and signs the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for a description over 255 characters, a zero lifetime, or an empty
+    /// payer account.
+    pub fn prepare(&self, config: &Config) -> Result<Prepared, Error> {
+        if let Some(description) = &self.description {
+            validate_text("description", description, MAX_DESCRIPTION_CHARS)?;
+        }
+        if let Some(account) = &self.payer_account {
+            validate_text("payer_account", account, MAX_DESCRIPTION_CHARS)?;
+        }
+        if self.lifetime_minutes == Some(0) {
+            return Err(InputError::field("lifetime", "must be at least one minute").into());
+        }
+        let url_text = |url: &Option<Url>| url.as_ref().map(|url| url.as_str().to_owned());
+        SignedRequest::new(Self::ENDPOINT, false)
+            .signed("payer_currency", self.payer_currency.numeric())
+            .signed("shop_amount", amount_text(&self.amount))
+            .signed("shop_currency", self.amount.currency().numeric())
+            .signed("shop_id", config.shop_id())
+            .signed("shop_order_id", self.shop_order_id.as_str())
+            .unsigned_opt("description", self.description.clone())
+            .unsigned_opt("payer_account", self.payer_account.clone())
+            .unsigned_opt("lifetime", self.lifetime_minutes)
+            .unsigned_opt("success_url", url_text(&self.success_url))
+            .unsigned_opt("failed_url", url_text(&self.failed_url))
+            .unsigned_opt("callback_url", url_text(&self.callback_url))
+            .unsigned_opt("callback_rejected_url", url_text(&self.callback_rejected_url))
+            .build(config)
+    }
+
+    /// Reads the response and checks that it is the bill we asked for (shop, order, amount,
+    /// currency).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`response::parse`], and [`Error::Integrity`] when the bill differs from
+    /// the request.
+    pub fn parse_response(
+        &self,
+        config: &Config,
+        prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Bill, Error> {
+        let bill: Bill = response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
+        let integrity = |field, expected: String, received: String| {
+            if expected == received {
+                Ok(())
+            } else {
+                Err(Error::Integrity { endpoint: Self::ENDPOINT, field, expected, received })
+            }
+        };
+        integrity("shop_id", config.shop_id().to_string(), bill.shop_id.to_string())?;
+        integrity("shop_order_id", self.shop_order_id.to_string(), bill.shop_order_id.clone())?;
+        integrity(
+            "shop_currency",
+            self.amount.currency().numeric().to_string(),
+            bill.shop_currency.to_string(),
+        )?;
+        if bill.shop_amount != self.amount.amount() {
+            return integrity(
+                "shop_amount",
+                self.amount.amount().to_string(),
+                bill.shop_amount.to_string(),
+            )
+            .map(|()| bill);
+        }
+        Ok(bill)
+    }
+}
+
+/// A created bill. Send the payer to [`Bill::url`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Bill {
+    /// Feennex's id of the bill.
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub id: u64,
+    /// The page where the payer pays.
+    pub url: Url,
+    /// When the bill was created (as Feennex writes it, e.g. `Wed, 10 Apr 2024 14:18:19 GMT`).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// The lifetime in minutes.
+    #[serde(default)]
+    pub lifetime: Option<u64>,
+    /// The wallet the bill is addressed to.
+    #[serde(default, deserialize_with = "payments_core::wire::optional_text")]
+    pub payer_account: Option<String>,
+    /// The payer's currency (ISO 4217 numeric).
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub payer_currency: u64,
+    /// What the payer pays, commission included.
+    #[serde(deserialize_with = "payments_core::wire::amount")]
+    pub payer_price: Decimal,
+    /// What the shop asked for.
+    #[serde(deserialize_with = "payments_core::wire::amount")]
+    pub shop_amount: Decimal,
+    /// The shop's currency (ISO 4217 numeric).
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub shop_currency: u64,
+    /// The shop id.
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub shop_id: u64,
+    /// The shop's order id.
+    #[serde(deserialize_with = "payments_core::wire::text")]
+    pub shop_order_id: String,
+    /// What the shop receives after commission.
+    #[serde(default, deserialize_with = "payments_core::wire::optional_amount")]
+    pub shop_refund: Option<Decimal>,
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+
+    use super::*;
+
+    fn config() -> Config {
+        Config::new(5, "SecretKey01")
+    }
+
+    fn request() -> BillCreate {
+        BillCreate::new(
+            OrderId::new("123456").unwrap(),
+            Money::parse("23.15", Currency::RUB).unwrap(),
+        )
+    }
+
+    fn response_body(shop_amount: &str, shop_order_id: &str, shop_id: &str) -> String {
+        format!(
+            r#"{{"data": {{"created": "Wed, 10 Apr 2024 14:18:19 GMT", "id": 25, "lifetime": 43200,
+            "payer_account": null, "payer_currency": 643, "payer_price": 23.82,
+            "shop_amount": {shop_amount}, "shop_currency": 643, "shop_id": {shop_id},
+            "shop_order_id": {shop_order_id}, "shop_refund": 22.46,
+            "url": "https://wallet.feennex.com/en/bill/pay/Waptm"}},
+            "error_code": 0, "message": "Ok", "result": true}}"#
+        )
+    }
+
+    fn parse(body: String) -> Result<Bill, Error> {
+        let prepared = request().prepare(&config()).unwrap();
+        let response = HttpResponse::new(StatusCode::OK, body);
+        request().parse_response(&config(), &prepared, &response)
+    }
+
+    #[test]
+    fn optional_fields_are_sent_unsigned() {
+        let with_extras = request()
+            .with_description("d")
+            .with_lifetime_minutes(60)
+            .with_callback_urls(Some("https://shop.example/cb".parse().unwrap()), None)
+            .prepare(&config())
+            .unwrap();
+        let plain = request().prepare(&config()).unwrap();
+        assert_eq!(with_extras.string_to_sign(), plain.string_to_sign());
+        let body = with_extras.body_json().unwrap();
+        assert_eq!(body["lifetime"], 60);
+        assert_eq!(body["callback_url"], "https://shop.example/cb");
+        assert_eq!(body["sign"], plain.body_json().unwrap()["sign"]);
+        assert!(body.get("callback_rejected_url").is_none());
+    }
+
+    #[test]
+    fn whole_amounts_are_sent_as_feennex_text() {
+        let prepared = BillCreate::new(
+            OrderId::new("1").unwrap(),
+            Money::parse("1000", Currency::USD).unwrap(),
+        )
+        .prepare(&config())
+        .unwrap();
+        assert_eq!(prepared.body_json().unwrap()["shop_amount"], "1000.0");
+        assert_eq!(prepared.string_to_sign(), "840:1000.0:840:5:1");
+    }
+
+    #[test]
+    fn bad_optional_input_is_refused() {
+        assert!(request().with_description("x".repeat(256)).prepare(&config()).is_err());
+        assert!(request().with_description("").prepare(&config()).is_err());
+        assert!(request().with_lifetime_minutes(0).prepare(&config()).is_err());
+    }
+
+    #[test]
+    fn response_with_numbers_or_strings_parses() {
+        let bill = parse(response_body("23.15", "\"123456\"", "5")).unwrap();
+        assert_eq!(bill.id, 25);
+        assert_eq!(bill.url.as_str(), "https://wallet.feennex.com/en/bill/pay/Waptm");
+        assert_eq!(bill.payer_price.to_string(), "23.82");
+        assert_eq!(bill.shop_refund.unwrap().to_string(), "22.46");
+        // 2018-era responses send the order id as an integer and the shop id as a string.
+        let bill = parse(response_body("\"23.15\"", "123456", "\"5\"")).unwrap();
+        assert_eq!(bill.shop_order_id, "123456");
+    }
+
+    #[test]
+    fn response_for_another_amount_or_order_is_refused() {
+        let err = parse(response_body("23.16", "\"123456\"", "5")).unwrap_err();
+        assert!(matches!(err, Error::Integrity { field: "shop_amount", .. }), "{err:?}");
+        let err = parse(response_body("23.15", "\"999\"", "5")).unwrap_err();
+        assert!(matches!(err, Error::Integrity { field: "shop_order_id", .. }), "{err:?}");
+        let err = parse(response_body("23.15", "\"123456\"", "6")).unwrap_err();
+        assert!(matches!(err, Error::Integrity { field: "shop_id", .. }), "{err:?}");
+    }
+}

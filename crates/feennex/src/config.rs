@@ -1,0 +1,112 @@
+//! Shop credentials and where the API lives.
+
+use payments_core::{InputError, SecretString};
+use url::Url;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://core.feennex.com/";
+
+/// A Feennex shop: its id, its secret key and the API base URL.
+///
+/// `Debug` never shows the secret.
+///
+/// ```
+/// let config = feennex::Config::new(5, "SecretKey01").with_base_url("http://127.0.0.1:8080/feennex")?;
+/// assert_eq!(config.base_url().as_str(), "http://127.0.0.1:8080/feennex/");
+/// assert!(!format!("{config:?}").contains("SecretKey01"));
+/// # Ok::<(), payments_core::InputError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    shop_id: u64,
+    secret: SecretString,
+    base_url: Url,
+}
+
+impl Config {
+    /// A shop with the production base URL.
+    pub fn new(shop_id: u64, secret: impl Into<String>) -> Self {
+        #[allow(clippy::expect_used, reason = "a constant, checked by a unit test")]
+        let base_url = Url::parse(DEFAULT_BASE_URL).expect("DEFAULT_BASE_URL is a valid URL");
+        Self { shop_id, secret: SecretString::from(secret.into()), base_url }
+    }
+
+    /// Uses another base URL (a sandbox, a proxy). A missing trailing slash is added, so
+    /// endpoint paths are appended rather than replacing the last segment.
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::Field`] naming `base_url` when it is not an absolute http(s) URL.
+    pub fn with_base_url(mut self, base_url: &str) -> Result<Self, InputError> {
+        let mut url = Url::parse(base_url)
+            .map_err(|error| InputError::field("base_url", format!("{base_url:?}: {error}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+            return Err(InputError::field(
+                "base_url",
+                format!("{base_url:?} is not an http(s) URL"),
+            ));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        self.base_url = url;
+        Ok(self)
+    }
+
+    /// The shop id.
+    pub fn shop_id(&self) -> u64 {
+        self.shop_id
+    }
+
+    /// The secret key.
+    pub fn secret(&self) -> &SecretString {
+        &self.secret
+    }
+
+    /// The API base URL, ending in `/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The URL of `endpoint` (`bill/create`).
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::Field`] if the endpoint cannot be joined to the base URL.
+    pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, InputError> {
+        self.base_url.join(endpoint).map_err(|error| {
+            InputError::field("base_url", format!("cannot join {endpoint:?}: {error}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_base_url_is_valid_and_joins_endpoints() {
+        let config = Config::new(1, "x");
+        assert_eq!(
+            config.endpoint_url("bill/create").unwrap().as_str(),
+            "https://core.feennex.com/bill/create"
+        );
+    }
+
+    #[test]
+    fn base_url_keeps_its_path() {
+        let config = Config::new(1, "x").with_base_url("http://127.0.0.1:1/feennex").unwrap();
+        assert_eq!(
+            config.endpoint_url("bill/create").unwrap().as_str(),
+            "http://127.0.0.1:1/feennex/bill/create"
+        );
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(Config::new(1, "x").with_base_url("ftp://example.com/").is_err());
+        assert!(Config::new(1, "x").with_base_url("not a url").is_err());
+        assert!(Config::new(1, "x").with_base_url("mailto:a@b.c").is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! Building a signed Feennex request: one list of signed fields, from which both the JSON
+//! body and the string to sign are made, so they cannot disagree.
+
+use payments_core::GatewayId;
+use payments_core::transport::HttpRequest;
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::sign;
+
+/// A field value as sent: a JSON string or a JSON integer. Its text is what is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// Sent as a JSON string, signed as the string.
+    Text(String),
+    /// Sent as a JSON integer, signed as its decimal digits.
+    Integer(u64),
+}
+
+impl FieldValue {
+    fn signed_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Text(text) => std::borrow::Cow::Borrowed(text),
+            Self::Integer(number) => std::borrow::Cow::Owned(number.to_string()),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            Self::Text(text) => Value::String(text.clone()),
+            Self::Integer(number) => Value::from(*number),
+        }
+    }
+}
+
+impl From<String> for FieldValue {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<u64> for FieldValue {
+    fn from(number: u64) -> Self {
+        Self::Integer(number)
+    }
+}
+
+impl From<u16> for FieldValue {
+    fn from(number: u16) -> Self {
+        Self::Integer(u64::from(number))
+    }
+}
+
+/// Collects the fields of one request.
+///
+/// ```
+/// use feennex::request::SignedRequest;
+///
+/// let config = feennex::Config::new(5, "SecretKey01");
+/// let prepared = SignedRequest::new("shop_balance", true)
+///     .signed("now", "2024-05-01 16:56:25.009469")
+///     .signed("shop_id", config.shop_id())
+///     .build(&config)?;
+/// assert_eq!(prepared.string_to_sign(), "2024-05-01 16:56:25.009469:5");
+/// # Ok::<(), feennex::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    endpoint: &'static str,
+    safe_to_repeat: bool,
+    signed: Vec<(&'static str, FieldValue)>,
+    unsigned: Vec<(&'static str, Value)>,
+}
+
+impl SignedRequest {
+    /// A request to `endpoint`. `safe_to_repeat` is true only for reads.
+    pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
+        Self { endpoint, safe_to_repeat, signed: Vec::new(), unsigned: Vec::new() }
+    }
+
+    /// Adds a field that is sent and signed.
+    #[must_use]
+    pub fn signed(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
+        self.signed.push((key, value.into()));
+        self
+    }
+
+    /// Adds a field that is sent but not signed.
+    #[must_use]
+    pub fn unsigned(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.unsigned.push((key, value.into()));
+        self
+    }
+
+    /// Adds a field that is sent but not signed, if it is set.
+    #[must_use]
+    pub fn unsigned_opt<V: Into<Value>>(self, key: &'static str, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.unsigned(key, value),
+            None => self,
+        }
+    }
+
+    /// Signs the fields and builds the HTTP request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when a key appears twice (signed or not) or the URL cannot be built.
+    pub fn build(self, config: &Config) -> Result<Prepared, Error> {
+        let texts: Vec<(&str, std::borrow::Cow<'_, str>)> =
+            self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
+        let (string_to_sign, signature) =
+            sign::sign(texts.iter().map(|(key, text)| (*key, text.as_ref())), config.secret())
+                .map_err(payments_core::InputError::from)?;
+
+        let mut body = Map::new();
+        for (key, value) in &self.signed {
+            body.insert((*key).to_owned(), value.to_json());
+        }
+        for (key, value) in self.unsigned {
+            if body.insert(key.to_owned(), value).is_some() || key == "sign" {
+                return Err(payments_core::InputError::from(
+                    payments_core::signature::CanonicalError::DuplicateKey { key: key.to_owned() },
+                )
+                .into());
+            }
+        }
+        body.insert("sign".to_owned(), Value::String(signature));
+
+        let url = config.endpoint_url(self.endpoint)?;
+        let bytes = serde_json::to_vec(&Value::Object(body)).map_err(|error| {
+            payments_core::InputError::field("body", format!("cannot serialise: {error}"))
+        })?;
+        let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
+            .repeatable(self.safe_to_repeat);
+        Ok(Prepared { request, string_to_sign })
+    }
+}
+
+/// A signed request ready to send, with the string that was signed (to compare with the one
+/// Feennex prints if it rejects the signature).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    request: HttpRequest,
+    string_to_sign: String,
+}
+
+impl Prepared {
+    /// The HTTP request.
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
+    }
+
+    /// The string that was signed, without the secret.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// The endpoint name.
+    pub fn endpoint(&self) -> &'static str {
+        self.request.endpoint
+    }
+
+    /// The JSON body as a value (for inspection and tests).
+    pub fn body_json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.request.body).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::new(5, "SecretKey01")
+    }
+
+    #[test]
+    fn body_and_signature_come_from_the_same_values() {
+        let prepared = SignedRequest::new("x", false)
+            .signed("shop_id", 5_u64)
+            .signed("amount", "12.0")
+            .unsigned("description", "not signed")
+            .build(&config())
+            .unwrap();
+        assert_eq!(prepared.string_to_sign(), "12.0:5");
+        let body = prepared.body_json().unwrap();
+        assert_eq!(body["amount"], Value::String("12.0".into()));
+        assert_eq!(body["shop_id"], Value::from(5));
+        assert_eq!(body["description"], Value::String("not signed".into()));
+        assert_eq!(body["sign"], Value::String(sign::sign_string("12.0:5", config().secret())));
+        assert!(!prepared.request().safe_to_repeat);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let twice_signed = SignedRequest::new("x", false).signed("a", "1").signed("a", "2");
+        assert!(matches!(twice_signed.build(&config()), Err(Error::Input(_))));
+        let signed_and_unsigned =
+            SignedRequest::new("x", false).signed("a", "1").unsigned("a", "2");
+        assert!(matches!(signed_and_unsigned.build(&config()), Err(Error::Input(_))));
+        let sign_field = SignedRequest::new("x", false).unsigned("sign", "forged");
+        assert!(matches!(sign_field.build(&config()), Err(Error::Input(_))));
+    }
+}

@@ -1,0 +1,234 @@
+//! Reading Feennex responses.
+//!
+//! Every response is the envelope `{"result": bool, "error_code": int, "message": str,
+//! "data": ...}`. Errors come with HTTP 200 and `result: false`, so the envelope is checked
+//! first, whatever the HTTP status.
+
+use payments_core::transport::HttpResponse;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+use crate::model::ErrorCode;
+
+/// How much of a body an error message keeps.
+const SNIPPET: usize = 512;
+
+/// The prefixes Feennex (and its sibling platforms) put before the string it signed.
+const SIGN_PREFIXES: &[&str] = &["string_to_sign: ", "string to sign: "];
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    result: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_code")]
+    error_code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(borrow, default)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+fn lenient_code<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    let text = raw.get().trim_matches('"');
+    if text == "null" {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+/// Reads the `data` of a successful response as `T`.
+///
+/// `our_string_to_sign` is what we signed; it is put next to Feennex's own string when the
+/// signature is rejected.
+///
+/// # Errors
+///
+/// [`Error::Api`], [`Error::SignatureRejected`], [`Error::Http`] or [`Error::Decode`].
+pub fn parse<T: DeserializeOwned>(
+    endpoint: &'static str,
+    response: &HttpResponse,
+    our_string_to_sign: &str,
+) -> Result<T, Error> {
+    let http_status = response.status.as_u16();
+    let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
+        Ok(envelope) => envelope,
+        Err(source) if response.status.is_success() => {
+            return Err(Error::Decode {
+                endpoint,
+                path: ".".to_owned(),
+                source,
+                body: response.body_snippet(SNIPPET),
+            });
+        }
+        Err(_) => {
+            return Err(Error::Http {
+                endpoint,
+                http_status,
+                body: response.body_snippet(SNIPPET),
+            });
+        }
+    };
+    let code = envelope.error_code.unwrap_or(0);
+    if envelope.result != Some(true) || code != 0 {
+        let message = envelope.message.unwrap_or_default();
+        let code = ErrorCode::from_code(code);
+        if code == ErrorCode::IncorrectRequestParam
+            && let Some(server_string) = server_string_to_sign(&message)
+        {
+            return Err(Error::SignatureRejected {
+                endpoint,
+                server_string: server_string.to_owned(),
+                our_string: our_string_to_sign.to_owned(),
+            });
+        }
+        return Err(Error::Api { endpoint, code, message, http_status });
+    }
+    if !response.status.is_success() {
+        // A success envelope with an error status is not trusted either way.
+        return Err(Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) });
+    }
+    let data = envelope.data.map_or("null", serde_json::value::RawValue::get);
+    let mut deserializer = serde_json::Deserializer::from_str(data);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+        endpoint,
+        path: format!("data.{}", error.path()),
+        source: error.into_inner(),
+        body: response.body_snippet(SNIPPET),
+    })
+}
+
+/// The string Feennex says it signed, from `Invalid sign, string_to_sign: <string>`.
+fn server_string_to_sign(message: &str) -> Option<&str> {
+    if !message.to_ascii_lowercase().contains("sign") {
+        return None;
+    }
+    SIGN_PREFIXES.iter().find_map(|prefix| {
+        let start = message.find(prefix)?;
+        let rest = message.get(start + prefix.len()..)?;
+        // The sibling platform wraps the string in quotes: `... string to sign: "..."`.
+        let rest = rest.trim_end_matches('"');
+        Some(rest.strip_prefix('"').unwrap_or(rest))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Data {
+        id: u64,
+    }
+
+    fn respond(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(StatusCode::from_u16(status).unwrap(), body.to_owned())
+    }
+
+    #[test]
+    fn success_returns_data() {
+        let body = r#"{"data": {"id": 7}, "error_code": 0, "message": "Ok", "result": true}"#;
+        assert_eq!(parse::<Data>("x", &respond(200, body), "").unwrap(), Data { id: 7 });
+    }
+
+    #[test]
+    fn result_false_with_http_200_is_an_api_error() {
+        let body = r#"{"data": null, "error_code": 6, "message": "Not unique", "result": false}"#;
+        let err = parse::<Data>("bill/create", &respond(200, body), "s").unwrap_err();
+        match err {
+            Error::Api { code, message, http_status, endpoint } => {
+                assert_eq!(code, ErrorCode::OperationNotUnique);
+                assert_eq!(message, "Not unique");
+                assert_eq!(http_status, 200);
+                assert_eq!(endpoint, "bill/create");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_envelope_is_read_on_any_status() {
+        let body =
+            r#"{"data": null, "error_code": "15", "message": "Shop ip denied", "result": false}"#;
+        let err = parse::<Data>("x", &respond(403, body), "").unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Api { code: ErrorCode::RequestIpDenied, http_status: 403, .. }
+        ));
+    }
+
+    #[test]
+    fn invalid_sign_shows_both_strings() {
+        let body = r#"{"data": null, "error_code": 10, "message": "Invalid sign, string_to_sign: 500:840:card_usd:6199:99991", "result": false}"#;
+        let err =
+            parse::<Data>("invoice/create", &respond(200, body), "500.0:840:card_usd:6199:99991")
+                .unwrap_err();
+        match &err {
+            Error::SignatureRejected { server_string, our_string, .. } => {
+                assert_eq!(server_string, "500:840:card_usd:6199:99991");
+                assert_eq!(our_string, "500.0:840:card_usd:6199:99991");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(
+            text.contains("500:840:card_usd:6199:99991") && text.contains("500.0:840"),
+            "{text}"
+        );
+        assert!(!text.contains("check the secret key"));
+    }
+
+    #[test]
+    fn same_strings_point_at_the_secret() {
+        let body = r#"{"error_code": 10, "message": "Incorrect values for parameters: sign=\"Invalid sign, string to sign: \"2023-07-18T13:23:41:357\"\"", "result": false}"#;
+        let err = parse::<Data>("shop_balance", &respond(200, body), "2023-07-18T13:23:41:357")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::SignatureRejected { server_string, .. } if server_string == "2023-07-18T13:23:41:357"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("check the secret key"));
+    }
+
+    #[test]
+    fn other_code_10_messages_stay_api_errors() {
+        let body = r#"{"error_code": 10, "message": "shop_order_id is required", "result": false}"#;
+        let err = parse::<Data>("x", &respond(200, body), "").unwrap_err();
+        assert!(matches!(err, Error::Api { code: ErrorCode::IncorrectRequestParam, .. }));
+    }
+
+    #[test]
+    fn non_json_is_http_or_decode_error() {
+        let err = parse::<Data>("x", &respond(502, "<html>Bad gateway</html>"), "").unwrap_err();
+        assert!(
+            matches!(&err, Error::Http { http_status: 502, body, .. } if body.contains("Bad gateway"))
+        );
+        let err = parse::<Data>("x", &respond(200, "{\"result\": tr"), "").unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }));
+    }
+
+    #[test]
+    fn success_envelope_with_error_status_is_not_trusted() {
+        let body = r#"{"data": {"id": 7}, "error_code": 0, "message": "Ok", "result": true}"#;
+        assert!(matches!(parse::<Data>("x", &respond(500, body), ""), Err(Error::Http { .. })));
+    }
+
+    #[test]
+    fn missing_result_is_an_error() {
+        let body = r#"{"data": {"id": 7}}"#;
+        assert!(matches!(parse::<Data>("x", &respond(200, body), ""), Err(Error::Api { .. })));
+    }
+
+    #[test]
+    fn decode_error_names_the_path() {
+        let body = r#"{"data": {"id": "x"}, "error_code": 0, "message": "Ok", "result": true}"#;
+        match parse::<Data>("x", &respond(200, body), "").unwrap_err() {
+            Error::Decode { path, .. } => assert_eq!(path, "data.id"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The Feennex signature.
+//!
+//! Take the endpoint's signed fields (and only those), sort them by key byte-wise, join their
+//! values with `:`, append the secret key, and hash with SHA-256 (lower-case hex). The string
+//! before the secret is what Feennex prints when it rejects a signature
+//! (`Invalid sign, string_to_sign: ...`).
+
+use payments_core::SecretString;
+use payments_core::signature::{
+    CanonicalError, KeyOrder, canonical_string, sha256_hex_with_secret, verify_hex,
+};
+
+/// The separator between signed values.
+pub const SEPARATOR: &str = ":";
+
+/// The string to sign: the values of `fields`, sorted by key, joined with `:`.
+///
+/// ```
+/// let text = feennex::sign::string_to_sign([("shop_id", "5"), ("now", "2024-05-01 16:56:25")])?;
+/// assert_eq!(text, "2024-05-01 16:56:25:5");
+/// # Ok::<(), payments_core::signature::CanonicalError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] when a key appears twice.
+pub fn string_to_sign<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<String, CanonicalError> {
+    canonical_string(fields, SEPARATOR, KeyOrder::Sorted)
+}
+
+/// The signature of a string to sign: `sha256_hex(string_to_sign + secret)`.
+pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> String {
+    sha256_hex_with_secret(string_to_sign, secret)
+}
+
+/// Signs `fields`: returns the string to sign and the signature.
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] when a key appears twice.
+pub fn sign<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    secret: &SecretString,
+) -> Result<(String, String), CanonicalError> {
+    let text = string_to_sign(fields)?;
+    let signature = sign_string(&text, secret);
+    Ok((text, signature))
+}
+
+/// Checks a received signature against `string_to_sign`, in constant time.
+pub fn verify(string_to_sign: &str, secret: &SecretString, received: &str) -> bool {
+    verify_hex(&sign_string(string_to_sign, secret), received)
+}
