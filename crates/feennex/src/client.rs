@@ -1,32 +1,79 @@
-//! The Feennex HTTP client: sends prepared requests, nothing else.
+//! The Feennex HTTP client: signs with the pure `prepare` functions, sends, and reads with the
+//! pure `parse_response` functions. Creating payments and payouts is never retried; reads
+//! are, with backoff.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use payments_core::GatewayId;
-use payments_core::gateway::{CreatePayment, Gateway};
-use payments_core::payment::{PaymentLink, PaymentRequest};
-use payments_core::transport::{self, ReqwestTransport, RetryPolicy, Transport, TransportConfig};
+use payments_core::clock::{Clock, SystemClock};
+use payments_core::gateway::{
+    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, WebhookVerifier,
+};
+use payments_core::notification::Notification;
+use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::report::{Balance, PaymentReport, PayoutReport, PayoutRequest};
+use payments_core::transport::{
+    self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
+};
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+use payments_core::{GatewayId, InputError, Money};
+use serde_json::Value;
 
-use crate::api::bill::{Bill, BillCreate};
+use crate::api::bill::{Bill, BillCreate, BillReport, BillStatusQuery};
+use crate::api::invoice::{
+    InvoiceCreate, InvoiceCreated, InvoiceQuote, InvoiceReport, InvoiceStatusQuery,
+};
+use crate::api::shop::{ShopBalance, ShopBalanceQuery};
+use crate::api::transfer::{Transfer, TransferCreate, TransferReport, TransferStatusQuery};
+use crate::api::withdraw::{
+    AccountCheck, Withdraw, WithdrawAmountType, WithdrawCreate, WithdrawQuote, WithdrawReport,
+    WithdrawStatusQuery,
+};
 use crate::config::Config;
 use crate::error::Error;
+use crate::model::ErrorCode;
 use crate::request::Prepared;
+use crate::webhook::CallbackVerifier;
+
+/// The shortest interval between two status requests for one bill that Feennex allows.
+pub const MIN_BILL_POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The outcome of a payout whose creation may or may not have reached Feennex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayoutOutcome<T> {
+    /// Feennex has it: here is its state. Do not create it again.
+    Created(T),
+    /// Feennex has no payout with this id (error 7): it is safe to create it again with the
+    /// same id.
+    NotCreated,
+}
 
 /// A Feennex API client.
 ///
 /// Cloning is cheap and shares the connection pool.
 ///
 /// ```no_run
-/// use feennex::{Client, Config, api::bill::BillCreate};
+/// use feennex::{Client, Config, api::withdraw::{WithdrawAmountType, WithdrawCreate}, client::PayoutOutcome};
 /// use payments_core::{payment::OrderId, Currency, Money};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::new(Config::new(5, "SecretKey01"))?;
-/// let bill = client
-///     .create_bill(&BillCreate::new(OrderId::new("order-1")?, Money::parse("23.15", Currency::RUB)?))
-///     .await?;
-/// println!("send the payer to {}", bill.url);
+/// let id = OrderId::new("payout-2024-0001")?;
+/// let payout = WithdrawCreate::new(
+///     id.clone(), "card_rub", "4111111111111111",
+///     Money::parse("100", Currency::RUB)?, WithdrawAmountType::PsAmount, Currency::RUB,
+/// );
+/// match client.create_withdraw(&payout).await {
+///     Ok(created) => println!("payout {} is {}", created.id, created.status),
+///     // The request may have reached Feennex: never send it again blindly.
+///     Err(error) if error.outcome_unknown() => match client.resolve_withdraw(&id).await? {
+///         PayoutOutcome::Created(report) => println!("it went through: {}", report.status),
+///         PayoutOutcome::NotCreated => println!("safe to create it again with the same id"),
+///     },
+///     Err(error) => return Err(error.into()),
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -35,6 +82,8 @@ pub struct Client {
     config: Config,
     transport: Arc<dyn Transport>,
     retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    callbacks: CallbackVerifier,
 }
 
 impl Client {
@@ -51,7 +100,13 @@ impl Client {
 
     /// A client over any transport (a test double, a custom reqwest client).
     pub fn with_transport(config: Config, transport: Arc<dyn Transport>) -> Self {
-        Self { config, transport, retry: RetryPolicy::standard() }
+        Self {
+            callbacks: CallbackVerifier::new(config.clone()),
+            config,
+            transport,
+            retry: RetryPolicy::standard(),
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// Replaces the retry policy (it only ever applies to reads).
@@ -61,13 +116,25 @@ impl Client {
         self
     }
 
+    /// Replaces the clock that gives `now` to status requests.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// `bill/create`: creates a wallet bill. Not retried: after a transport error, look the
-    /// order up by its id before creating it again.
+    async fn send(&self, prepared: &Prepared) -> Result<HttpResponse, Error> {
+        transport::execute(self.transport.as_ref(), prepared.request(), &self.retry)
+            .await
+            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })
+    }
+
+    /// `bill/create`: a wallet bill. Not retried.
     ///
     /// # Errors
     ///
@@ -78,13 +145,228 @@ impl Client {
         request.parse_response(&self.config, &prepared, &response)
     }
 
-    async fn send(
+    /// `bill/shop_order_status`: the wallet payment for an order. Feennex allows one request
+    /// per 10 seconds; [`Client::wait_for_bill`] keeps to that.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said.
+    pub async fn bill_status(&self, shop_order_id: &OrderId) -> Result<BillReport, Error> {
+        let query = BillStatusQuery::new(shop_order_id.clone());
+        let prepared = query.prepare(&self.config, self.clock.now())?;
+        let response = self.send(&prepared).await?;
+        query.parse_response(&self.config, &prepared, &response)
+    }
+
+    /// Polls [`Client::bill_status`] every `interval` (at least 10 s, as Feennex asks) until
+    /// the status is final or `timeout` has passed, and returns the last report.
+    ///
+    /// # Errors
+    ///
+    /// The first error of a status request.
+    pub async fn wait_for_bill(
         &self,
-        prepared: &Prepared,
-    ) -> Result<payments_core::transport::HttpResponse, Error> {
-        transport::execute(self.transport.as_ref(), prepared.request(), &self.retry)
-            .await
-            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })
+        shop_order_id: &OrderId,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Result<BillReport, Error> {
+        let interval = interval.max(MIN_BILL_POLL_INTERVAL);
+        let started = tokio::time::Instant::now();
+        loop {
+            let report = self.bill_status(shop_order_id).await?;
+            if report.status.is_final() || started.elapsed().saturating_add(interval) > timeout {
+                return Ok(report);
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    /// `invoice/try`: what the payer would pay. A read, retried on failure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn price_invoice(&self, request: &InvoiceCreate) -> Result<InvoiceQuote, Error> {
+        let prepared = request.prepare_try(&self.config)?;
+        let response = self.send_read(prepared).await?;
+        request.parse_try_response(&response.0, &response.1)
+    }
+
+    /// `invoice/create`: a payment by card, bank or another method; the result says where to
+    /// send the payer ([`InvoiceCreated::to_payment_link`]). Not retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn create_invoice(&self, request: &InvoiceCreate) -> Result<InvoiceCreated, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// `invoice/check`: the invoice for an order.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said.
+    pub async fn invoice_status(&self, shop_order_id: &OrderId) -> Result<InvoiceReport, Error> {
+        let query = InvoiceStatusQuery::new(shop_order_id.clone());
+        let prepared = query.prepare(&self.config, self.clock.now())?;
+        let response = self.send(&prepared).await?;
+        query.parse_response(&self.config, &prepared, &response)
+    }
+
+    /// `transfer/try`: what a transfer would cost. A read, retried on failure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn price_transfer(
+        &self,
+        request: &TransferCreate,
+    ) -> Result<BTreeMap<String, Value>, Error> {
+        let prepared = request.prepare_try(&self.config)?;
+        let response = self.send_read(prepared).await?;
+        request.parse_try_response(&response.0, &response.1)
+    }
+
+    /// `transfer/create`: pays a Feennex wallet. Never retried: on an error for which
+    /// [`Error::outcome_unknown`] is true, call [`Client::resolve_transfer`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn create_transfer(&self, request: &TransferCreate) -> Result<Transfer, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// `transfer/shop_payment_status`: the transfer made under `shop_payment_id`.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said (error 7: there is none).
+    pub async fn transfer_status(
+        &self,
+        shop_payment_id: &OrderId,
+    ) -> Result<TransferReport, Error> {
+        let query = TransferStatusQuery::new(shop_payment_id.clone());
+        let prepared = query.prepare(&self.config, self.clock.now())?;
+        let response = self.send(&prepared).await?;
+        query.parse_response(&prepared, &response)
+    }
+
+    /// Finds out whether a transfer whose creation failed in transport was made.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said, other than "not found".
+    pub async fn resolve_transfer(
+        &self,
+        shop_payment_id: &OrderId,
+    ) -> Result<PayoutOutcome<TransferReport>, Error> {
+        not_found_as_not_created(self.transfer_status(shop_payment_id).await)
+    }
+
+    /// `withdraw/try`: what a payout would cost. A read, retried on failure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn price_withdraw(&self, request: &WithdrawCreate) -> Result<WithdrawQuote, Error> {
+        let prepared = request.prepare_try(&self.config)?;
+        let response = self.send_read(prepared).await?;
+        request.parse_try_response(&response.0, &response.1)
+    }
+
+    /// `check_account`: whether the payway can pay the account.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn check_account(&self, request: &WithdrawCreate) -> Result<AccountCheck, Error> {
+        let prepared = request.prepare_check_account(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_check_account_response(&prepared, &response)
+    }
+
+    /// `withdraw/create`: a payout. Never retried: on an error for which
+    /// [`Error::outcome_unknown`] is true, call [`Client::resolve_withdraw`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Feennex or the transport said.
+    pub async fn create_withdraw(&self, request: &WithdrawCreate) -> Result<Withdraw, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// `withdraw/status` or `withdraw/shop_payment_status`. Feennex sends no callback for
+    /// payouts; poll this until the status is final.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said.
+    pub async fn withdraw_status(
+        &self,
+        query: &WithdrawStatusQuery,
+    ) -> Result<WithdrawReport, Error> {
+        let prepared = query.prepare(&self.config, self.clock.now())?;
+        let response = self.send(&prepared).await?;
+        query.parse_response(&prepared, &response)
+    }
+
+    /// Finds out whether a payout whose creation failed in transport was made.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said, other than "not found".
+    pub async fn resolve_withdraw(
+        &self,
+        shop_payment_id: &OrderId,
+    ) -> Result<PayoutOutcome<WithdrawReport>, Error> {
+        let query = WithdrawStatusQuery::by_shop_payment_id(shop_payment_id.clone());
+        not_found_as_not_created(self.withdraw_status(&query).await)
+    }
+
+    /// `shop_balance`: the balance per currency.
+    ///
+    /// # Errors
+    ///
+    /// What Feennex or the transport said.
+    pub async fn balance(&self) -> Result<ShopBalance, Error> {
+        let prepared = ShopBalanceQuery.prepare(&self.config, self.clock.now())?;
+        let response = self.send(&prepared).await?;
+        ShopBalanceQuery.parse_response(&self.config, &prepared, &response)
+    }
+
+    /// Verifies a callback (see [`CallbackVerifier::verify`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Webhook`].
+    pub fn verify_callback(
+        &self,
+        request: &WebhookRequest,
+    ) -> Result<crate::webhook::Callback, Error> {
+        self.callbacks.verify(request)
+    }
+
+    /// Sends a `*/try` price request, which creates nothing and may be retried.
+    async fn send_read(&self, prepared: Prepared) -> Result<(Prepared, HttpResponse), Error> {
+        let prepared = prepared.repeatable();
+        let response = self.send(&prepared).await?;
+        Ok((prepared, response))
+    }
+}
+
+fn not_found_as_not_created<T>(result: Result<T, Error>) -> Result<PayoutOutcome<T>, Error> {
+    match result {
+        Ok(report) => Ok(PayoutOutcome::Created(report)),
+        Err(Error::Api { code: ErrorCode::OperationNotFound, .. }) => Ok(PayoutOutcome::NotCreated),
+        Err(other) => Err(other),
     }
 }
 
@@ -96,16 +378,156 @@ impl Gateway for Client {
 
 #[async_trait]
 impl CreatePayment for Client {
-    /// Creates a wallet bill (`bill/create`) and returns its payment page.
+    /// With a payment method (a payway such as `card_usd`), an invoice (`invoice/create`);
+    /// without one, a wallet bill (`bill/create`).
     async fn create_payment(
         &self,
         request: &PaymentRequest,
     ) -> Result<PaymentLink, payments_core::Error> {
+        if let Some(payway) = &request.payment_method {
+            let mut invoice =
+                InvoiceCreate::new(request.order_id.clone(), request.money, payway.clone())
+                    .with_urls(
+                        request.success_url.clone(),
+                        request.failure_url.clone(),
+                        request.notification_url.clone(),
+                    );
+            invoice.description = request.description.clone();
+            invoice.email = request.customer.email.clone();
+            invoice.phone = request.customer.phone.clone();
+            let created = self.create_invoice(&invoice).await?;
+            return created.to_payment_link().ok_or_else(|| payments_core::Error::Unsupported {
+                gateway: GatewayId::Feennex,
+                capability: format!(
+                    "payment method {:?} answered {:?}, which is not a redirect or form",
+                    payway, created.method
+                ),
+            });
+        }
         let mut bill = BillCreate::new(request.order_id.clone(), request.money)
             .with_return_urls(request.success_url.clone(), request.failure_url.clone())
             .with_callback_urls(request.notification_url.clone(), request.notification_url.clone());
         bill.description = request.description.clone();
-        let bill = self.create_bill(&bill).await?;
-        Ok(PaymentLink::Redirect(bill.url))
+        Ok(PaymentLink::Redirect(self.create_bill(&bill).await?.url))
+    }
+}
+
+#[async_trait]
+impl QueryPaymentStatus for Client {
+    /// Asks `invoice/check`; if Feennex has no invoice for the order, asks
+    /// `bill/shop_order_status`.
+    async fn payment_status(
+        &self,
+        order_id: &OrderId,
+    ) -> Result<PaymentReport, payments_core::Error> {
+        match self.invoice_status(order_id).await {
+            Ok(invoice) => Ok(PaymentReport::new(
+                invoice.shop_order_id.clone(),
+                Some(invoice.payment_id.to_string()),
+                invoice.status.to_core(),
+                report_money(invoice.shop_amount, invoice.shop_currency),
+            )),
+            Err(Error::Api { code: ErrorCode::OperationNotFound, .. }) => {
+                let bill = self.bill_status(order_id).await?;
+                Ok(PaymentReport::new(
+                    bill.shop_order_id.clone(),
+                    Some(bill.payment_id.to_string()),
+                    bill.status.to_core(),
+                    report_money(bill.shop_amount, bill.shop_currency),
+                ))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+fn report_money(amount: payments_core::Decimal, numeric: u64) -> Option<Money> {
+    let currency =
+        payments_core::money::currency_from_numeric(u16::try_from(numeric).ok()?).ok()?;
+    Money::new(amount, currency).ok()
+}
+
+#[async_trait]
+impl Payouts for Client {
+    /// A withdrawal (`withdraw/create`) in which the recipient receives exactly the amount;
+    /// the payout method is the payway and is required. The shop pays from its balance in the
+    /// same currency.
+    async fn create_payout(
+        &self,
+        request: &PayoutRequest,
+    ) -> Result<PayoutReport, payments_core::Error> {
+        let payway = request.method.clone().ok_or_else(|| {
+            Error::Input(InputError::field(
+                "payway",
+                "a Feennex payout needs a payway (PayoutRequest::with_method)",
+            ))
+        })?;
+        let withdraw = WithdrawCreate::new(
+            request.payout_id.clone(),
+            payway,
+            request.destination.clone(),
+            request.money,
+            WithdrawAmountType::PsAmount,
+            request.money.currency(),
+        );
+        let created = self.create_withdraw(&withdraw).await?;
+        Ok(PayoutReport::new(
+            created.shop_payment_id,
+            Some(created.id.to_string()),
+            created.status.to_core(),
+        ))
+    }
+
+    async fn payout_status(
+        &self,
+        payout_id: &OrderId,
+    ) -> Result<PayoutReport, payments_core::Error> {
+        let report = self
+            .withdraw_status(&WithdrawStatusQuery::by_shop_payment_id(payout_id.clone()))
+            .await?;
+        Ok(PayoutReport::new(
+            report.shop_payment_id,
+            Some(report.id.to_string()),
+            report.status.to_core(),
+        ))
+    }
+}
+
+#[async_trait]
+impl Balances for Client {
+    async fn balances(&self) -> Result<Vec<Balance>, payments_core::Error> {
+        Ok(self.balance().await?.to_core())
+    }
+}
+
+#[async_trait]
+impl WebhookVerifier for Client {
+    fn gateway(&self) -> GatewayId {
+        GatewayId::Feennex
+    }
+
+    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
+        let callback = self.verify_callback(request)?;
+        callback.to_notification().map_err(|source| Error::Webhook(source).into())
+    }
+
+    fn ack(&self) -> WebhookAck {
+        self.callbacks.ack()
+    }
+}
+
+#[async_trait]
+impl WebhookVerifier for CallbackVerifier {
+    fn gateway(&self) -> GatewayId {
+        GatewayId::Feennex
+    }
+
+    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
+        let callback = CallbackVerifier::verify(self, request)?;
+        callback.to_notification().map_err(|source| Error::Webhook(source).into())
+    }
+
+    fn ack(&self) -> WebhookAck {
+        CallbackVerifier::ack(self)
     }
 }

@@ -21,6 +21,7 @@ pub struct Config {
     shop_id: u64,
     secret: SecretString,
     base_url: Url,
+    pay_form_url: Option<Url>,
 }
 
 impl Config {
@@ -28,7 +29,7 @@ impl Config {
     pub fn new(shop_id: u64, secret: impl Into<String>) -> Self {
         #[allow(clippy::expect_used, reason = "a constant, checked by a unit test")]
         let base_url = Url::parse(DEFAULT_BASE_URL).expect("DEFAULT_BASE_URL is a valid URL");
-        Self { shop_id, secret: SecretString::from(secret.into()), base_url }
+        Self { shop_id, secret: SecretString::from(secret.into()), base_url, pay_form_url: None }
     }
 
     /// Uses another base URL (a sandbox, a proxy). A missing trailing slash is added, so
@@ -52,6 +53,29 @@ impl Config {
         }
         self.base_url = url;
         Ok(self)
+    }
+
+    /// Sets the URL of the hosted payment form (Feennex does not publish its host).
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::Field`] naming `pay_form_url` when it is not an absolute http(s) URL.
+    pub fn with_pay_form_url(mut self, url: &str) -> Result<Self, InputError> {
+        let parsed = Url::parse(url)
+            .map_err(|error| InputError::field("pay_form_url", format!("{url:?}: {error}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(InputError::field(
+                "pay_form_url",
+                format!("{url:?} is not an http(s) URL"),
+            ));
+        }
+        self.pay_form_url = Some(parsed);
+        Ok(self)
+    }
+
+    /// The URL of the hosted payment form, if configured.
+    pub fn pay_form_url(&self) -> Option<&Url> {
+        self.pay_form_url.as_ref()
     }
 
     /// The shop id.

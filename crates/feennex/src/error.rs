@@ -100,6 +100,18 @@ impl Error {
         }
     }
 
+    /// Whether the request may have been carried out even though no usable answer came back
+    /// (a timeout, a dropped connection, a 5xx page, an unreadable success response). For a
+    /// payment or payout, look it up by its id before creating it again.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Self::Transport { source, .. } => source.request_may_have_arrived(),
+            Self::Http { http_status, .. } => *http_status >= 500,
+            Self::Decode { .. } | Self::Integrity { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Converts into the provider-agnostic error, keeping this one as the source.
     pub fn into_core(self) -> payments_core::Error {
         let gateway = GatewayId::Feennex;

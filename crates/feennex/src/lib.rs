@@ -23,13 +23,14 @@
 pub mod amount;
 pub mod api;
 #[cfg(feature = "client")]
-mod client;
+pub mod client;
 mod config;
 mod error;
 pub mod model;
 pub mod request;
 pub mod response;
 pub mod sign;
+pub mod webhook;
 
 #[cfg(feature = "client")]
 pub use client::Client;

@@ -1,7 +1,10 @@
 //! Building a signed Feennex request: one list of signed fields, from which both the JSON
 //! body and the string to sign are made, so they cannot disagree.
 
+use std::time::SystemTime;
+
 use payments_core::GatewayId;
+use payments_core::payment::OrderId;
 use payments_core::transport::HttpRequest;
 use serde_json::{Map, Value};
 
@@ -77,12 +80,19 @@ pub struct SignedRequest {
     safe_to_repeat: bool,
     signed: Vec<(&'static str, FieldValue)>,
     unsigned: Vec<(&'static str, Value)>,
+    extra: Vec<(String, Value)>,
 }
 
 impl SignedRequest {
     /// A request to `endpoint`. `safe_to_repeat` is true only for reads.
     pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
-        Self { endpoint, safe_to_repeat, signed: Vec::new(), unsigned: Vec::new() }
+        Self {
+            endpoint,
+            safe_to_repeat,
+            signed: Vec::new(),
+            unsigned: Vec::new(),
+            extra: Vec::new(),
+        }
     }
 
     /// Adds a field that is sent and signed.
@@ -96,6 +106,13 @@ impl SignedRequest {
     #[must_use]
     pub fn unsigned(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.unsigned.push((key, value.into()));
+        self
+    }
+
+    /// Adds a field with a run-time name that is sent but not signed (payway add-ons).
+    #[must_use]
+    pub fn unsigned_owned(mut self, key: String, value: impl Into<Value>) -> Self {
+        self.extra.push((key, value.into()));
         self
     }
 
@@ -124,13 +141,15 @@ impl SignedRequest {
         for (key, value) in &self.signed {
             body.insert((*key).to_owned(), value.to_json());
         }
-        for (key, value) in self.unsigned {
-            if body.insert(key.to_owned(), value).is_some() || key == "sign" {
+        let unsigned = self.unsigned.into_iter().map(|(key, value)| (key.to_owned(), value));
+        for (key, value) in unsigned.chain(self.extra) {
+            if key == "sign" || body.contains_key(&key) {
                 return Err(payments_core::InputError::from(
-                    payments_core::signature::CanonicalError::DuplicateKey { key: key.to_owned() },
+                    payments_core::signature::CanonicalError::DuplicateKey { key },
                 )
                 .into());
             }
+            body.insert(key, value);
         }
         body.insert("sign".to_owned(), Value::String(signature));
 
@@ -141,6 +160,51 @@ impl SignedRequest {
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
             .repeatable(self.safe_to_repeat);
         Ok(Prepared { request, string_to_sign })
+    }
+}
+
+/// The `now` field: UTC, written as in Feennex's own examples (`2024-05-01 16:56:25.009469`).
+///
+/// The same text goes into the body and the signature.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_714_582_585_009_469);
+/// assert_eq!(feennex::request::now_text(at), "2024-05-01 16:56:25.009469");
+/// ```
+pub fn now_text(now: SystemTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
+    );
+    let utc = time::OffsetDateTime::from(now);
+    // Formatting a valid date with a fixed description only fails for years beyond 9999.
+    utc.format(&format).unwrap_or_else(|_| utc.unix_timestamp().to_string())
+}
+
+/// A status query: `now`, `shop_id` and one id, all signed. Status queries are reads, safe
+/// to repeat.
+///
+/// # Errors
+///
+/// As [`SignedRequest::build`].
+pub fn status_query(
+    endpoint: &'static str,
+    id_field: &'static str,
+    id: impl Into<FieldValue>,
+    config: &Config,
+    now: SystemTime,
+) -> Result<Prepared, Error> {
+    SignedRequest::new(endpoint, true)
+        .signed("now", now_text(now))
+        .signed("shop_id", config.shop_id())
+        .signed(id_field, id)
+        .build(config)
+}
+
+impl From<&OrderId> for FieldValue {
+    fn from(id: &OrderId) -> Self {
+        Self::Text(id.as_str().to_owned())
     }
 }
 
@@ -166,6 +230,14 @@ impl Prepared {
     /// The endpoint name.
     pub fn endpoint(&self) -> &'static str {
         self.request.endpoint
+    }
+
+    /// Marks the request safe to send again (for `*/try` price requests, which create
+    /// nothing).
+    #[must_use]
+    pub fn repeatable(mut self) -> Self {
+        self.request.safe_to_repeat = true;
+        self
     }
 
     /// The JSON body as a value (for inspection and tests).

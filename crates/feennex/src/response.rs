@@ -100,6 +100,44 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
+/// Checks that a value Feennex echoed is the one we sent.
+///
+/// # Errors
+///
+/// [`Error::Integrity`] naming the field.
+pub fn check_echo(
+    endpoint: &'static str,
+    field: &'static str,
+    expected: impl ToString,
+    received: impl ToString,
+) -> Result<(), Error> {
+    let (expected, received) = (expected.to_string(), received.to_string());
+    if expected == received {
+        Ok(())
+    } else {
+        Err(Error::Integrity { endpoint, field, expected, received })
+    }
+}
+
+/// Reads `ps_data`, which Feennex sends as a JSON object in some places and as a JSON string
+/// in others, as the JSON text (an object's raw text, a string's content).
+///
+/// # Errors
+///
+/// Never for valid JSON; `null` or a missing field gives `None`.
+pub fn raw_json_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    match raw.get() {
+        "null" => Ok(None),
+        text if text.starts_with('"') => {
+            serde_json::from_str(text).map_err(serde::de::Error::custom)
+        }
+        text => Ok(Some(text.to_owned())),
+    }
+}
+
 /// The string Feennex says it signed, from `Invalid sign, string_to_sign: <string>`.
 fn server_string_to_sign(message: &str) -> Option<&str> {
     if !message.to_ascii_lowercase().contains("sign") {

@@ -14,6 +14,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod amount_text;
+pub mod clock;
 pub mod error;
 pub mod gateway;
 pub mod money;

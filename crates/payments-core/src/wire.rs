@@ -95,6 +95,22 @@ pub fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Err
     text.parse().map_err(D::Error::custom)
 }
 
+/// Like [`integer`], for a field that may be missing or `null`.
+///
+/// # Errors
+///
+/// As [`integer`].
+pub fn optional_integer<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    let mut json = serde_json::Deserializer::from_str(raw.get());
+    integer(&mut json).map(Some).map_err(D::Error::custom)
+}
+
 fn text_from_raw(raw: &str) -> Result<String, String> {
     if raw.starts_with('"') {
         serde_json::from_str::<String>(raw).map_err(|err| err.to_string())
@@ -147,6 +163,8 @@ mod tests {
         shop: u64,
         #[serde(default, deserialize_with = "optional_text")]
         note: Option<String>,
+        #[serde(default, deserialize_with = "optional_integer")]
+        count: Option<u64>,
     }
 
     #[test]
@@ -154,7 +172,10 @@ mod tests {
         let a: Ids = serde_json::from_str(r#"{"order": 4239, "shop": "3"}"#).unwrap();
         let b: Ids =
             serde_json::from_str(r#"{"order": "4239", "shop": 3, "note": "a\"b"}"#).unwrap();
-        assert_eq!((a.order.as_str(), a.shop, a.note), ("4239", 3, None));
+        assert_eq!((a.order.as_str(), a.shop, a.note, a.count), ("4239", 3, None, None));
+        let c: Ids = serde_json::from_str(r#"{"order": 1, "shop": 1, "count": "12"}"#).unwrap();
+        assert_eq!(c.count, Some(12));
+        assert!(serde_json::from_str::<Ids>(r#"{"order": 1, "shop": 1, "count": "x"}"#).is_err());
         assert_eq!((b.order.as_str(), b.shop, b.note.as_deref()), ("4239", 3, Some("a\"b")));
         for bad in [
             r#"{"order": true, "shop": 3}"#,

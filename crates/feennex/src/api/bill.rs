@@ -9,8 +9,11 @@ use url::Url;
 use crate::amount::amount_text;
 use crate::config::Config;
 use crate::error::Error;
+use crate::model::BillStatus;
+use crate::request::status_query;
 use crate::request::{Prepared, SignedRequest};
-use crate::response;
+use crate::response::{self, check_echo};
+use std::time::SystemTime;
 
 /// `bill/create`: a bill the payer pays in their Feennex wallet.
 ///
@@ -169,28 +172,21 @@ impl BillCreate {
         response: &HttpResponse,
     ) -> Result<Bill, Error> {
         let bill: Bill = response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
-        let integrity = |field, expected: String, received: String| {
-            if expected == received {
-                Ok(())
-            } else {
-                Err(Error::Integrity { endpoint: Self::ENDPOINT, field, expected, received })
-            }
-        };
-        integrity("shop_id", config.shop_id().to_string(), bill.shop_id.to_string())?;
-        integrity("shop_order_id", self.shop_order_id.to_string(), bill.shop_order_id.clone())?;
-        integrity(
+        let endpoint = Self::ENDPOINT;
+        check_echo(endpoint, "shop_id", config.shop_id(), bill.shop_id)?;
+        check_echo(endpoint, "shop_order_id", &self.shop_order_id, &bill.shop_order_id)?;
+        check_echo(
+            endpoint,
             "shop_currency",
-            self.amount.currency().numeric().to_string(),
-            bill.shop_currency.to_string(),
+            self.amount.currency().numeric(),
+            bill.shop_currency,
         )?;
-        if bill.shop_amount != self.amount.amount() {
-            return integrity(
-                "shop_amount",
-                self.amount.amount().to_string(),
-                bill.shop_amount.to_string(),
-            )
-            .map(|()| bill);
-        }
+        check_echo(
+            endpoint,
+            "shop_amount",
+            self.amount.amount().normalize(),
+            bill.shop_amount.normalize(),
+        )?;
         Ok(bill)
     }
 }
@@ -234,6 +230,103 @@ pub struct Bill {
     /// What the shop receives after commission.
     #[serde(default, deserialize_with = "payments_core::wire::optional_amount")]
     pub shop_refund: Option<Decimal>,
+}
+
+/// `bill/shop_order_status`: the state of the wallet payment for an order.
+///
+/// Signed fields: `now`, `shop_id`, `shop_order_id`. Feennex asks for no more than one request
+/// every 10 seconds; [`Client::wait_for_bill`](crate::Client::wait_for_bill) respects that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillStatusQuery {
+    /// The shop's order id.
+    pub shop_order_id: OrderId,
+}
+
+impl BillStatusQuery {
+    /// The endpoint.
+    pub const ENDPOINT: &'static str = "bill/shop_order_status";
+
+    /// A query for `shop_order_id`.
+    pub fn new(shop_order_id: OrderId) -> Self {
+        Self { shop_order_id }
+    }
+
+    /// Signs the query with `now` as the request time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] if the request cannot be built.
+    pub fn prepare(&self, config: &Config, now: SystemTime) -> Result<Prepared, Error> {
+        status_query(Self::ENDPOINT, "shop_order_id", &self.shop_order_id, config, now)
+    }
+
+    /// Reads the response and checks it is about our shop and order.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    pub fn parse_response(
+        &self,
+        config: &Config,
+        prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<BillReport, Error> {
+        let report: BillReport =
+            response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
+        check_echo(Self::ENDPOINT, "shop_id", config.shop_id(), report.shop_id)?;
+        check_echo(Self::ENDPOINT, "shop_order_id", &self.shop_order_id, &report.shop_order_id)?;
+        Ok(report)
+    }
+}
+
+/// The state of a wallet payment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct BillReport {
+    /// The status.
+    pub status: BillStatus,
+    /// Feennex's payment id.
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub payment_id: u64,
+    /// What the payer actually paid.
+    #[serde(default, deserialize_with = "payments_core::wire::optional_amount")]
+    pub client_price: Option<Decimal>,
+    /// The amount of the order.
+    #[serde(deserialize_with = "payments_core::wire::amount")]
+    pub shop_amount: Decimal,
+    /// The shop currency (ISO 4217 numeric).
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub shop_currency: u64,
+    /// What the shop receives.
+    #[serde(default, deserialize_with = "payments_core::wire::optional_amount")]
+    pub shop_refund: Option<Decimal>,
+    /// The shop id.
+    #[serde(deserialize_with = "payments_core::wire::integer")]
+    pub shop_id: u64,
+    /// The shop's order id.
+    #[serde(deserialize_with = "payments_core::wire::text")]
+    pub shop_order_id: String,
+    /// Whether this order id was used for only one bill (if not, this is the latest).
+    #[serde(default)]
+    pub is_unique: Option<bool>,
+    /// The payment direction (`feennex_usd`).
+    #[serde(default)]
+    pub payway: Option<String>,
+    /// The payment system's currency (ISO 4217 numeric).
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
+    pub ps_currency: Option<u64>,
+    /// Extra data from the payment system, as JSON text.
+    #[serde(default, deserialize_with = "response::raw_json_text")]
+    pub ps_data: Option<String>,
+    /// When the bill was created.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// When it was processed.
+    #[serde(default)]
+    pub processed: Option<String>,
+    /// The description.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,367 @@
+//! Verifying Feennex callbacks.
+//!
+//! Feennex posts a callback when a payment reaches a final status, form-encoded today and JSON
+//! on its sibling platforms; both are accepted. The signature covers **every non-empty field
+//! received**, known or not: remove `sign`, drop empty values, sort by key, join the values
+//! with `:`, append the secret, SHA-256. Values are used exactly as received (`1.0` stays
+//! `1.0`, `ps_data` stays the raw JSON string), never re-serialised.
+//!
+//! ```
+//! use feennex::{Config, webhook::CallbackVerifier};
+//! use payments_core::webhook::WebhookRequest;
+//! use payments_core::{Currency, Money};
+//!
+//! let verifier = CallbackVerifier::new(Config::new(1, "SecretKey01"));
+//! let body = "payment_id=7&shop_amount=10.0&shop_currency=840&shop_id=1&shop_order_id=42\
+//!             &status=success&sign=4a74275df367ca12418cc401114071e9c385b1aa0165001d53ec7f70e271c7d2";
+//! // In a web handler: build the request from the raw body and answer `verifier.ack()`.
+//! match verifier.verify(&WebhookRequest::form_post(body)) {
+//!     Ok(callback) => {
+//!         callback.check_order("42", &Money::parse("10", Currency::USD)?)?;
+//!         // mark order 42 paid (once), then answer HTTP 200 "OK"
+//!     }
+//!     Err(error) => eprintln!("refused: {error}"), // answer 4xx, never mark paid
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+
+use payments_core::money::currency_from_numeric;
+use payments_core::notification::{Notification, check_money};
+use payments_core::payment::PaymentStatus;
+use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form};
+use payments_core::{Currency, Decimal, GatewayId, Money, SecretString, WebhookError};
+use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::sign;
+
+/// The largest callback body accepted by default.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What Feennex expects as the answer to a handled callback: HTTP 200, body `OK`.
+pub const ACK: WebhookAck = WebhookAck::text("OK");
+
+/// Verifies callbacks for one shop.
+#[derive(Debug, Clone)]
+pub struct CallbackVerifier {
+    config: Config,
+    max_body_bytes: usize,
+}
+
+impl CallbackVerifier {
+    /// A verifier for the shop in `config`.
+    pub fn new(config: Config) -> Self {
+        Self { config, max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+    }
+
+    /// Changes the body size limit.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Verifies a callback and reads it. Fails closed: anything not provably from Feennex for
+    /// this shop is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Webhook`] with [`WebhookError::TooLarge`], [`WebhookError::Malformed`],
+    /// [`WebhookError::MissingField`] (`sign` or a field the callback needs),
+    /// [`WebhookError::BadSignature`] or [`WebhookError::WrongMerchant`].
+    pub fn verify(&self, request: &WebhookRequest) -> Result<Callback, Error> {
+        if request.body.len() > self.max_body_bytes {
+            return Err(WebhookError::TooLarge { limit: self.max_body_bytes }.into());
+        }
+        let fields = callback_fields(request)?;
+        let received = fields
+            .iter()
+            .find(|(key, _)| key == "sign")
+            .map(|(_, value)| value.as_str())
+            .ok_or_else(|| WebhookError::MissingField("sign".into()))?;
+        let string_to_sign = callback_string_to_sign(&fields)?;
+        if !sign::verify(&string_to_sign, self.config.secret(), received) {
+            return Err(WebhookError::BadSignature.into());
+        }
+        let callback = Callback::from_fields(fields)?;
+        if callback.shop_id != self.config.shop_id() {
+            return Err(WebhookError::WrongMerchant {
+                expected: self.config.shop_id().to_string(),
+                received: callback.shop_id.to_string(),
+            }
+            .into());
+        }
+        Ok(callback)
+    }
+
+    /// What to answer once the callback was handled.
+    pub fn ack(&self) -> WebhookAck {
+        ACK
+    }
+}
+
+/// The fields of a callback as received, in order: form-encoded (the default when no content
+/// type is given) or JSON.
+///
+/// JSON values are taken as their raw text: a string's content, a number's digits as sent,
+/// `null` as empty, and an object or array as its JSON text.
+///
+/// # Errors
+///
+/// [`WebhookError::Malformed`] for another content type, bad encoding or repeated fields.
+pub fn callback_fields(request: &WebhookRequest) -> Result<Vec<(String, String)>, WebhookError> {
+    match request.content_type().as_deref() {
+        None | Some("application/x-www-form-urlencoded") => decode_form(&request.body),
+        Some("application/json") => json_fields(&request.body),
+        Some(other) => Err(WebhookError::Malformed(format!("unsupported content type {other}"))),
+    }
+}
+
+/// The string to sign of a callback: every field but `sign` with a non-empty value, sorted by
+/// key, values joined with `:`.
+///
+/// # Errors
+///
+/// [`WebhookError::Malformed`] when a key repeats.
+pub fn callback_string_to_sign(fields: &[(String, String)]) -> Result<String, WebhookError> {
+    let signed = fields
+        .iter()
+        .filter(|(key, value)| key != "sign" && !value.is_empty())
+        .map(|(key, value)| (key.as_str(), value.as_str()));
+    sign::string_to_sign(signed).map_err(|error| WebhookError::Malformed(error.to_string()))
+}
+
+/// Signs callback fields the way Feennex does: for tests, and for the sandbox that plays
+/// Feennex.
+///
+/// # Errors
+///
+/// [`WebhookError::Malformed`] when a key repeats.
+pub fn sign_callback(
+    fields: &[(String, String)],
+    secret: &SecretString,
+) -> Result<String, WebhookError> {
+    Ok(sign::sign_string(&callback_string_to_sign(fields)?, secret))
+}
+
+fn json_fields(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
+    let object: RawObject<'_> = serde_json::from_slice(body)
+        .map_err(|error| WebhookError::Malformed(format!("JSON callback: {error}")))?;
+    let mut fields: Vec<(String, String)> = Vec::with_capacity(object.0.len());
+    for (key, raw) in object.0 {
+        if fields.iter().any(|(seen, _)| *seen == key) {
+            return Err(WebhookError::Malformed(format!("field {key:?} appears more than once")));
+        }
+        let text = raw.get();
+        let value = if text == "null" {
+            String::new()
+        } else if text.starts_with('"') {
+            serde_json::from_str(text)
+                .map_err(|error| WebhookError::Malformed(error.to_string()))?
+        } else {
+            text.to_owned()
+        };
+        fields.push((key, value));
+    }
+    Ok(fields)
+}
+
+/// A JSON object's members in order, values as raw JSON, repeated keys kept.
+struct RawObject<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawObject<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Members<'a> {
+            type Value = RawObject<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push(member);
+                }
+                Ok(RawObject(members))
+            }
+        }
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+/// What a callback says the payment's status is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallbackStatus {
+    /// Paid.
+    Success,
+    /// Rejected.
+    Rejected,
+    /// Held (authorised, not captured).
+    Hold,
+    /// Cancelled.
+    Canceled,
+    /// A status this SDK does not know, as received.
+    Unknown(String),
+}
+
+impl CallbackStatus {
+    fn parse(text: &str) -> Self {
+        match text {
+            "success" => Self::Success,
+            "rejected" => Self::Rejected,
+            "hold" => Self::Hold,
+            "cancel" | "canceled" | "cancelled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The provider-agnostic status. Only `success` is paid.
+    pub fn to_core(&self) -> PaymentStatus {
+        match self {
+            Self::Success => PaymentStatus::Paid,
+            Self::Rejected => PaymentStatus::Failed,
+            Self::Hold => PaymentStatus::Held,
+            Self::Canceled => PaymentStatus::Canceled,
+            Self::Unknown(text) => PaymentStatus::Unknown(text.clone()),
+        }
+    }
+}
+
+/// A verified callback.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Callback {
+    /// The payment's status.
+    pub status: CallbackStatus,
+    /// The shop id (already checked to be ours).
+    pub shop_id: u64,
+    /// The shop's order id.
+    pub shop_order_id: String,
+    /// The amount of the order.
+    pub shop_amount: Decimal,
+    /// The shop currency.
+    pub shop_currency: Currency,
+    /// Feennex's payment id.
+    pub payment_id: Option<String>,
+    /// The payment direction.
+    pub payway: Option<String>,
+    /// What the payer actually paid.
+    pub client_price: Option<Decimal>,
+    /// What the shop receives.
+    pub shop_refund: Option<Decimal>,
+    /// Extra data from the payment system, as the raw JSON text received.
+    pub ps_data: Option<String>,
+    /// Every field received, as received.
+    pub fields: Vec<(String, String)>,
+}
+
+impl Callback {
+    fn from_fields(fields: Vec<(String, String)>) -> Result<Self, WebhookError> {
+        let get = |key: &str| {
+            fields
+                .iter()
+                .find(|(name, value)| name == key && !value.is_empty())
+                .map(|(_, value)| value.as_str())
+        };
+        let required =
+            |key: &str| get(key).ok_or_else(|| WebhookError::MissingField(key.to_owned()));
+        let malformed =
+            |key: &str, value: &str| WebhookError::Malformed(format!("{key} is {value:?}"));
+        let amount = |key: &str| -> Result<Option<Decimal>, WebhookError> {
+            get(key)
+                .map(|value| crate::amount::STYLE.parse(value).map_err(|_| malformed(key, value)))
+                .transpose()
+        };
+        let shop_id = required("shop_id")?;
+        let shop_id = shop_id.parse().map_err(|_| malformed("shop_id", shop_id))?;
+        let currency = required("shop_currency")?;
+        let shop_currency = currency
+            .parse::<u16>()
+            .ok()
+            .and_then(|numeric| currency_from_numeric(numeric).ok())
+            .ok_or_else(|| malformed("shop_currency", currency))?;
+        let shop_amount = amount("shop_amount")?
+            .ok_or_else(|| WebhookError::MissingField("shop_amount".into()))?;
+        Ok(Self {
+            status: CallbackStatus::parse(required("status")?),
+            shop_id,
+            shop_order_id: required("shop_order_id")?.to_owned(),
+            shop_amount,
+            shop_currency,
+            payment_id: get("payment_id").map(str::to_owned),
+            payway: get("payway").map(str::to_owned),
+            client_price: amount("client_price")?,
+            shop_refund: amount("shop_refund")?,
+            ps_data: get("ps_data").map(str::to_owned),
+            fields,
+        })
+    }
+
+    /// The amount of the order as money.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Malformed`] when the amount is not valid money in its currency.
+    pub fn money(&self) -> Result<Money, WebhookError> {
+        Money::new(self.shop_amount, self.shop_currency)
+            .map_err(|error| WebhookError::Malformed(format!("shop_amount: {error}")))
+    }
+
+    /// Checks in one call that the callback is for `order_id` and exactly `expected` (amount
+    /// and currency). Call it before marking the order paid.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Mismatch`] naming the field, or [`WebhookError::Malformed`].
+    pub fn check_order(&self, order_id: &str, expected: &Money) -> Result<(), WebhookError> {
+        if self.shop_order_id != order_id {
+            return Err(WebhookError::Mismatch {
+                field: "order_id",
+                expected: order_id.to_owned(),
+                received: self.shop_order_id.clone(),
+            });
+        }
+        check_money(expected, &self.money()?)
+    }
+
+    /// The provider-agnostic notification.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Malformed`] when the amount is not valid money.
+    pub fn to_notification(&self) -> Result<Notification, WebhookError> {
+        Ok(Notification::new(
+            GatewayId::Feennex,
+            self.shop_order_id.clone(),
+            self.payment_id.clone(),
+            self.money()?,
+            self.status.to_core(),
+        )
+        .with_raw_fields(self.fields.clone()))
+    }
+}
+
+impl fmt::Debug for Callback {
+    // Raw fields and ps_data carry payer data (e-mail, IP, card details): names only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("Callback")
+            .field("status", &self.status)
+            .field("shop_id", &self.shop_id)
+            .field("shop_order_id", &self.shop_order_id)
+            .field("shop_amount", &self.shop_amount)
+            .field("shop_currency", &self.shop_currency)
+            .field("payment_id", &self.payment_id)
+            .field("payway", &self.payway)
+            .field("client_price", &self.client_price)
+            .field("shop_refund", &self.shop_refund)
+            .field("field_names", &names)
+            .finish_non_exhaustive()
+    }
+}
