@@ -71,8 +71,21 @@ pub fn parse<T: DeserializeOwned>(
             });
         }
     };
+    let Some(result) = envelope.result else {
+        // JSON, but not the Feennex envelope (a proxy's or a framework's error page).
+        return Err(if response.status.is_success() {
+            Error::Decode {
+                endpoint,
+                path: "result".to_owned(),
+                source: serde::de::Error::missing_field("result"),
+                body: response.body_snippet(SNIPPET),
+            }
+        } else {
+            Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) }
+        });
+    };
     let code = envelope.error_code.unwrap_or(0);
-    if envelope.result != Some(true) || code != 0 {
+    if !result || code != 0 {
         let message = envelope.message.unwrap_or_default();
         let code = ErrorCode::from_code(code);
         if code == ErrorCode::IncorrectRequestParam
@@ -256,9 +269,14 @@ mod tests {
     }
 
     #[test]
-    fn missing_result_is_an_error() {
+    fn json_that_is_not_the_envelope_is_not_an_api_error() {
         let body = r#"{"data": {"id": 7}}"#;
-        assert!(matches!(parse::<Data>("x", &respond(200, body), ""), Err(Error::Api { .. })));
+        assert!(matches!(parse::<Data>("x", &respond(200, body), ""), Err(Error::Decode { .. })));
+        let body = r#"{"message": "Request did not match any route or mock"}"#;
+        assert!(matches!(
+            parse::<Data>("x", &respond(404, body), ""),
+            Err(Error::Http { http_status: 404, .. })
+        ));
     }
 
     #[test]

@@ -14,14 +14,12 @@
 //! let verifier = CallbackVerifier::new(Config::new(1, "SecretKey01"));
 //! let body = "payment_id=7&shop_amount=10.0&shop_currency=840&shop_id=1&shop_order_id=42\
 //!             &status=success&sign=4a74275df367ca12418cc401114071e9c385b1aa0165001d53ec7f70e271c7d2";
-//! // In a web handler: build the request from the raw body and answer `verifier.ack()`.
-//! match verifier.verify(&WebhookRequest::form_post(body)) {
-//!     Ok(callback) => {
-//!         callback.check_order("42", &Money::parse("10", Currency::USD)?)?;
-//!         // mark order 42 paid (once), then answer HTTP 200 "OK"
-//!     }
-//!     Err(error) => eprintln!("refused: {error}"), // answer 4xx, never mark paid
-//! }
+//! // In a web handler: verify the raw body; on an error answer 4xx and never mark paid.
+//! let callback = verifier.verify(&WebhookRequest::form_post(body))?;
+//! // Then check it is the order and amount you stored, in one call.
+//! callback.check_order("42", &Money::parse("10", Currency::USD)?)?;
+//! // Mark order 42 paid (once), then answer what Feennex expects.
+//! assert_eq!((verifier.ack().status.as_u16(), verifier.ack().body), (200, "OK"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
