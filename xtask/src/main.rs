@@ -16,6 +16,9 @@ use std::process::{Command, ExitCode};
 /// The crates whose `default-features = false` build must have no HTTP stack and still compile.
 const SIGNING_ONLY_CRATES: &[&str] = &["payments-core", "feennex", "freekassa", "fena"];
 
+/// The façade's gateway features; each alone must compile that gateway and no other.
+const GATEWAYS: &[&str] = &["feennex", "freekassa", "fena"];
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -50,6 +53,13 @@ fn ci(skip_tests: bool) -> Result<(), String> {
             &[("RUSTFLAGS", "-D warnings")],
         )?;
         no_http_stack(krate)?;
+    }
+    for gateway in GATEWAYS {
+        cargo(
+            &["check", "--package", "payments", "--no-default-features", "--features", gateway],
+            &[("RUSTFLAGS", "-D warnings")],
+        )?;
+        only_gateway(gateway)?;
     }
     cargo(
         &["doc", "--workspace", "--all-features", "--no-deps"],
@@ -87,6 +97,27 @@ fn no_http_stack(krate: &str) -> Result<(), String> {
         }
     }
     println!("xtask: {krate} without default features has no HTTP stack");
+    Ok(())
+}
+
+/// Fails when the façade built with only `gateway` pulls in another gateway crate.
+fn only_gateway(gateway: &str) -> Result<(), String> {
+    let output = Command::new(cargo_bin())
+        .args(["tree", "--package", "payments", "--no-default-features", "--features", gateway])
+        .args(["--edges", "normal", "--prefix", "none"])
+        .output()
+        .map_err(|error| format!("cannot run cargo tree: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo tree failed for payments --features {gateway}"));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    for other in GATEWAYS {
+        let present = tree.lines().any(|line| line.starts_with(&format!("{other} v")));
+        if present != (other == &gateway) {
+            return Err(format!("payments --features {gateway}: {other} present = {present}"));
+        }
+    }
+    println!("xtask: payments --features {gateway} compiles {gateway} and no other gateway");
     Ok(())
 }
 

@@ -1,16 +1,24 @@
 //! One SDK for the Feennex, Freekassa and Fena payment gateways.
 //!
-//! Depend on this crate and choose gateways with features:
+//! # Features
 //!
 //! | feature | gives |
 //! |---|---|
 //! | `full` (default) | all three gateways |
 //! | `feennex` | [`feennex`]: wallet bills, invoices, payouts, callbacks |
-//! | `freekassa` | [`freekassa`]: payment form, notifications, API v1 |
-//! | `fena` | [`fena`]: JWT payment links, webhook tokens |
+//! | `freekassa` | `freekassa`: payment form, notifications, API v1 |
+//! | `fena` | `fena`: JWT payment links, webhook tokens, Toolkit API |
+//! | `rustls` (default) / `native-tls` | the TLS library of the HTTP client |
+//! | `axum` | [`axum::WebhookRouter`](crate::axum): webhook endpoints for axum |
 //!
-//! The shared types (money, amount text, signatures, capability traits, transport) are in
-//! [`core`] and the most used ones at the top level.
+//! With `default-features = false` and one gateway feature, only that gateway is compiled.
+//!
+//! # One API for every gateway
+//!
+//! [`AnyGateway`] is built from a [`GatewayConfig`] read at run time (a file or
+//! environment variables) and offers the capabilities of whichever gateway it is: create a
+//! payment, query its status, verify a webhook, pay out, refund, read balances. What a gateway
+//! cannot do is an [`Error::Unsupported`] naming the gateway and the capability.
 //!
 //! ```
 //! use payments::{Currency, Money};
@@ -27,6 +35,16 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod any_gateway;
+#[cfg(feature = "axum")]
+pub mod axum;
+mod config;
+mod error;
+pub mod seen;
+
+pub use any_gateway::AnyGateway;
+pub use config::{FeennexSettings, GatewayConfig};
+pub use error::ConfigError;
 pub use payments_core as core;
 pub use payments_core::{
     AmountStyle, Currency, Decimal, Error, GatewayId, Money, MoneyError, SecretString, gateway,

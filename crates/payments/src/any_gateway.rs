@@ -1,0 +1,205 @@
+//! One API over whichever gateway the configuration names.
+
+use std::sync::Arc;
+
+use payments_core::gateway::{
+    Balances, CreatePayment, Payouts, QueryPaymentStatus, Refunds, WebhookVerifier,
+};
+use payments_core::notification::Notification;
+use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::report::{
+    Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
+};
+use payments_core::transport::{ReqwestTransport, Transport, TransportConfig};
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+use payments_core::{Error, GatewayId};
+
+use crate::config::GatewayConfig;
+use crate::error::ConfigError;
+
+/// A gateway chosen at run time, with every capability it has.
+///
+/// Asking for a capability the gateway lacks is an [`Error::Unsupported`] naming the gateway
+/// and the capability, never a panic.
+///
+/// ```no_run
+/// use payments::{AnyGateway, GatewayConfig, Currency, Money};
+/// use payments::payment::{OrderId, PaymentRequest};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let gateway = AnyGateway::from_config(&GatewayConfig::from_env()?)?;
+/// let request = PaymentRequest::new(OrderId::new("order-42")?, Money::parse("10.00", Currency::USD)?);
+/// let link = gateway.create_payment(&request).await?;
+/// println!("send the payer to {:?}", link.redirect_url());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AnyGateway {
+    id: GatewayId,
+    create: Arc<dyn CreatePayment>,
+    status: Option<Arc<dyn QueryPaymentStatus>>,
+    payouts: Option<Arc<dyn Payouts>>,
+    refunds: Option<Arc<dyn Refunds>>,
+    balances: Option<Arc<dyn Balances>>,
+    webhooks: Arc<dyn WebhookVerifier>,
+}
+
+impl std::fmt::Debug for AnyGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnyGateway")
+            .field("id", &self.id)
+            .field("status", &self.status.is_some())
+            .field("payouts", &self.payouts.is_some())
+            .field("refunds", &self.refunds.is_some())
+            .field("balances", &self.balances.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AnyGateway {
+    /// Builds the gateway with the default HTTP transport.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for invalid settings or an HTTP client that cannot be built.
+    pub fn from_config(config: &GatewayConfig) -> Result<Self, ConfigError> {
+        let transport = ReqwestTransport::new(&TransportConfig::default())
+            .map_err(|error| ConfigError::Transport(error.to_string()))?;
+        Self::with_transport(config, Arc::new(transport))
+    }
+
+    /// Builds the gateway over a given transport (a shared client, a test double).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for invalid settings.
+    pub fn with_transport(
+        config: &GatewayConfig,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, ConfigError> {
+        match config {
+            #[cfg(feature = "feennex")]
+            GatewayConfig::Feennex(settings) => {
+                let invalid = |error: payments_core::InputError| ConfigError::Invalid {
+                    gateway: GatewayId::Feennex,
+                    reason: error.to_string(),
+                };
+                let mut feennex_config = feennex::Config::new(
+                    settings.shop_id,
+                    payments_core::ExposeSecret::expose_secret(&settings.secret),
+                );
+                if let Some(url) = &settings.base_url {
+                    feennex_config = feennex_config.with_base_url(url).map_err(invalid)?;
+                }
+                if let Some(url) = &settings.pay_form_url {
+                    feennex_config = feennex_config.with_pay_form_url(url).map_err(invalid)?;
+                }
+                let client = Arc::new(feennex::Client::with_transport(feennex_config, transport));
+                Ok(Self {
+                    id: GatewayId::Feennex,
+                    create: client.clone(),
+                    status: Some(client.clone()),
+                    payouts: Some(client.clone()),
+                    refunds: None,
+                    balances: Some(client.clone()),
+                    webhooks: client,
+                })
+            }
+        }
+    }
+
+    /// Which gateway this is.
+    pub fn id(&self) -> GatewayId {
+        self.id
+    }
+
+    fn unsupported(&self, capability: &str) -> Error {
+        Error::Unsupported { gateway: self.id, capability: capability.to_owned() }
+    }
+
+    /// Creates a payment and says where to send the payer.
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] for a currency or method it lacks.
+    pub async fn create_payment(&self, request: &PaymentRequest) -> Result<PaymentLink, Error> {
+        self.create.create_payment(request).await
+    }
+
+    /// The status of the payment for `order_id`.
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no status query.
+    pub async fn payment_status(&self, order_id: &OrderId) -> Result<PaymentReport, Error> {
+        self.status
+            .as_ref()
+            .ok_or_else(|| self.unsupported("payment status"))?
+            .payment_status(order_id)
+            .await
+    }
+
+    /// Creates a payout (never retried; see [`Payouts::create_payout`]).
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no payouts.
+    pub async fn create_payout(&self, request: &PayoutRequest) -> Result<PayoutReport, Error> {
+        self.payouts
+            .as_ref()
+            .ok_or_else(|| self.unsupported("payouts"))?
+            .create_payout(request)
+            .await
+    }
+
+    /// The status of a payout by the shop's id.
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no payouts.
+    pub async fn payout_status(&self, payout_id: &OrderId) -> Result<PayoutReport, Error> {
+        self.payouts
+            .as_ref()
+            .ok_or_else(|| self.unsupported("payouts"))?
+            .payout_status(payout_id)
+            .await
+    }
+
+    /// Refunds a payment.
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no refunds.
+    pub async fn refund(&self, request: &RefundRequest) -> Result<RefundReport, Error> {
+        self.refunds.as_ref().ok_or_else(|| self.unsupported("refunds"))?.refund(request).await
+    }
+
+    /// The shop's balances.
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no balance query.
+    pub async fn balances(&self) -> Result<Vec<Balance>, Error> {
+        self.balances.as_ref().ok_or_else(|| self.unsupported("balances"))?.balances().await
+    }
+
+    /// Verifies a webhook into a provider-agnostic notification.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Webhook`] for anything not provably from the gateway.
+    pub async fn verify_webhook(&self, request: &WebhookRequest) -> Result<Notification, Error> {
+        self.webhooks.verify(request).await
+    }
+
+    /// What to answer the gateway once a notification was handled.
+    pub fn webhook_ack(&self) -> WebhookAck {
+        self.webhooks.ack()
+    }
+
+    /// The webhook verifier, for web-framework glue.
+    pub fn webhook_verifier(&self) -> Arc<dyn WebhookVerifier> {
+        self.webhooks.clone()
+    }
+}

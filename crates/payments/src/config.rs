@@ -1,0 +1,127 @@
+//! Which gateway to use, read from a file or the environment.
+
+use payments_core::SecretString;
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+
+/// The configuration of one gateway, chosen at run time.
+///
+/// In a file (JSON shown; any serde format works), the `gateway` key picks the variant:
+///
+/// ```
+/// # #[cfg(feature = "feennex")] {
+/// let config = payments::GatewayConfig::from_json(r#"{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01"}"#)?;
+/// assert_eq!(config.gateway(), payments::GatewayId::Feennex);
+/// # }
+/// # Ok::<(), payments::ConfigError>(())
+/// ```
+///
+/// Secrets are `SecretString`: they never appear in `Debug`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "gateway", rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum GatewayConfig {
+    /// Feennex.
+    #[cfg(feature = "feennex")]
+    Feennex(FeennexSettings),
+}
+
+/// Feennex credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct FeennexSettings {
+    /// The shop id.
+    #[serde(deserialize_with = "lenient_u64")]
+    pub shop_id: u64,
+    /// The shop's secret key.
+    pub secret: SecretString,
+    /// The API base URL (default: production).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The hosted payment form's URL, if used.
+    #[serde(default)]
+    pub pay_form_url: Option<String>,
+}
+
+impl GatewayConfig {
+    /// Reads a configuration from JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Parse`] naming what is wrong (never echoing a secret).
+    pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(json).map_err(|error| ConfigError::Parse(redacted(&error)))
+    }
+
+    /// Reads a configuration from `PAYMENTS_*` environment variables: `PAYMENTS_GATEWAY`
+    /// picks the gateway, and each setting is `PAYMENTS_<SETTING>` in upper case
+    /// (`PAYMENTS_SHOP_ID`, `PAYMENTS_SECRET`, `PAYMENTS_BASE_URL`, ...).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Parse`] for a missing or invalid variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Like [`GatewayConfig::from_env`], from any list of variables (for tests).
+    ///
+    /// ```
+    /// # #[cfg(feature = "feennex")] {
+    /// let vars = [("PAYMENTS_GATEWAY", "feennex"), ("PAYMENTS_SHOP_ID", "5"), ("PAYMENTS_SECRET", "k")];
+    /// let config = payments::GatewayConfig::from_vars(vars.map(|(k, v)| (k.to_owned(), v.to_owned())))?;
+    /// assert_eq!(config.gateway(), payments::GatewayId::Feennex);
+    /// # }
+    /// # Ok::<(), payments::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GatewayConfig::from_env`].
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let object: serde_json::Map<String, serde_json::Value> = vars
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let name = key.strip_prefix("PAYMENTS_")?.to_ascii_lowercase();
+                Some((name, serde_json::Value::String(value)))
+            })
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|error| ConfigError::Parse(redacted(&error)))
+    }
+
+    /// Which gateway this configures.
+    pub fn gateway(&self) -> payments_core::GatewayId {
+        match self {
+            #[cfg(feature = "feennex")]
+            Self::Feennex(_) => payments_core::GatewayId::Feennex,
+        }
+    }
+}
+
+/// serde's messages quote unexpected values; a secret put in the wrong field must not leak
+/// through them, so only the message's kind and location are kept.
+fn redacted(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.split_once(": \"") {
+        Some((kind, _)) => format!("{kind} (value hidden)"),
+        None => text,
+    }
+}
+
+/// Reads a `u64` from a JSON number or a string of digits (environment variables are text).
+fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(u64),
+        Text(String),
+    }
+    match NumberOrText::deserialize(deserializer)? {
+        NumberOrText::Number(number) => Ok(number),
+        NumberOrText::Text(text) => text.trim().parse().map_err(serde::de::Error::custom),
+    }
+}

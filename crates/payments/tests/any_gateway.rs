@@ -1,0 +1,131 @@
+//! The gateway chosen at run time from configuration, against a mock server.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+use httpmock::prelude::*;
+use payments::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments::report::RefundRequest;
+use payments::webhook::WebhookRequest;
+use payments::{AnyGateway, ConfigError, Currency, Error, GatewayConfig, GatewayId, Money};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn feennex(server: &MockServer) -> AnyGateway {
+    let vars = [
+        ("PAYMENTS_GATEWAY", "feennex".to_owned()),
+        ("PAYMENTS_SHOP_ID", "5".to_owned()),
+        ("PAYMENTS_SECRET", "SecretKey01".to_owned()),
+        ("PAYMENTS_BASE_URL", server.base_url()),
+        ("UNRELATED", "ignored".to_owned()),
+    ];
+    let config = GatewayConfig::from_vars(vars.map(|(k, v)| (k.to_owned(), v))).unwrap();
+    AnyGateway::from_config(&config).unwrap()
+}
+
+#[tokio::test]
+async fn feennex_chosen_at_run_time_creates_a_payment_and_reads_its_status() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/bill/create").json_body_includes(r#"{"shop_amount": "23.15", "shop_order_id": "o-1"}"#);
+            then.status(200).json_body(json!({"result": true, "error_code": 0, "message": "Ok", "data": {
+                "id": 1, "url": "https://wallet.feennex.com/en/bill/pay/X", "payer_currency": 643, "payer_price": 23.5,
+                "shop_amount": 23.15, "shop_currency": 643, "shop_id": 5, "shop_order_id": "o-1"}}));
+        })
+        .await;
+    let invoice = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/invoice/check");
+            then.status(200).json_body(
+                json!({"result": false, "error_code": 7, "message": "not found", "data": null}),
+            );
+        })
+        .await;
+    let bill = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/bill/shop_order_status");
+            then.status(200).json_body(json!({"result": true, "error_code": 0, "message": "Ok", "data": {
+                "status": 2, "payment_id": 77, "shop_amount": "23.15", "shop_currency": 643, "shop_id": 5, "shop_order_id": "o-1"}}));
+        })
+        .await;
+    let gateway = feennex(&server);
+    assert_eq!(gateway.id(), GatewayId::Feennex);
+    let order = OrderId::new("o-1").unwrap();
+    let request = PaymentRequest::new(order.clone(), Money::parse("23.15", Currency::RUB).unwrap());
+    let link = gateway.create_payment(&request).await.unwrap();
+    assert_eq!(
+        link,
+        PaymentLink::Redirect("https://wallet.feennex.com/en/bill/pay/X".parse().unwrap())
+    );
+    let report = gateway.payment_status(&order).await.unwrap();
+    assert_eq!(report.status, payments::payment::PaymentStatus::Paid);
+    assert_eq!(report.money, Some(Money::parse("23.15", Currency::RUB).unwrap()));
+    create.assert_async().await;
+    invoice.assert_async().await;
+    bill.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_missing_capability_is_a_clear_error() {
+    let server = MockServer::start_async().await;
+    let gateway = feennex(&server);
+    let error =
+        gateway.refund(&RefundRequest::full(OrderId::new("o-1").unwrap())).await.unwrap_err();
+    assert!(matches!(error, Error::Unsupported { gateway: GatewayId::Feennex, .. }));
+    assert_eq!(error.to_string(), "feennex does not support refunds");
+}
+
+#[tokio::test]
+async fn webhooks_verify_through_the_runtime_gateway() {
+    let server = MockServer::start_async().await;
+    let gateway = feennex(&server);
+    let fields = "shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
+    let sign = sha256_hex("5.0:840:5:7:successSecretKey01");
+    let notification = gateway
+        .verify_webhook(&WebhookRequest::form_post(format!("{fields}&sign={sign}")))
+        .await
+        .unwrap();
+    assert_eq!(notification.order_id, "7");
+    assert_eq!(gateway.webhook_ack().body, "OK");
+    let forged =
+        WebhookRequest::form_post(format!("{}&sign={sign}", fields.replace("5.0", "50.0")));
+    assert!(matches!(gateway.verify_webhook(&forged).await, Err(Error::Webhook { .. })));
+}
+
+#[test]
+fn configuration_from_json_and_errors_without_secrets() {
+    let config = GatewayConfig::from_json(
+        r#"{"gateway": "feennex", "shop_id": "5", "secret": "Hunter2Secret"}"#,
+    )
+    .unwrap();
+    assert_eq!(config.gateway(), GatewayId::Feennex);
+    assert!(!format!("{config:?}").contains("Hunter2Secret"));
+    let wrong = GatewayConfig::from_json(
+        r#"{"gateway": "feennex", "shop_id": "Hunter2Secret", "secret": "x"}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(wrong, ConfigError::Parse(_)));
+    assert!(!wrong.to_string().contains("Hunter2Secret"), "{wrong}");
+    let unknown = GatewayConfig::from_json(r#"{"gateway": "paypal"}"#).unwrap_err();
+    assert!(
+        unknown.to_string().contains("paypal") || unknown.to_string().contains("variant"),
+        "{unknown}"
+    );
+    let bad_url = GatewayConfig::from_json(
+        r#"{"gateway": "feennex", "shop_id": 5, "secret": "x", "base_url": "ftp://x"}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        AnyGateway::from_config(&bad_url),
+        Err(ConfigError::Invalid { gateway: GatewayId::Feennex, .. })
+    ));
+}

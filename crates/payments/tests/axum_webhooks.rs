@@ -1,0 +1,153 @@
+//! The axum webhook endpoints: verify, de-duplicate, call the handler once, then ack.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use payments::axum::WebhookRouter;
+use payments::notification::Notification;
+use payments::{AnyGateway, GatewayConfig};
+use sha2::{Digest, Sha256};
+use tower::ServiceExt;
+
+fn feennex() -> AnyGateway {
+    let config = GatewayConfig::from_json(
+        r#"{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01"}"#,
+    )
+    .unwrap();
+    AnyGateway::from_config(&config).unwrap()
+}
+
+fn feennex_callback(order: &str) -> String {
+    let fields = format!(
+        "payment_id=9&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id={order}&status=success"
+    );
+    let string = format!("9:5.0:840:5:{order}:successSecretKey01");
+    let sign: String =
+        Sha256::digest(string.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{fields}&sign={sign}")
+}
+
+fn post(path: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// A router whose handler counts its calls and fails while `fail` is set.
+fn router(calls: Arc<AtomicUsize>, fail: Arc<std::sync::atomic::AtomicBool>) -> axum::Router {
+    WebhookRouter::new(move |_notification: Notification| {
+        let calls = calls.clone();
+        let fail = fail.clone();
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            if fail.load(Ordering::SeqCst) {
+                Err(std::io::Error::other("database down"))
+            } else {
+                Ok(())
+            }
+        }
+    })
+    .gateway(&feennex())
+    .into_router()
+}
+
+#[tokio::test]
+async fn a_valid_callback_reaches_the_handler_once_and_gets_the_exact_ack() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = router(calls.clone(), Arc::default());
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("1"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("1"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "a repeated delivery is acknowledged, not handled again"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_callback_gets_4xx_and_never_reaches_the_handler() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = router(calls.clone(), Arc::default());
+    let forged = feennex_callback("1").replace("shop_amount=5.0", "shop_amount=0.5");
+    let (status, _) = send(&router, post("/feennex", forged)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(&router, post("/feennex", "garbage".to_owned())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(&router, post("/feennex", "a=".repeat(40_000))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_failing_handler_gets_5xx_and_the_redelivery_is_processed() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let router = router(calls.clone(), fail.clone());
+    let (status, _) = send(&router, post("/feennex", feennex_callback("2"))).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    fail.store(false, Ordering::SeqCst);
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("2"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_deliveries_call_the_handler_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = router(calls.clone(), Arc::default());
+    let deliveries: Vec<_> = (0..50)
+        .map(|_| {
+            let router = router.clone();
+            tokio::spawn(
+                async move { send(&router, post("/feennex", feennex_callback("3"))).await },
+            )
+        })
+        .collect();
+    let mut acked = 0;
+    for delivery in deliveries {
+        let (status, body) = delivery.await.unwrap();
+        match status {
+            StatusCode::OK => {
+                assert_eq!(body, "OK");
+                acked += 1;
+            }
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(acked >= 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn only_configured_gateways_have_routes() {
+    let router = router(Arc::default(), Arc::default());
+    let (status, _) = send(&router, post("/freekassa", "x".to_owned())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
