@@ -159,7 +159,8 @@ impl SignedRequest {
         })?;
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
             .repeatable(self.safe_to_repeat);
-        Ok(Prepared { request, string_to_sign })
+        let signed_keys = self.signed.iter().map(|(key, _)| *key).collect();
+        Ok(Prepared { request, string_to_sign, signed_keys })
     }
 }
 
@@ -214,6 +215,7 @@ impl From<&OrderId> for FieldValue {
 pub struct Prepared {
     request: HttpRequest,
     string_to_sign: String,
+    signed_keys: Vec<&'static str>,
 }
 
 impl Prepared {
@@ -225,6 +227,11 @@ impl Prepared {
     /// The string that was signed, without the secret.
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
+    }
+
+    /// The keys that were signed, in the order they were given.
+    pub fn signed_keys(&self) -> &[&'static str] {
+        &self.signed_keys
     }
 
     /// The endpoint name.

@@ -23,6 +23,63 @@ pub mod shop;
 pub mod transfer;
 pub mod withdraw;
 
+/// The fields each endpoint signs, as documented, sorted. Everything else an endpoint takes
+/// is sent unsigned.
+pub const SIGNED_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "bill/create",
+        &["payer_currency", "shop_amount", "shop_currency", "shop_id", "shop_order_id"],
+    ),
+    ("bill/shop_order_status", &["now", "shop_id", "shop_order_id"]),
+    ("invoice/try", &["amount", "currency", "payway", "shop_id", "shop_order_id"]),
+    ("invoice/create", &["amount", "currency", "payway", "shop_id", "shop_order_id"]),
+    ("invoice/check", &["now", "shop_id", "shop_order_id"]),
+    ("pay", &["amount", "currency", "shop_id", "shop_order_id"]),
+    ("transfer/try", &["amount", "amount_type", "payee_currency", "shop_currency", "shop_id"]),
+    (
+        "transfer/create",
+        &[
+            "amount",
+            "amount_type",
+            "payee_account",
+            "payee_currency",
+            "shop_currency",
+            "shop_id",
+            "shop_payment_id",
+        ],
+    ),
+    ("transfer/shop_payment_status", &["now", "shop_id", "shop_payment_id"]),
+    ("withdraw/try", &["amount", "amount_type", "payway", "shop_currency", "shop_id"]),
+    ("check_account", &["account", "amount", "payway", "shop_id"]),
+    (
+        "withdraw/create",
+        &[
+            "account",
+            "amount",
+            "amount_type",
+            "payway",
+            "shop_currency",
+            "shop_id",
+            "shop_payment_id",
+        ],
+    ),
+    ("withdraw/status", &["now", "shop_id", "withdraw_id"]),
+    ("withdraw/shop_payment_status", &["now", "shop_id", "shop_payment_id"]),
+    ("shop_balance", &["now", "shop_id"]),
+];
+
+/// The fields `endpoint` signs (`"pay"` is the hosted form), or `None` for an unknown
+/// endpoint.
+///
+/// ```
+/// assert_eq!(feennex::api::signed_fields("shop_balance"), Some(&["now", "shop_id"][..]));
+/// assert_eq!(feennex::api::signed_fields("nope"), None);
+/// ```
+pub fn signed_fields(endpoint: &str) -> Option<&'static [&'static str]> {
+    let endpoint = endpoint.trim_matches('/');
+    SIGNED_FIELDS.iter().find(|(name, _)| *name == endpoint).map(|(_, fields)| *fields)
+}
+
 /// The longest free text (description, account) Feennex accepts, in characters.
 pub const MAX_TEXT_CHARS: usize = 255;
 
@@ -36,4 +93,63 @@ pub(crate) fn validate_payway(payway: &str) -> Result<(), InputError> {
         return Err(InputError::field("payway", "must not contain spaces"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use payments_core::payment::OrderId;
+    use payments_core::{Currency, Money};
+
+    use super::*;
+    use crate::Config;
+    use crate::request::Prepared;
+
+    /// Every typed request signs exactly the documented fields of its endpoint.
+    #[test]
+    fn typed_requests_sign_the_documented_fields() {
+        let config = Config::new(5, "k");
+        let id = || OrderId::new("1").unwrap();
+        let rub = Money::parse("1", Currency::RUB).unwrap();
+        let now = SystemTime::UNIX_EPOCH;
+        let invoice = invoice::InvoiceCreate::new(id(), rub, "card_rub").with_description("d");
+        let transfer = transfer::TransferCreate::receive(id(), "2014", rub, Currency::RUB);
+        let payout = withdraw::WithdrawCreate::new(
+            id(),
+            "card_rub",
+            "4111",
+            rub,
+            withdraw::WithdrawAmountType::PsAmount,
+            Currency::RUB,
+        )
+        .with_account_detail("holder", "X");
+        let prepared: Vec<Prepared> = vec![
+            bill::BillCreate::new(id(), rub).with_description("d").prepare(&config).unwrap(),
+            bill::BillStatusQuery::new(id()).prepare(&config, now).unwrap(),
+            invoice.prepare_try(&config).unwrap(),
+            invoice.prepare(&config).unwrap(),
+            invoice::InvoiceStatusQuery::new(id()).prepare(&config, now).unwrap(),
+            transfer.prepare_try(&config).unwrap(),
+            transfer.prepare(&config).unwrap(),
+            transfer::TransferStatusQuery::new(id()).prepare(&config, now).unwrap(),
+            payout.prepare_try(&config).unwrap(),
+            payout.prepare_check_account(&config).unwrap(),
+            payout.prepare(&config).unwrap(),
+            withdraw::WithdrawStatusQuery::ById(1).prepare(&config, now).unwrap(),
+            withdraw::WithdrawStatusQuery::by_shop_payment_id(id()).prepare(&config, now).unwrap(),
+            shop::ShopBalanceQuery.prepare(&config, now).unwrap(),
+        ];
+        assert_eq!(prepared.len(), SIGNED_FIELDS.len() - 1, "every endpoint but the form");
+        for request in prepared {
+            let mut keys = request.signed_keys().to_vec();
+            keys.sort_unstable();
+            assert_eq!(
+                Some(&keys[..]),
+                signed_fields(request.endpoint()),
+                "{}",
+                request.endpoint()
+            );
+        }
+    }
 }
