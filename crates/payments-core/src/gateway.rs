@@ -20,7 +20,10 @@ use crate::report::{
 use crate::webhook::{WebhookAck, WebhookRequest};
 
 /// The gateways this SDK supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum GatewayId {
     /// Feennex (wallet and card payments, payouts).

@@ -46,6 +46,17 @@ impl HttpRequest {
         }
     }
 
+    /// A `POST` with a form-urlencoded body, not safe to repeat.
+    pub fn post_form(gateway: GatewayId, endpoint: &'static str, url: Url, body: Vec<u8>) -> Self {
+        let mut request = Self::post_json(gateway, endpoint, url, body);
+        request.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        request.headers.remove(http::header::ACCEPT);
+        request
+    }
+
     /// A `GET` with no body, safe to repeat.
     pub fn get(gateway: GatewayId, endpoint: &'static str, url: Url) -> Self {
         let mut headers = HeaderMap::new();

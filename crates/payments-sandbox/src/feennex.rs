@@ -1,0 +1,285 @@
+//! Feennex, from the gateway's side: `/feennex/<endpoint>`.
+//!
+//! Every request's signature is recomputed from the raw JSON received, over the fields that
+//! endpoint signs; a mismatch is answered like Feennex does (HTTP 200, `result: false`, error
+//! 10, `Invalid sign, string_to_sign: <string>`).
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use payments_core::money::currency_from_numeric;
+use payments_core::webhook::WebhookRequest;
+use payments_core::{AmountStyle, Currency, Decimal, GatewayId};
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::deliver::Outgoing;
+use crate::state::{Payment, Status};
+
+/// The amount range Feennex documents (`min: 1.0`, `max: 100000.0`).
+const MIN_AMOUNT: Decimal = Decimal::ONE;
+const MAX_AMOUNT: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
+type Fields = Vec<(String, String)>;
+
+fn ok(data: Value) -> Response {
+    Json(json!({"data": data, "error_code": 0, "message": "Ok", "result": true})).into_response()
+}
+
+fn fail(code: i64, message: impl Into<String>) -> Response {
+    Json(json!({"data": null, "error_code": code, "message": message.into(), "result": false}))
+        .into_response()
+}
+
+fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a str> {
+    fields.iter().find(|(name, _)| name == key).map(|(_, value)| value.as_str())
+}
+
+/// `POST /feennex/{endpoint}`.
+pub async fn endpoint(
+    State(app): State<Arc<App>>,
+    Path(endpoint): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut request = WebhookRequest::new(http::Method::POST, body);
+    request.headers = headers;
+    // The API takes JSON; the raw tokens are what Feennex signs.
+    let fields = match feennex::webhook::callback_fields(&request) {
+        Ok(fields) => fields,
+        Err(error) => return fail(10, format!("Invalid request: {error}")),
+    };
+    let Some(signed) = feennex::api::signed_fields(&endpoint) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"result": false, "error_code": 10, "message": "Not found", "data": null})),
+        )
+            .into_response();
+    };
+    let Some(shop_id) = get(&fields, "shop_id") else { return fail(10, "shop_id is required") };
+    let Some(shop) = app.config.feennex_shop(shop_id) else {
+        return fail(11, format!("Shop (id = {shop_id}) is not found"));
+    };
+    for key in signed {
+        if get(&fields, key).is_none_or(str::is_empty) {
+            return fail(10, format!("{key} is required"));
+        }
+    }
+    let values = signed.iter().filter_map(|key| get(&fields, key).map(|value| (*key, value)));
+    let string_to_sign = match feennex::sign::string_to_sign(values) {
+        Ok(text) => text,
+        Err(error) => return fail(10, error.to_string()),
+    };
+    let received = get(&fields, "sign").unwrap_or_default();
+    if !feennex::sign::verify(&string_to_sign, &shop.secret, received) {
+        return fail(10, format!("Invalid sign, string_to_sign: {string_to_sign}"));
+    }
+    let shop = Shop { id: shop_id.to_owned(), callback_url: shop.callback_url.clone() };
+    match endpoint.trim_matches('/') {
+        "bill/create" => create(&app, &shop, &fields, "bill").await,
+        "invoice/create" => create(&app, &shop, &fields, "invoice").await,
+        "invoice/try" => price(&fields),
+        "bill/shop_order_status" => status(&app, &shop, &fields, "bill"),
+        "invoice/check" => status(&app, &shop, &fields, "invoice"),
+        "shop_balance" => balance(&app, &shop),
+        other => fail(10, format!("{other} is not emulated by the sandbox")),
+    }
+}
+
+struct Shop {
+    id: String,
+    callback_url: Option<String>,
+}
+
+/// An error answer: Feennex's code and message.
+struct Refusal(i64, String);
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        fail(self.0, self.1)
+    }
+}
+
+fn amount_and_currency(
+    fields: &Fields,
+    amount_key: &str,
+    currency_key: &str,
+) -> Result<(Decimal, String, Currency), Refusal> {
+    let text = get(fields, amount_key).unwrap_or_default();
+    let amount = AmountStyle::OneDecimalMinimum
+        .parse(text)
+        .map_err(|_| Refusal(10, format!("{amount_key} is not a number")))?;
+    let feennex_text = |value| AmountStyle::OneDecimalMinimum.render(value).unwrap_or_default();
+    if amount < MIN_AMOUNT {
+        let message = format!("Payer price amount is too small, min: {}", feennex_text(MIN_AMOUNT));
+        return Err(Refusal(4, message));
+    }
+    if amount > MAX_AMOUNT {
+        let message = format!("Payer price amount is too large, max: {}", feennex_text(MAX_AMOUNT));
+        return Err(Refusal(5, message));
+    }
+    let currency = get(fields, currency_key)
+        .and_then(|code| u16::from_str(code).ok())
+        .and_then(|code| currency_from_numeric(code).ok())
+        .ok_or_else(|| Refusal(10, format!("{currency_key} is not a currency")))?;
+    Ok((amount, text.to_owned(), currency))
+}
+
+async fn create(app: &App, shop: &Shop, fields: &Fields, kind: &'static str) -> Response {
+    let (amount_key, currency_key) =
+        if kind == "bill" { ("shop_amount", "shop_currency") } else { ("amount", "currency") };
+    let (amount, amount_text, currency) =
+        match amount_and_currency(fields, amount_key, currency_key) {
+            Ok(parsed) => parsed,
+            Err(refusal) => return refusal.into_response(),
+        };
+    let order_id = get(fields, "shop_order_id").unwrap_or_default();
+    for (key, limit) in [("shop_order_id", 255), ("description", 255)] {
+        if get(fields, key).is_some_and(|value| value.chars().count() > limit) {
+            return fail(10, format!("{key} is longer than {limit} characters"));
+        }
+    }
+    let text = |key: &str| get(fields, key).filter(|value| !value.is_empty()).map(str::to_owned);
+    let payment = Payment {
+        id: 0,
+        gateway: GatewayId::Feennex,
+        kind,
+        merchant: shop.id.clone(),
+        order_id: order_id.to_owned(),
+        amount,
+        amount_text,
+        currency,
+        description: text("description"),
+        method: text("payway"),
+        success_url: text("success_url"),
+        failure_url: text("failed_url"),
+        notify_url: text("callback_url").or_else(|| shop.callback_url.clone()),
+        notify_rejected_url: text("callback_rejected_url"),
+        status: Status::Pending,
+        deliveries: Vec::new(),
+    };
+    let Some(id) = app.store.insert(payment.clone(), app.config.unique_order_ids) else {
+        return fail(6, format!("Shop order id {order_id} is not unique"));
+    };
+    let checkout = format!("{}/checkout/{id}", app.base_url);
+    if kind == "bill" {
+        ok(json!({
+            "created": "Wed, 10 Apr 2024 14:18:19 GMT", "id": id, "lifetime": 43200, "payer_account": null,
+            "payer_currency": get(fields, "payer_currency").and_then(|c| c.parse::<u64>().ok()),
+            "payer_price": number(amount), "shop_amount": number(amount), "shop_currency": currency.numeric(),
+            "shop_id": shop.id.parse::<u64>().ok(), "shop_order_id": order_id, "shop_refund": number(amount),
+            "url": checkout,
+        }))
+    } else {
+        ok(json!({"data": {"payment": id}, "id": id, "method": "GET", "url": checkout}))
+    }
+}
+
+fn price(fields: &Fields) -> Response {
+    match amount_and_currency(fields, "amount", "currency") {
+        Ok((amount, _, currency)) => ok(json!({
+            "add_ons_config": null, "info": {}, "manual": {}, "warning": {},
+            "payer_price": number(amount), "paymethod_id": 1, "paymethod_name": get(fields, "payway"),
+            "ps_currency": currency.numeric(),
+        })),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+fn status(app: &App, shop: &Shop, fields: &Fields, kind: &str) -> Response {
+    let order_id = get(fields, "shop_order_id").unwrap_or_default();
+    let found = app
+        .store
+        .find(GatewayId::Feennex, &shop.id, order_id)
+        .filter(|payment| payment.kind == kind);
+    let Some(payment) = found else {
+        return fail(7, format!("Payment (shop_order_id={order_id}) wasn't found"));
+    };
+    let status = match (payment.kind, payment.status) {
+        ("bill", Status::Pending) => 1,
+        ("bill", Status::Paid) => 2,
+        ("bill", Status::Rejected) => 3,
+        (_, Status::Pending) => 2,
+        (_, Status::Paid) => 4,
+        (_, Status::Rejected) => 6,
+    };
+    ok(json!({
+        "client_price": number(payment.amount), "created": "2024-10-20 14:01:28", "description": payment.description,
+        "is_unique": true, "payment_id": payment.id, "payway": payment.method.clone().unwrap_or_else(|| "feennex_usd".into()),
+        "processed": null, "ps_currency": payment.currency.numeric(), "ps_data": {}, "shop_amount": number(payment.amount),
+        "shop_currency": payment.currency.numeric(), "shop_id": shop.id.parse::<u64>().ok(), "shop_order_id": payment.order_id,
+        "shop_refund": number(payment.amount), "status": status,
+    }))
+}
+
+fn balance(app: &App, shop: &Shop) -> Response {
+    let mut totals: Vec<(Currency, Decimal)> = Vec::new();
+    for payment in app.store.all() {
+        if payment.gateway == GatewayId::Feennex
+            && payment.merchant == shop.id
+            && payment.status == Status::Paid
+        {
+            match totals.iter_mut().find(|(currency, _)| *currency == payment.currency) {
+                Some((_, total)) => *total = total.checked_add(payment.amount).unwrap_or(*total),
+                None => totals.push((payment.currency, payment.amount)),
+            }
+        }
+    }
+    let balances: Vec<Value> = totals
+        .into_iter()
+        .map(|(currency, total)| json!({"available": number(total), "currency": currency.numeric(), "frozen": 0, "hold": 0, "rolling_reserve": 0}))
+        .collect();
+    ok(json!({"shop_id": shop.id.parse::<u64>().ok(), "balances": balances}))
+}
+
+/// A JSON number with the decimal's exact digits.
+fn number(amount: Decimal) -> Value {
+    let text = AmountStyle::OneDecimalMinimum.render(amount).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// The signed, form-encoded callback Feennex sends when a payment is settled.
+pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
+    let shop = app.config.feennex_shop(&payment.merchant)?;
+    let url = match payment.status {
+        Status::Paid => payment.notify_url.clone(),
+        Status::Rejected => {
+            payment.notify_rejected_url.clone().or_else(|| payment.notify_url.clone())
+        }
+        Status::Pending => None,
+    }?;
+    let amount = AmountStyle::OneDecimalMinimum.render(payment.amount).ok()?;
+    let status = if payment.status == Status::Paid { "success" } else { "rejected" };
+    let mut fields: Vec<(String, String)> = [
+        ("client_price", amount.as_str()),
+        ("created", "2024-12-03 14:39:02"),
+        ("payment_id", &payment.id.to_string()),
+        ("payway", payment.method.as_deref().unwrap_or("feennex_usd")),
+        ("processed", "2024-12-03 15:47:07"),
+        ("ps_currency", &payment.currency.numeric().to_string()),
+        ("ps_data", r#"{"ps_payer_account": "201538122124"}"#),
+        ("shop_amount", amount.as_str()),
+        ("shop_currency", &payment.currency.numeric().to_string()),
+        ("shop_id", payment.merchant.as_str()),
+        ("shop_order_id", payment.order_id.as_str()),
+        ("shop_refund", amount.as_str()),
+        ("status", status),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect();
+    let sign = feennex::webhook::sign_callback(&fields, &shop.secret).ok()?;
+    fields.push(("sign".to_owned(), sign));
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
+    Some(Outgoing {
+        url: url.parse().ok()?,
+        gateway: GatewayId::Feennex,
+        body,
+        required_answer: None,
+    })
+}

@@ -1,0 +1,205 @@
+//! A local emulator of the Feennex, Freekassa and Fena gateways, on one loopback port.
+//!
+//! It behaves like the gateways from their side: it recomputes every signature from the raw
+//! request, answers like the real APIs on success and on error, keeps payment state, serves a
+//! checkout page with Pay and Reject buttons, and sends the signed notifications to the
+//! merchant. A control API does the same without a browser.
+//!
+//! | path | what |
+//! |---|---|
+//! | `/feennex/<endpoint>` | the Feennex API |
+//! | `/checkout/<id>` | the payer's page (Pay, Reject) |
+//! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
+//!
+//! ```no_run
+//! use payments_sandbox::{Sandbox, SandboxConfig};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let sandbox = Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("Feennex API at {}", sandbox.feennex_url());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod checkout;
+mod config;
+mod deliver;
+mod feennex;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use http::StatusCode;
+use payments_core::GatewayId;
+use payments_core::transport::{ReqwestTransport, TransportConfig};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{FeennexShop, SandboxConfig};
+pub use state::{Delivery, Payment, Status};
+
+/// The shared state of a running sandbox.
+#[derive(Debug)]
+struct App {
+    config: SandboxConfig,
+    store: state::Store,
+    base_url: String,
+    transport: ReqwestTransport,
+}
+
+impl App {
+    /// Pays or rejects a pending payment and delivers the notification. The error is the
+    /// HTTP status to answer: 404 for no such payment, 409 for one already settled. The
+    /// check and the change happen under one lock, so a payment is never settled twice.
+    async fn settle(&self, id: u64, status: Status) -> Result<Payment, StatusCode> {
+        let mut was = None;
+        let settled = self
+            .store
+            .update(id, |payment| {
+                was = Some(payment.status);
+                if payment.status == Status::Pending {
+                    payment.status = status;
+                }
+            })
+            .ok_or(StatusCode::NOT_FOUND)?;
+        if was != Some(Status::Pending) {
+            return Err(StatusCode::CONFLICT);
+        }
+        let outgoing = match settled.gateway {
+            GatewayId::Feennex => feennex::notification(self, &settled),
+            _ => None,
+        };
+        let Some(outgoing) = outgoing else { return Ok(settled) };
+        let backoff = Duration::from_millis(self.config.notification_backoff_ms);
+        let deliveries = deliver::deliver(
+            &self.transport,
+            &outgoing,
+            self.config.notification_attempts,
+            backoff,
+        )
+        .await;
+        self.store
+            .update(id, |payment| payment.deliveries.extend(deliveries))
+            .ok_or(StatusCode::NOT_FOUND)
+    }
+}
+
+/// Starts sandboxes.
+#[derive(Debug, Clone, Copy)]
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Starts the sandbox on `addr` (use port 0 for an ephemeral port) and returns once it
+    /// accepts connections.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound or the HTTP client cannot be built.
+    pub async fn start(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let transport = ReqwestTransport::new(
+            &TransportConfig::default().with_timeout(Duration::from_secs(10)),
+        )
+        .map_err(std::io::Error::other)?;
+        let app = Arc::new(App {
+            config,
+            store: state::Store::default(),
+            base_url: format!("http://{addr}"),
+            transport,
+        });
+        let router = Router::new()
+            .route("/feennex/{*endpoint}", post(feennex::endpoint))
+            .route("/checkout/{id}", get(checkout::page))
+            .route("/checkout/{id}/pay", post(checkout::pay))
+            .route("/checkout/{id}/reject", post(checkout::reject))
+            .route("/control/payments", get(checkout::list))
+            .route("/control/payments/{id}/pay", post(checkout::control_pay))
+            .route("/control/payments/{id}/reject", post(checkout::control_reject))
+            .with_state(app.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+            {
+                tracing::error!(%error, "sandbox server stopped");
+            }
+        });
+        Ok(RunningSandbox { addr, app, stop: Some(stop), server })
+    }
+}
+
+/// A sandbox serving on a loopback port.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+impl RunningSandbox {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.app.base_url
+    }
+
+    /// The Feennex API base URL.
+    pub fn feennex_url(&self) -> String {
+        format!("{}/feennex/", self.app.base_url)
+    }
+
+    /// The shops and their credentials.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.app.config
+    }
+
+    /// Every payment so far.
+    pub fn payments(&self) -> Vec<Payment> {
+        self.app.store.all()
+    }
+
+    /// The latest payment of a merchant for an order id.
+    pub fn find(&self, gateway: GatewayId, merchant: &str, order_id: &str) -> Option<Payment> {
+        self.app.store.find(gateway, merchant, order_id)
+    }
+
+    /// Pays a pending payment as the payer would, delivering the notification; returns the
+    /// payment with its deliveries.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP status the control API would answer (404, 409).
+    pub async fn pay(&self, id: u64) -> Result<Payment, StatusCode> {
+        self.app.settle(id, Status::Paid).await
+    }
+
+    /// Rejects a pending payment as the payer would.
+    ///
+    /// # Errors
+    ///
+    /// As [`RunningSandbox::pay`].
+    pub async fn reject(&self, id: u64) -> Result<Payment, StatusCode> {
+        self.app.settle(id, Status::Rejected).await
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}
