@@ -1,0 +1,218 @@
+//! The Toolkit HTTP client: sends prepared requests, nothing else.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use payments_core::Money;
+use payments_core::gateway::{CreatePayment, Gateway, GatewayId, WebhookVerifier};
+use payments_core::notification::Notification;
+use payments_core::payment::{PaymentLink, PaymentRequest};
+use payments_core::transport::{
+    self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
+};
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+
+use crate::amount::CURRENCY;
+use crate::api::bank_account::{BankAccountList, BankAccountPage};
+use crate::api::payment::{CreatedPayment, Payment, PaymentCreate, PaymentGet};
+use crate::config::ToolkitConfig;
+use crate::error::Error;
+use crate::model::PaymentMethod;
+use crate::request::Prepared;
+use crate::webhook::{ACK, ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_trigger};
+
+/// A client of Fena's Toolkit REST API.
+///
+/// Cloning is cheap and shares the connection pool.
+///
+/// ```no_run
+/// use fena::{Client, ToolkitConfig, api::payment::PaymentCreate};
+/// use fena::webhook::{ExpectedPayment, ToolkitTrigger};
+/// use payments_core::{Currency, Money};
+///
+/// # async fn run(webhook_body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", "secret-key"))?;
+/// let amount = Money::parse("10.00", Currency::GBP)?;
+/// let created = client.create_and_process(&PaymentCreate::new("ORDER-7", amount)?).await?;
+/// println!("send the payer to {}", created.link);
+/// // Store what you asked for and Fena's id.
+/// let stored = ExpectedPayment::new(created.id.clone(), "ORDER-7", amount);
+///
+/// // Later, in the webhook handler: the body is only a trigger.
+/// let trigger = ToolkitTrigger::parse(webhook_body, client.config().max_webhook_bytes())?;
+/// let confirmed = client.confirm_trigger(&trigger, &stored).await?;
+/// if confirmed.is_paid() {
+///     // mark ORDER-7 paid, exactly once
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: ToolkitConfig,
+    transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
+}
+
+impl Client {
+    /// A client with the default reqwest transport and retry policy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] if the HTTP client cannot be built.
+    pub fn new(config: ToolkitConfig) -> Result<Self, Error> {
+        let transport = ReqwestTransport::new(&TransportConfig::default())
+            .map_err(|source| Error::Transport { endpoint: "client", source })?;
+        Ok(Self::with_transport(config, Arc::new(transport)))
+    }
+
+    /// A client over any transport (a test double, a custom reqwest client).
+    pub fn with_transport(config: ToolkitConfig, transport: Arc<dyn Transport>) -> Self {
+        Self { config, transport, retry: RetryPolicy::standard() }
+    }
+
+    /// Replaces the retry policy (it only ever applies to reads).
+    #[must_use]
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ToolkitConfig {
+        &self.config
+    }
+
+    /// `create-and-process`: creates a payment and returns its link. Not retried: after a
+    /// transport error, check the payments in Fena before creating another.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Fena or the transport said.
+    pub async fn create_and_process(
+        &self,
+        request: &PaymentCreate,
+    ) -> Result<CreatedPayment, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&response)
+    }
+
+    /// A payment by Fena's id.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said; [`Error::Integrity`] if another payment came back.
+    pub async fn get_payment(&self, id: &str) -> Result<Payment, Error> {
+        let request = PaymentGet::new(id);
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&response)
+    }
+
+    /// One page of the merchant's bank accounts.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said.
+    pub async fn list_bank_accounts(
+        &self,
+        request: &BankAccountList,
+    ) -> Result<BankAccountPage, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&response)
+    }
+
+    /// Confirms an unsigned Toolkit webhook: the trigger must name the stored payment, which
+    /// is then fetched by its stored id and must match the stored reference and amount. Only
+    /// [`ConfirmedPayment::is_paid`] may mark the order paid.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Integrity`] when the trigger or the fetched payment disagrees with what was
+    /// stored; otherwise what Fena or the transport said.
+    pub async fn confirm_trigger(
+        &self,
+        trigger: &ToolkitTrigger,
+        expected: &ExpectedPayment,
+    ) -> Result<ConfirmedPayment, Error> {
+        if trigger.id != expected.id {
+            return Err(Error::Integrity {
+                endpoint: PaymentGet::ENDPOINT,
+                field: "id",
+                expected: expected.id.clone(),
+                received: trigger.id.clone(),
+            });
+        }
+        let fetched = self.get_payment(&expected.id).await?;
+        confirm_trigger(trigger, expected, &fetched)
+    }
+
+    async fn send(&self, prepared: &Prepared) -> Result<HttpResponse, Error> {
+        transport::execute(self.transport.as_ref(), prepared.request(), &self.retry)
+            .await
+            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })
+    }
+}
+
+impl Gateway for Client {
+    fn id(&self) -> GatewayId {
+        GatewayId::Fena
+    }
+}
+
+#[async_trait]
+impl CreatePayment for Client {
+    /// Creates a Toolkit payment (`create-and-process`) and returns its link. The order id
+    /// is sent as the reference, so it must be 1 to 12 letters, digits or dashes; the
+    /// success URL becomes the payment's redirect URL.
+    async fn create_payment(
+        &self,
+        request: &PaymentRequest,
+    ) -> Result<PaymentLink, payments_core::Error> {
+        let mut create =
+            PaymentCreate::new(request.order_id.as_str(), request.money).map_err(Error::from)?;
+        create.customer_name = request.customer.name.clone();
+        create.customer_email = request.customer.email.clone();
+        create.custom_redirect_url = request.success_url.clone();
+        create.description = request.description.clone();
+        create.payment_method = request.payment_method.as_deref().map(|method| match method {
+            "fena_ob" => PaymentMethod::OpenBanking,
+            "fena_ob_qr" => PaymentMethod::OpenBankingQr,
+            other => PaymentMethod::Other(other.to_owned()),
+        });
+        let created = self.create_and_process(&create).await?;
+        Ok(PaymentLink::Redirect(created.link))
+    }
+}
+
+#[async_trait]
+impl WebhookVerifier for Client {
+    fn gateway(&self) -> GatewayId {
+        GatewayId::Fena
+    }
+
+    /// Reads the unsigned Toolkit webhook as a trigger and fetches the payment it names
+    /// with authenticated credentials. The notification is built only from the fetched
+    /// payment (reference as order id, its amount and status); check it with
+    /// [`Notification::check_order`] against the stored order before marking it paid.
+    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
+        let trigger = ToolkitTrigger::parse(&request.body, self.config.max_webhook_bytes())
+            .map_err(Error::from)?;
+        let fetched = self.get_payment(&trigger.id).await?;
+        let money = Money::new(fetched.amount, CURRENCY).map_err(|_| Error::Integrity {
+            endpoint: PaymentGet::ENDPOINT,
+            field: "amount",
+            expected: "a positive GBP amount".to_owned(),
+            received: fetched.amount.to_string(),
+        })?;
+        let status = fetched.status.to_core();
+        Ok(Notification::new(GatewayId::Fena, fetched.reference, Some(fetched.id), money, status)
+            .with_raw_fields(trigger.raw_fields))
+    }
+
+    fn ack(&self) -> WebhookAck {
+        ACK
+    }
+}

@@ -1,0 +1,231 @@
+//! Errors of the Fena crate.
+
+use payments_core::transport::TransportError;
+use payments_core::{GatewayId, InputError, WebhookError};
+
+/// Why a webhook token (or the form carrying it) was refused.
+///
+/// Every variant means: the token proves nothing, answer 4xx, and do not mark the order paid.
+/// Each cause has its own variant, so a rejected token says exactly what was wrong. No variant
+/// holds the terminal secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The body is larger than the configured limit.
+    #[error("webhook body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request is not a form POST.
+    #[error("webhook request is not a form POST: {0}")]
+    NotAFormPost(String),
+    /// The form body cannot be decoded (bad encoding, a repeated field).
+    #[error("webhook form cannot be read: {0}")]
+    Form(#[source] WebhookError),
+    /// The form has no `token` field, or it is empty.
+    #[error("webhook form has no token field")]
+    MissingToken,
+    /// The token is not a well-formed JWT.
+    #[error("token {part} is malformed: {reason}")]
+    Malformed {
+        /// `token`, `header`, `payload` or `signature`.
+        part: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The header names an algorithm other than HS512 (HS256, `none`, lower-case `hs512`...).
+    #[error("token algorithm {alg:?} is not allowed; only HS512 is accepted")]
+    AlgorithmNotAllowed {
+        /// The `alg` the header names.
+        alg: String,
+    },
+    /// The HMAC-SHA512 signature does not match (tampered token or another secret).
+    #[error("token signature does not match")]
+    BadSignature,
+    /// A required claim is missing.
+    #[error("token has no {0} claim")]
+    MissingClaim(&'static str),
+    /// A claim has the wrong type or format.
+    #[error("token claim {claim} is invalid: {reason}")]
+    InvalidClaim {
+        /// The claim.
+        claim: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `exp` has passed (by more than the leeway).
+    #[error("token expired at {exp}; now is {now}, leeway {leeway} s")]
+    Expired {
+        /// The token's `exp`.
+        exp: i64,
+        /// Our clock.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// `iat` is in the future (by more than the leeway).
+    #[error("token issued in the future at {iat}; now is {now}, leeway {leeway} s")]
+    IssuedInFuture {
+        /// The token's `iat`.
+        iat: i64,
+        /// Our clock.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// `nbf` is in the future (by more than the leeway).
+    #[error("token not valid before {nbf}; now is {now}, leeway {leeway} s")]
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: i64,
+        /// Our clock.
+        now: i64,
+        /// The leeway in seconds.
+        leeway: u64,
+    },
+    /// The token is for another terminal.
+    #[error("token is for terminal {received:?}, ours is {expected:?}")]
+    WrongTerminal {
+        /// Our terminal id.
+        expected: String,
+        /// The `terminal` claim.
+        received: String,
+    },
+    /// `requestAmount` differs from the stored order amount.
+    #[error("token requestAmount is {received}, the order is for {expected}")]
+    AmountMismatch {
+        /// The stored order amount.
+        expected: String,
+        /// The token's `requestAmount`.
+        received: String,
+    },
+    /// The configured terminal secret is empty, so nothing can be verified (an empty HMAC
+    /// key would let anyone forge tokens).
+    #[error("the terminal secret is empty; refusing to verify")]
+    EmptySecret,
+    /// The JWT library refused the token for another reason.
+    #[error("token refused: {0}")]
+    Jwt(#[source] jsonwebtoken::errors::Error),
+}
+
+impl TokenError {
+    /// The provider-agnostic webhook error for this refusal.
+    pub fn to_webhook_error(&self) -> WebhookError {
+        match self {
+            Self::BodyTooLarge { limit } => WebhookError::TooLarge { limit: *limit },
+            Self::Form(inner) => inner.clone(),
+            Self::MissingToken => WebhookError::MissingField("token".to_owned()),
+            Self::MissingClaim(claim) => WebhookError::MissingField((*claim).to_owned()),
+            Self::AlgorithmNotAllowed { .. } | Self::BadSignature => WebhookError::BadSignature,
+            Self::Expired { .. } | Self::IssuedInFuture { .. } | Self::NotYetValid { .. } => {
+                WebhookError::Expired(self.to_string())
+            }
+            Self::WrongTerminal { expected, received } => WebhookError::WrongMerchant {
+                expected: expected.clone(),
+                received: received.clone(),
+            },
+            Self::AmountMismatch { expected, received } => WebhookError::Mismatch {
+                field: "amount",
+                expected: expected.clone(),
+                received: received.clone(),
+            },
+            Self::EmptySecret => WebhookError::BadSignature,
+            Self::NotAFormPost(_)
+            | Self::Malformed { .. }
+            | Self::InvalidClaim { .. }
+            | Self::Jwt(_) => WebhookError::Malformed(self.to_string()),
+        }
+    }
+}
+
+/// Everything that can go wrong with Fena: payment links, webhooks, the Toolkit API.
+///
+/// Gateway errors keep the HTTP status, Fena's message and (bounded) the raw body. No variant
+/// ever holds the terminal secret or the Toolkit secret key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input refused before anything was signed or sent.
+    #[error("invalid input: {0}")]
+    Input(#[from] InputError),
+    /// Signing a payment link failed in the JWT library.
+    #[error("cannot sign the payment link: {0}")]
+    Signing(#[source] jsonwebtoken::errors::Error),
+    /// A webhook token was refused.
+    #[error("webhook token refused: {0}")]
+    Token(#[from] TokenError),
+    /// A webhook (other than a token) was refused.
+    #[error("webhook refused: {0}")]
+    Webhook(#[from] WebhookError),
+    /// The request could not be sent or no complete response arrived.
+    #[error("{endpoint}: transport error: {source}")]
+    Transport {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The transport failure.
+        #[source]
+        source: TransportError,
+    },
+    /// Fena answered with an error status, or with an error body under HTTP 2xx.
+    #[error("{endpoint}: Fena error (HTTP {http_status}): {}", message.as_deref().unwrap_or("no message"))]
+    Api {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The HTTP status.
+        http_status: u16,
+        /// Fena's `message`, when the body has one.
+        message: Option<String>,
+        /// The start of the body.
+        body: String,
+    },
+    /// The response is not in the documented shape.
+    #[error("{endpoint}: cannot read the response at {path}: {source}")]
+    Decode {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The JSON path that failed (`data.amount`).
+        path: String,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+        /// The start of the body.
+        body: String,
+    },
+    /// The response, or the payment fetched to confirm a webhook, contradicts what we asked
+    /// for or stored (another id, reference or amount).
+    #[error("{endpoint}: {field} is {received}, expected {expected}")]
+    Integrity {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The field that differs.
+        field: &'static str,
+        /// What we asked for or stored.
+        expected: String,
+        /// What came back.
+        received: String,
+    },
+}
+
+impl Error {
+    /// Converts into the provider-agnostic error, keeping this one as the source where core
+    /// has room for it.
+    pub fn into_core(self) -> payments_core::Error {
+        let gateway = GatewayId::Fena;
+        match self {
+            Self::Input(source) => payments_core::Error::Input { gateway, source },
+            Self::Transport { source, .. } => payments_core::Error::Transport { gateway, source },
+            Self::Webhook(source) => payments_core::Error::Webhook { gateway, source },
+            Self::Token(token) => {
+                payments_core::Error::Webhook { gateway, source: token.to_webhook_error() }
+            }
+            other => payments_core::Error::Gateway { gateway, source: Box::new(other) },
+        }
+    }
+}
+
+impl From<Error> for payments_core::Error {
+    fn from(error: Error) -> Self {
+        error.into_core()
+    }
+}

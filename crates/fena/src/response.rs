@@ -1,0 +1,135 @@
+//! Reading Toolkit responses.
+//!
+//! Successes wrap their payload in an envelope: `{"created": true, "result": {...}}` for
+//! creation, `{"data": ...}` for reads. The error body is not documented; Fena's clients
+//! read a `message`. So: a non-2xx status is an [`Error::Api`] with whatever message the body
+//! has; a 2xx body without the expected envelope but with a message (or with
+//! `"created": false`) is an [`Error::Api`] too; anything else that does not parse is an
+//! [`Error::Decode`] naming the JSON path.
+
+use std::collections::HashMap;
+
+use payments_core::transport::HttpResponse;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+
+/// How much of a body an error keeps.
+const SNIPPET: usize = 512;
+
+/// Reads the payload under `key` (`data` or `result`) of a Toolkit response as `T`.
+///
+/// # Errors
+///
+/// [`Error::Api`] or [`Error::Decode`].
+pub fn parse<T: DeserializeOwned>(
+    endpoint: &'static str,
+    response: &HttpResponse,
+    key: &'static str,
+) -> Result<T, Error> {
+    let http_status = response.status.as_u16();
+    let body = || response.body_snippet(SNIPPET);
+    let parsed: Result<Value, _> = serde_json::from_slice(&response.body);
+    if !response.status.is_success() {
+        let message = parsed.as_ref().ok().and_then(message_of);
+        return Err(Error::Api { endpoint, http_status, message, body: body() });
+    }
+    let value = parsed.map_err(|source| Error::Decode {
+        endpoint,
+        path: ".".to_owned(),
+        source,
+        body: body(),
+    })?;
+    let refused = value.get("created").is_some_and(|created| *created != Value::Bool(true));
+    let present = value.get(key).is_some_and(|payload| !payload.is_null());
+    if refused || !present {
+        let message = message_of(&value);
+        if refused || message.is_some() {
+            return Err(Error::Api { endpoint, http_status, message, body: body() });
+        }
+        return Err(Error::Decode {
+            endpoint,
+            path: key.to_owned(),
+            source: serde::de::Error::custom(format!("no {key} in the response")),
+            body: body(),
+        });
+    }
+    // Read the payload from its raw text, so amounts are parsed exactly as sent.
+    let raw: HashMap<String, &RawValue> = serde_json::from_slice(&response.body)
+        .map_err(|source| Error::Decode { endpoint, path: ".".to_owned(), source, body: body() })?;
+    let payload = raw.get(key).map_or("null", |payload| payload.get());
+    let mut deserializer = serde_json::Deserializer::from_str(payload);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+        endpoint,
+        path: format!("{key}.{}", error.path()),
+        source: error.into_inner(),
+        body: body(),
+    })
+}
+
+/// The error message of a body: `message` (a string, or a list of strings) or `error`
+/// (a string, or an object with a `message`).
+fn message_of(value: &Value) -> Option<String> {
+    let text = |value: &Value| match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Array(items) => {
+            let parts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        Value::Object(object) => object.get("message").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    value.get("message").and_then(text).or_else(|| value.get("error").and_then(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Item {
+        id: String,
+    }
+
+    fn respond(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(StatusCode::from_u16(status).unwrap(), body.to_owned())
+    }
+
+    #[test]
+    fn envelopes_and_errors() {
+        let ok = parse::<Item>("x", &respond(200, r#"{"data": {"id": "a"}}"#), "data").unwrap();
+        assert_eq!(ok, Item { id: "a".into() });
+        let err = parse::<Item>("x", &respond(401, r#"{"message": "Unauthorized"}"#), "data")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { http_status: 401, message: Some(m), .. } if m == "Unauthorized")
+        );
+        let err = parse::<Item>(
+            "x",
+            &respond(200, r#"{"created": false, "message": ["amount must be a string"]}"#),
+            "result",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { http_status: 200, message: Some(m), .. } if m == "amount must be a string")
+        );
+        let err = parse::<Item>("x", &respond(200, r#"{"error": {"message": "nope"}}"#), "data")
+            .unwrap_err();
+        assert!(matches!(&err, Error::Api { message: Some(m), .. } if m == "nope"));
+        let err = parse::<Item>("x", &respond(502, "<html>"), "data").unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { http_status: 502, message: None, body, .. } if body == "<html>")
+        );
+        let err = parse::<Item>("x", &respond(200, "{\"data\": {\"id\""), "data").unwrap_err();
+        assert!(matches!(&err, Error::Decode { path, .. } if path == "."));
+        let err = parse::<Item>("x", &respond(200, r#"{"data": {"id": 5}}"#), "data").unwrap_err();
+        assert!(matches!(&err, Error::Decode { path, .. } if path == "data.id"), "{err:?}");
+        let err = parse::<Item>("x", &respond(200, r#"{"other": 1}"#), "data").unwrap_err();
+        assert!(matches!(&err, Error::Decode { path, .. } if path == "data"));
+    }
+}

@@ -1,0 +1,427 @@
+//! The Toolkit REST API through the whole stack against a mock server: exact headers and
+//! bodies, success, error bodies, faults, and unsigned webhooks confirmed by a fetch.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+#![cfg(feature = "client")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fena::api::bank_account::BankAccountList;
+use fena::api::payment::PaymentCreate;
+use fena::model::{BankAccountStatus, PaymentMethod, PaymentStatus};
+use fena::webhook::{ExpectedPayment, ToolkitTrigger};
+use fena::{AuthHeaders, Client, Error, ToolkitConfig};
+use httpmock::prelude::*;
+use payments_core::gateway::{CreatePayment, WebhookVerifier};
+use payments_core::payment::{
+    Customer, OrderId, PaymentLink, PaymentRequest, PaymentStatus as CoreStatus,
+};
+use payments_core::transport::{
+    ReqwestTransport, RetryPolicy, TransportConfig, TransportErrorKind,
+};
+use payments_core::webhook::WebhookRequest;
+use payments_core::{Currency, Money};
+use serde_json::{Value, json};
+
+const INTEGRATION_ID: &str = "62b48adf6ba2cd6a040b1eec";
+const SECRET_KEY: &str = "8c3f1e52-4b7a-4d2e-9f61-0a5b7c9d2e14";
+const PAYMENT_ID: &str = "65a1b2c3d4e5f60718293a4b";
+
+fn config(server: &MockServer) -> ToolkitConfig {
+    ToolkitConfig::new(INTEGRATION_ID, SECRET_KEY).with_base_url(&server.base_url()).unwrap()
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::new(config(server)).unwrap().with_retry_policy(
+        RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
+    )
+}
+
+fn gbp(text: &str) -> Money {
+    Money::parse(text, Currency::GBP).unwrap()
+}
+
+fn create() -> PaymentCreate {
+    PaymentCreate::new("ORDER-7", gbp("10.00")).unwrap()
+}
+
+/// A payment as the Toolkit API describes it.
+fn payment(id: &str, reference: &str, amount: &str, status: &str) -> Value {
+    json!({
+        "id": id, "reference": reference, "amount": amount, "status": status,
+        "currency": "GBP", "createdAt": "2024-03-12T10:00:00.000Z",
+        "link": format!("https://payment.fena.co/p?p={id}"), "isSandbox": true,
+        "bankAccount": {"id": "b1", "name": "Main"}
+    })
+}
+
+fn created_body(reference: &str, amount: &str) -> Value {
+    json!({"created": true, "result": payment(PAYMENT_ID, reference, amount, "sent")})
+}
+
+#[tokio::test]
+async fn create_and_process_sends_exact_headers_and_body_and_returns_the_link() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create-and-process")
+                .header("integration-id", INTEGRATION_ID)
+                .header("secret-key", SECRET_KEY)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "reference": "ORDER-7", "amount": "10.00",
+                    "customerName": "Jane Doe", "customerEmail": "jane@example.com",
+                    "customRedirectUrl": "https://shop.example/thanks",
+                    "bankAccount": "b1", "paymentMethod": "fena_ob"
+                }));
+            then.status(200).json_body(created_body("ORDER-7", "10.00"));
+        })
+        .await;
+    let request = create()
+        .with_customer_name("Jane Doe")
+        .with_customer_email("jane@example.com")
+        .with_redirect_url("https://shop.example/thanks".parse().unwrap())
+        .with_bank_account("b1")
+        .with_payment_method(PaymentMethod::OpenBanking);
+    let created = client(&server).create_and_process(&request).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(created.id, PAYMENT_ID);
+    assert_eq!(created.link.as_str(), format!("https://payment.fena.co/p?p={PAYMENT_ID}"));
+    assert_eq!(created.status, PaymentStatus::Sent);
+}
+
+#[tokio::test]
+async fn the_auth_header_names_and_base_path_are_configurable() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/partner/open/payments/single/p1")
+                .header("terminal-id", INTEGRATION_ID)
+                .header("terminal-secret", SECRET_KEY)
+                .header_missing("secret-key")
+                .header_missing("integration-id");
+            then.status(200).json_body(json!({"data": payment("p1", "R-1", "1.00", "paid")}));
+        })
+        .await;
+    let config = ToolkitConfig::new(INTEGRATION_ID, SECRET_KEY)
+        .with_base_url(&format!("{}/partner", server.base_url()))
+        .unwrap()
+        .with_auth_headers(AuthHeaders::terminal());
+    let payment = Client::new(config).unwrap().get_payment("p1").await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(payment.status, PaymentStatus::Paid);
+    assert_eq!(payment.amount.to_string(), "1.00");
+}
+
+#[tokio::test]
+async fn error_bodies_become_typed_errors() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/create-and-process");
+            then.status(401).json_body(json!({"statusCode": 401, "message": "Unauthorized"}));
+        })
+        .await;
+    match client(&server).create_and_process(&create()).await.unwrap_err() {
+        Error::Api { http_status, message, endpoint, .. } => {
+            assert_eq!(http_status, 401);
+            assert_eq!(message.as_deref(), Some("Unauthorized"));
+            assert_eq!(endpoint, "open/payments/single/create-and-process");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn http_200_with_an_error_body_is_an_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/create-and-process");
+            then.status(200)
+                .json_body(json!({"created": false, "message": "Bank account not verified"}));
+        })
+        .await;
+    let err = client(&server).create_and_process(&create()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { http_status: 200, message: Some(m), .. } if m == "Bank account not verified"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn creating_is_never_retried_but_reads_are() {
+    let server = MockServer::start_async().await;
+    let create_mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/create-and-process");
+            then.status(503).body("upstream unavailable");
+        })
+        .await;
+    let get_mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/open/payments/single/p1");
+            then.status(503).body("upstream unavailable");
+        })
+        .await;
+    let client = client(&server);
+    let err = client.create_and_process(&create()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { http_status: 503, message: None, body, .. } if body.contains("upstream"))
+    );
+    assert_eq!(create_mock.calls_async().await, 1);
+    assert!(client.get_payment("p1").await.is_err());
+    assert_eq!(get_mock.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn malformed_truncated_and_html_bodies_are_decode_errors() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/open/payments/single/truncated");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"data": {"id": "truncated", "refer"#);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/open/payments/single/html");
+            then.status(200).header("content-type", "text/html").body("<html>maintenance</html>");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/open/payments/single/bad-amount");
+            then.status(200)
+                .json_body(json!({"data": payment("bad-amount", "R", "10,00", "paid")}));
+        })
+        .await;
+    let client = client(&server);
+    assert!(
+        matches!(client.get_payment("truncated").await.unwrap_err(), Error::Decode { path, .. } if path == ".")
+    );
+    assert!(
+        matches!(client.get_payment("html").await.unwrap_err(), Error::Decode { path, body, .. } if path == "." && body.contains("maintenance"))
+    );
+    assert!(
+        matches!(client.get_payment("bad-amount").await.unwrap_err(), Error::Decode { path, .. } if path == "data.amount")
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_is_reported_and_creation_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/create-and-process");
+            then.status(200)
+                .json_body(created_body("ORDER-7", "10.00"))
+                .delay(Duration::from_secs(2));
+        })
+        .await;
+    let transport =
+        ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(200)))
+            .unwrap();
+    let client = Client::with_transport(config(&server), Arc::new(transport));
+    match client.create_and_process(&create()).await.unwrap_err() {
+        Error::Transport { source, .. } => {
+            assert_eq!(source.kind(), TransportErrorKind::Timeout);
+            assert!(source.request_may_have_arrived());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_created_payment_for_another_reference_or_amount_is_refused() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create-and-process")
+                .json_body_includes(r#"{"reference": "ORDER-7"}"#);
+            then.status(200).json_body(created_body("ORDER-7", "100.00"));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create-and-process")
+                .json_body_includes(r#"{"reference": "ORDER-8"}"#);
+            then.status(200).json_body(created_body("ORDER-9", "10.00"));
+        })
+        .await;
+    let client = client(&server);
+    let err = client.create_and_process(&create()).await.unwrap_err();
+    assert!(matches!(err, Error::Integrity { field: "amount", .. }), "{err:?}");
+    let other = PaymentCreate::new("ORDER-8", gbp("10.00")).unwrap();
+    let err = client.create_and_process(&other).await.unwrap_err();
+    assert!(matches!(err, Error::Integrity { field: "reference", .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn bank_accounts_are_listed_with_paging() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/open/company/bank-accounts/list")
+                .query_param("page", "2")
+                .query_param("limit", "10")
+                .header("integration-id", INTEGRATION_ID)
+                .header("secret-key", SECRET_KEY);
+            then.status(200).json_body(json!({"data": {
+                "docs": [
+                    {"id": "b1", "name": "Sandbox", "sortCode": "000000", "accountNumber": "00000000",
+                     "provider": "ob-sandbox", "isDefault": true, "isSandbox": true, "status": "verified",
+                     "creationType": "automatic", "createdAt": "2024-01-01T00:00:00Z"},
+                    {"id": "b2", "name": "Main", "status": "pending", "isDefault": false, "isSandbox": false},
+                    {"id": "b3", "status": "frozen"}
+                ],
+                "totalDocs": 13, "page": 2, "totalPages": 2, "hasNextPage": false
+            }}));
+        })
+        .await;
+    let page = client(&server)
+        .list_bank_accounts(&BankAccountList::default().with_page(2).with_limit(10))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(page.docs.len(), 3);
+    assert!(page.docs[0].is_verified() && page.docs[0].is_sandbox && page.docs[0].is_default);
+    assert_eq!(page.docs[1].status, BankAccountStatus::Pending);
+    assert_eq!(page.docs[2].status, BankAccountStatus::Unknown("frozen".into()));
+    assert_eq!((page.total_docs, page.has_next_page), (Some(13), Some(false)));
+}
+
+fn forged_trigger(id: &str) -> ToolkitTrigger {
+    let body = json!({
+        "eventScope": "single-payments", "eventName": "status-update",
+        "id": id, "reference": "ORDER-7", "amount": "10.00", "status": "paid"
+    });
+    ToolkitTrigger::parse(body.to_string().as_bytes(), 16 * 1024).unwrap()
+}
+
+async fn fetch_returns<'a>(server: &'a MockServer, id: &str, fetched: Value) -> httpmock::Mock<'a> {
+    let path = format!("/open/payments/single/{id}");
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(path).header("secret-key", SECRET_KEY);
+            then.status(200).json_body(json!({"data": fetched}));
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_webhook_is_paid_only_when_the_fetched_payment_is() {
+    let server = MockServer::start_async().await;
+    let mock =
+        fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "10.00", "paid")).await;
+    let stored = ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp("10.00"));
+    let confirmed =
+        client(&server).confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap();
+    mock.assert_async().await;
+    assert!(confirmed.is_paid());
+    assert_eq!(confirmed.to_notification().status, CoreStatus::Paid);
+}
+
+#[tokio::test]
+async fn a_forged_webhook_whose_fetched_payment_disagrees_is_not_paid() {
+    let server = MockServer::start_async().await;
+    let stored = ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp("10.00"));
+    let client = client(&server);
+
+    // The body says paid; Fena says the payment was only sent.
+    let mut mock =
+        fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "10.00", "sent")).await;
+    let confirmed = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap();
+    assert!(!confirmed.is_paid());
+    assert_eq!(confirmed.status, PaymentStatus::Sent);
+    mock.delete_async().await;
+
+    // Paid, but for one penny.
+    mock = fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "0.01", "paid")).await;
+    let err = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap_err();
+    assert!(matches!(err, Error::Integrity { field: "amount", .. }), "{err:?}");
+    mock.delete_async().await;
+
+    // Paid, but another order's payment.
+    mock =
+        fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-1", "10.00", "paid")).await;
+    let err = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap_err();
+    assert!(matches!(err, Error::Integrity { field: "reference", .. }), "{err:?}");
+    mock.delete_async().await;
+
+    // An unknown status is never paid.
+    mock = fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "10.00", "settled"))
+        .await;
+    let confirmed = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap();
+    assert!(!confirmed.is_paid());
+    mock.delete_async().await;
+
+    // A trigger naming another payment is refused before anything is fetched.
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .json_body(json!({"data": payment("other", "ORDER-7", "10.00", "paid")}));
+        })
+        .await;
+    let err = client.confirm_trigger(&forged_trigger("other"), &stored).await.unwrap_err();
+    assert!(matches!(err, Error::Integrity { field: "id", .. }), "{err:?}");
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn the_client_is_a_core_webhook_verifier_built_on_the_fetch() {
+    let server = MockServer::start_async().await;
+    fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "1.00", "pending")).await;
+    let body =
+        json!({"id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid"});
+    let client = client(&server);
+    let notification =
+        client.verify(&WebhookRequest::new(http::Method::POST, body.to_string())).await.unwrap();
+    // Everything comes from the fetched payment, nothing from the body.
+    assert_eq!(notification.status, CoreStatus::Pending);
+    assert_eq!(notification.money, gbp("1.00"));
+    assert!(notification.check_order("ORDER-7", &gbp("10.00")).is_err());
+    assert_eq!(client.ack().status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn the_client_creates_payments_through_the_core_trait() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create-and-process")
+                .json_body(json!({"reference": "ORDER-7", "amount": "10.00", "customerEmail": "jane@example.com"}));
+            then.status(201).json_body(created_body("ORDER-7", "10.00"));
+        })
+        .await;
+    let client = client(&server);
+    let request = PaymentRequest::new(OrderId::new("ORDER-7").unwrap(), gbp("10"))
+        .with_customer(Customer::default().with_email("jane@example.com"));
+    let link = client.create_payment(&request).await.unwrap();
+    assert!(matches!(link, PaymentLink::Redirect(url) if url.as_str().ends_with(PAYMENT_ID)));
+    mock.assert_async().await;
+
+    // References longer than 12 characters are refused before anything is sent.
+    let long = PaymentRequest::new(OrderId::new("ORDER-0000001").unwrap(), gbp("10"));
+    assert!(matches!(
+        client.create_payment(&long).await.unwrap_err(),
+        payments_core::Error::Input { .. }
+    ));
+    assert_eq!(mock.calls_async().await, 1);
+}
