@@ -1,0 +1,503 @@
+//! The Freekassa API client: draws a nonce, sends prepared requests, nothing else; and the
+//! core capability traits.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use payments_core::gateway::{
+    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, WebhookVerifier,
+};
+use payments_core::notification::Notification;
+use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::report::{
+    Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
+};
+use payments_core::transport::{
+    self, Decision, HttpResponse, Outcome, ReqwestTransport, RetryPolicy, Transport,
+    TransportConfig,
+};
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+use payments_core::{Decimal, GatewayId, Money};
+
+use crate::api::orders::{
+    Order, OrderCreate, OrderCreated, OrderList, OrderPage, OrderRef, OrderRefund, Refund,
+};
+use crate::api::shop::{
+    Availability, BalanceEntry, BalanceRequest, CurrenciesRequest, CurrencyStatus, PaymentSystem,
+    Shop, ShopsRequest,
+};
+use crate::api::withdrawals::{
+    PayoutMethod, Withdrawal, WithdrawalCreate, WithdrawalCreated, WithdrawalCurrencies,
+    WithdrawalList, WithdrawalPage,
+};
+use crate::config::Config;
+use crate::error::Error;
+use crate::form::{FormLink, PaymentForm};
+use crate::model::PaymentSystemId;
+use crate::nonce::{NonceSource, ProcessNonce};
+use crate::request::Prepared;
+use crate::webhook::NotificationVerifier;
+
+/// A Freekassa API v1 client.
+///
+/// Cloning is cheap and shares the connection pool and the nonce source. Reads are retried
+/// by the retry policy, each attempt signed again with a fresh nonce; `orders/create`,
+/// `orders/refund` and `withdrawals/create` are sent once.
+///
+/// ```no_run
+/// use freekassa::{api::orders::OrderCreate, Client, Config, PaymentSystemId};
+/// use payments_core::{payment::OrderId, Currency, Money};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(Config::new(777).with_api_key("api-key"))?;
+/// let payment_id = OrderId::new("order-42")?;
+/// let order = OrderCreate::new(
+///     payment_id.clone(),
+///     Money::parse("100.50", Currency::RUB)?,
+///     PaymentSystemId::SBP_API,
+///     "user@example.com",
+///     "203.0.113.10",
+/// );
+/// match client.create_order(&order).await {
+///     Ok(created) => println!("send the payer to {}", created.location),
+///     // The answer was lost: the order may exist. Look it up instead of creating it again.
+///     Err(error) if error.outcome_unknown() => {
+///         let found = client.find_order(&payment_id).await?;
+///         println!("order {} is {}", found.fk_order_id, found.status);
+///     }
+///     Err(error) => return Err(error.into()),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: Config,
+    transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
+    nonces: Arc<dyn NonceSource>,
+    verifier: Option<NotificationVerifier>,
+}
+
+impl Client {
+    /// A client with the default reqwest transport, retry policy and nonce source.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] if the HTTP client cannot be built.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let transport = ReqwestTransport::new(&TransportConfig::default())
+            .map_err(|source| Error::Transport { endpoint: "client", source })?;
+        Ok(Self::with_transport(config, Arc::new(transport)))
+    }
+
+    /// A client over any transport (a test double, a custom reqwest client).
+    pub fn with_transport(config: Config, transport: Arc<dyn Transport>) -> Self {
+        let verifier = NotificationVerifier::new(&config).ok();
+        Self {
+            config,
+            transport,
+            retry: RetryPolicy::standard(),
+            nonces: Arc::new(ProcessNonce),
+            verifier,
+        }
+    }
+
+    /// Replaces the retry policy (it only ever applies to reads).
+    #[must_use]
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Replaces the nonce source: a counter shared by every instance signing for the shop
+    /// (see [`crate::nonce`]).
+    #[must_use]
+    pub fn with_nonce_source(mut self, nonces: Arc<dyn NonceSource>) -> Self {
+        self.nonces = nonces;
+        self
+    }
+
+    /// Uses this notification verifier for [`WebhookVerifier`] (trusted proxies, currency).
+    #[must_use]
+    pub fn with_notification_verifier(mut self, verifier: NotificationVerifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Builds a payment form link (no request is sent).
+    ///
+    /// # Errors
+    ///
+    /// As [`PaymentForm::prepare`].
+    pub fn payment_form(&self, form: &PaymentForm) -> Result<FormLink, Error> {
+        form.prepare(&self.config)
+    }
+
+    /// `orders`: a page of orders.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Freekassa or the transport
+    /// said.
+    pub async fn orders(&self, request: &OrderList) -> Result<OrderPage, Error> {
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// The order created under the shop's `payment_id`: what to call when `orders/create`
+    /// failed with an unknown outcome ([`Error::outcome_unknown`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is none, and the errors of [`Client::orders`].
+    pub async fn find_order(&self, payment_id: &OrderId) -> Result<Order, Error> {
+        let page = self.orders(&OrderList::by_payment_id(payment_id.clone())).await?;
+        page.orders
+            .into_iter()
+            .find(|order| order.merchant_order_id.as_deref() == Some(payment_id.as_str()))
+            .ok_or_else(|| Error::NotFound {
+                endpoint: OrderList::ENDPOINT,
+                payment_id: payment_id.to_string(),
+            })
+    }
+
+    /// `orders/create`: creates an order. Sent once, never retried: after an error whose
+    /// outcome is unknown, call [`Client::find_order`] with the same `paymentId`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Freekassa or the transport
+    /// said.
+    pub async fn create_order(&self, request: &OrderCreate) -> Result<OrderCreated, Error> {
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `orders/refund`: refunds an order. Sent once.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::create_order`].
+    pub async fn refund_order(&self, request: &OrderRefund) -> Result<Refund, Error> {
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `withdrawals`: a page of payouts.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn withdrawals(&self, request: &WithdrawalList) -> Result<WithdrawalPage, Error> {
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// The payout created under the shop's `payment_id`. Freekassa does not echo the
+    /// `paymentId` in the list, so exactly one match is required.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is none, [`Error::Integrity`] when there are several,
+    /// and the errors of [`Client::withdrawals`].
+    pub async fn find_withdrawal(&self, payment_id: &OrderId) -> Result<Withdrawal, Error> {
+        let page = self.withdrawals(&WithdrawalList::by_payment_id(payment_id.clone())).await?;
+        let count = page.withdrawals.len();
+        let mut found = page.withdrawals.into_iter();
+        match (found.next(), count) {
+            (Some(withdrawal), 1) => Ok(withdrawal),
+            (None, _) => Err(Error::NotFound {
+                endpoint: WithdrawalList::ENDPOINT,
+                payment_id: payment_id.to_string(),
+            }),
+            (Some(_), _) => Err(Error::Integrity {
+                endpoint: WithdrawalList::ENDPOINT,
+                field: "orders",
+                expected: "one payout".into(),
+                received: format!("{count} payouts"),
+            }),
+        }
+    }
+
+    /// `withdrawals/create`: creates a payout. Sent once, never retried: after an error whose
+    /// outcome is unknown, call [`Client::find_withdrawal`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::create_order`].
+    pub async fn create_withdrawal(
+        &self,
+        request: &WithdrawalCreate,
+    ) -> Result<WithdrawalCreated, Error> {
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `withdrawals/currencies`: the payout methods.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn withdrawal_currencies(&self) -> Result<Vec<PayoutMethod>, Error> {
+        let request = WithdrawalCurrencies;
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `balance`: the balance per currency.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn balance(&self) -> Result<Vec<BalanceEntry>, Error> {
+        let request = BalanceRequest;
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `currencies`: the payment systems available to the shop.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn currencies(&self) -> Result<Vec<PaymentSystem>, Error> {
+        let request = CurrenciesRequest;
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `currencies/{id}/status`: whether a payment system is available now.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn currency_status(&self, id: PaymentSystemId) -> Result<Availability, Error> {
+        let request = CurrencyStatus::new(id);
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// `shops`: the merchant's shops.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::orders`].
+    pub async fn shops(&self) -> Result<Vec<Shop>, Error> {
+        let request = ShopsRequest;
+        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+    }
+
+    /// Draws a nonce, signs, sends; for requests safe to repeat, retries as the policy says,
+    /// each time with a fresh nonce (a nonce Freekassa has seen is refused).
+    async fn call<T>(
+        &self,
+        prepare: impl Fn(u64) -> Result<Prepared, Error>,
+        parse: impl Fn(&HttpResponse) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt: u32 = 1;
+        loop {
+            let nonce = self.nonces.next_nonce().await?;
+            let prepared = prepare(nonce)?;
+            let result = transport::execute(
+                self.transport.as_ref(),
+                prepared.request(),
+                &RetryPolicy::disabled(),
+            )
+            .await;
+            let outcome = match &result {
+                Ok(response) => Outcome::Response {
+                    status: response.status,
+                    retry_after: response
+                        .headers
+                        .get(http::header::RETRY_AFTER)
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| transport::parse_retry_after(value, SystemTime::now())),
+                },
+                Err(error) => Outcome::Failed(error.kind()),
+            };
+            // The nonce's low digits are as good a jitter as any.
+            match self.retry.decide(attempt, prepared.request().safe_to_repeat, outcome, nonce) {
+                Decision::Retry(delay) => {
+                    tokio::time::sleep(delay).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                Decision::Stop => {
+                    let response = result.map_err(|source| Error::Transport {
+                        endpoint: prepared.endpoint(),
+                        source,
+                    })?;
+                    return parse(&response);
+                }
+            }
+        }
+    }
+}
+
+impl Gateway for Client {
+    fn id(&self) -> GatewayId {
+        GatewayId::Freekassa
+    }
+}
+
+fn unsupported(capability: &str) -> payments_core::Error {
+    payments_core::Error::Unsupported {
+        gateway: GatewayId::Freekassa,
+        capability: capability.to_owned(),
+    }
+}
+
+fn payment_system(method: &str) -> Result<PaymentSystemId, payments_core::Error> {
+    method
+        .parse::<PaymentSystemId>()
+        .map_err(|source| payments_core::Error::Input { gateway: GatewayId::Freekassa, source })
+}
+
+#[async_trait]
+impl CreatePayment for Client {
+    /// A payment form link (SCI; nothing is sent). `payment_method` is the `i` id, the
+    /// customer's e-mail and phone are passed on. Return and notification URLs are cabinet
+    /// settings for the form, so asking for them here is [`payments_core::Error::Unsupported`].
+    async fn create_payment(
+        &self,
+        request: &PaymentRequest,
+    ) -> Result<PaymentLink, payments_core::Error> {
+        if request.success_url.is_some()
+            || request.failure_url.is_some()
+            || request.notification_url.is_some()
+        {
+            return Err(unsupported(
+                "per-payment return or notification URLs on the payment form (set them in the cabinet)",
+            ));
+        }
+        let mut form = PaymentForm::new(request.order_id.clone(), request.money);
+        if let Some(method) = &request.payment_method {
+            form = form.with_payment_system(payment_system(method)?);
+        }
+        form.email = request.customer.email.clone();
+        form.phone = request.customer.phone.clone();
+        let link = self.payment_form(&form)?;
+        Ok(PaymentLink::Redirect(link.url().clone()))
+    }
+}
+
+#[async_trait]
+impl QueryPaymentStatus for Client {
+    /// Looks the order up by the shop's id (`orders` with `paymentId`).
+    async fn payment_status(
+        &self,
+        order_id: &OrderId,
+    ) -> Result<PaymentReport, payments_core::Error> {
+        let order = self.find_order(order_id).await?;
+        let money = crate::model::currency_from_code(&order.currency)
+            .ok()
+            .and_then(|currency| Money::new(order.amount, currency).ok());
+        Ok(PaymentReport::new(
+            order_id.as_str(),
+            Some(order.fk_order_id.to_string()),
+            order.status.to_payment_status(),
+            money,
+        ))
+    }
+}
+
+#[async_trait]
+impl Refunds for Client {
+    /// Refunds a whole order (`orders/refund`), by Freekassa's order number when given, else
+    /// by the shop's. Partial refunds are not documented, so asking for one is
+    /// [`payments_core::Error::Unsupported`].
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundReport, payments_core::Error> {
+        if request.money.is_some() {
+            return Err(unsupported("partial refunds"));
+        }
+        let order = match &request.gateway_payment_id {
+            Some(id) => OrderRef::OrderId(id.parse().map_err(|_| payments_core::Error::Input {
+                gateway: GatewayId::Freekassa,
+                source: payments_core::InputError::field(
+                    "orderId",
+                    format!("{id:?} is not a Freekassa order number"),
+                ),
+            })?),
+            None => OrderRef::PaymentId(request.order_id.clone()),
+        };
+        let refund = self.refund_order(&OrderRefund::new(order)).await?;
+        Ok(RefundReport::new(Some(refund.id.to_string()), PayoutStatus::Pending))
+    }
+}
+
+#[async_trait]
+impl Payouts for Client {
+    /// `withdrawals/create`; `method` is the payment-system id (`i`) and is required.
+    async fn create_payout(
+        &self,
+        request: &PayoutRequest,
+    ) -> Result<PayoutReport, payments_core::Error> {
+        let method = request.method.as_deref().ok_or_else(|| payments_core::Error::Input {
+            gateway: GatewayId::Freekassa,
+            source: payments_core::InputError::field("i", "a payout needs a payment-system id"),
+        })?;
+        let create = WithdrawalCreate::new(
+            request.payout_id.clone(),
+            request.money,
+            payment_system(method)?,
+            request.destination.clone(),
+        );
+        let created = self.create_withdrawal(&create).await?;
+        Ok(PayoutReport::new(
+            request.payout_id.as_str(),
+            Some(created.id.to_string()),
+            PayoutStatus::Pending,
+        ))
+    }
+
+    /// Looks the payout up by the shop's id. Payout status codes are not documented, so the
+    /// status is [`PayoutStatus::Unknown`] with Freekassa's code.
+    async fn payout_status(
+        &self,
+        payout_id: &OrderId,
+    ) -> Result<PayoutReport, payments_core::Error> {
+        let withdrawal = self.find_withdrawal(payout_id).await?;
+        let status = withdrawal.status.map_or_else(|| "none".to_owned(), |code| code.to_string());
+        Ok(PayoutReport::new(
+            payout_id.as_str(),
+            Some(withdrawal.id.to_string()),
+            PayoutStatus::Unknown(status),
+        ))
+    }
+}
+
+#[async_trait]
+impl Balances for Client {
+    /// The balances in ISO 4217 currencies (crypto balances are in [`Client::balance`]).
+    /// Freekassa reports no held amount, so `held` is zero.
+    async fn balances(&self) -> Result<Vec<Balance>, payments_core::Error> {
+        let entries = self.balance().await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| {
+                let currency = payments_core::money::currency_from_code(&entry.currency).ok()?;
+                Some(Balance::new(currency, entry.value, Decimal::ZERO))
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl WebhookVerifier for Client {
+    fn gateway(&self) -> GatewayId {
+        GatewayId::Freekassa
+    }
+
+    /// Verifies with the configured [`NotificationVerifier`] (Freekassa's address list, RUB).
+    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
+        match &self.verifier {
+            Some(verifier) => WebhookVerifier::verify(verifier, request).await,
+            None => Err(Error::Input(payments_core::InputError::field(
+                "secret2",
+                "is not configured (set it with Config::with_secret2)",
+            ))
+            .into_core()),
+        }
+    }
+
+    fn ack(&self) -> WebhookAck {
+        crate::webhook::ACK
+    }
+}
