@@ -12,6 +12,9 @@ pub struct SandboxConfig {
     /// Feennex shops.
     #[serde(default)]
     pub feennex: Vec<FeennexShop>,
+    /// Fena terminals.
+    #[serde(default)]
+    pub fena: Vec<FenaTerminal>,
     /// Refuse a second payment with the same shop order id (Feennex's "Check uniqueness of
     /// payments" setting, Freekassa's `paymentId`).
     #[serde(default = "yes")]
@@ -38,6 +41,23 @@ pub struct FeennexShop {
     pub callback_url: Option<String>,
 }
 
+/// A Fena terminal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FenaTerminal {
+    /// The terminal id.
+    pub terminal_id: String,
+    /// The terminal secret.
+    pub terminal_secret: SecretString,
+    /// The terminal's webhook endpoint (set in the terminal settings).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// The terminal's redirect endpoint.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+}
+
 fn yes() -> bool {
     true
 }
@@ -51,13 +71,21 @@ fn default_backoff_ms() -> u64 {
 }
 
 impl SandboxConfig {
-    /// The demo shops: Feennex shop 5 with secret `SecretKey01`.
+    /// The demo shops, with the credentials of the project's test vectors: Feennex shop 5
+    /// with secret `SecretKey01`; Fena terminal `4af9b080-b6d3-4206-a10f-f2162f15b655` with
+    /// secret `0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69`.
     pub fn demo() -> Self {
         Self {
             feennex: vec![FeennexShop {
                 shop_id: 5,
                 secret: SecretString::from("SecretKey01"),
                 callback_url: None,
+            }],
+            fena: vec![FenaTerminal {
+                terminal_id: "4af9b080-b6d3-4206-a10f-f2162f15b655".to_owned(),
+                terminal_secret: SecretString::from("0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69"),
+                webhook_url: None,
+                redirect_url: None,
             }],
             unique_order_ids: true,
             notification_attempts: default_attempts(),
@@ -79,13 +107,30 @@ impl SandboxConfig {
         self.feennex.iter().find(|shop| shop.shop_id.to_string() == shop_id)
     }
 
+    /// Sends every shop's notifications to `base_url/<gateway>` (a merchant's webhook
+    /// receiver), where the gateway takes the URL from its settings rather than the request.
+    #[must_use]
+    pub fn with_webhooks_to(mut self, base_url: &str) -> Self {
+        for terminal in &mut self.fena {
+            terminal.webhook_url = Some(format!("{base_url}/fena"));
+        }
+        self
+    }
+
+    /// The Fena terminal with `terminal_id`.
+    pub fn fena_terminal(&self, terminal_id: &str) -> Option<&FenaTerminal> {
+        self.fena.iter().find(|terminal| terminal.terminal_id == terminal_id)
+    }
+
     /// A human-readable list of the shops and their credentials, for the command line.
     pub fn describe(&self) -> Vec<String> {
-        self.feennex
-            .iter()
-            .map(|shop| {
-                format!("feennex shop_id={} secret={}", shop.shop_id, shop.secret.expose_secret())
-            })
-            .collect()
+        let feennex = self.feennex.iter().map(|shop| {
+            format!("feennex shop_id={} secret={}", shop.shop_id, shop.secret.expose_secret())
+        });
+        let fena = self.fena.iter().map(|terminal| {
+            let secret = terminal.terminal_secret.expose_secret();
+            format!("fena terminal_id={} terminal_secret={secret}", terminal.terminal_id)
+        });
+        feennex.chain(fena).collect()
     }
 }

@@ -8,6 +8,7 @@
 //! | path | what |
 //! |---|---|
 //! | `/feennex/<endpoint>` | the Feennex API |
+//! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
 //!
@@ -26,6 +27,7 @@ mod checkout;
 mod config;
 mod deliver;
 mod feennex;
+mod fena;
 mod state;
 
 use std::net::SocketAddr;
@@ -40,7 +42,7 @@ use payments_core::transport::{ReqwestTransport, TransportConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{FeennexShop, SandboxConfig};
+pub use config::{FeennexShop, FenaTerminal, SandboxConfig};
 pub use state::{Delivery, Payment, Status};
 
 /// The shared state of a running sandbox.
@@ -72,6 +74,7 @@ impl App {
         }
         let outgoing = match settled.gateway {
             GatewayId::Feennex => feennex::notification(self, &settled),
+            GatewayId::Fena => fena::notification(self, &settled),
             _ => None,
         };
         let Some(outgoing) = outgoing else { return Ok(settled) };
@@ -115,6 +118,7 @@ impl Sandbox {
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
+            .route("/fena/pay/", get(fena::pay_page))
             .route("/checkout/{id}", get(checkout::page))
             .route("/checkout/{id}/pay", post(checkout::pay))
             .route("/checkout/{id}/reject", post(checkout::reject))
@@ -159,6 +163,11 @@ impl RunningSandbox {
     /// The Feennex API base URL.
     pub fn feennex_url(&self) -> String {
         format!("{}/feennex/", self.app.base_url)
+    }
+
+    /// The Fena pay page's base URL (for `fena::Config::with_pay_url`).
+    pub fn fena_pay_url(&self) -> String {
+        format!("{}/fena/pay/", self.app.base_url)
     }
 
     /// The shops and their credentials.

@@ -8,51 +8,21 @@
     reason = "a failing test should fail loudly"
 )]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-use payments::axum::WebhookRouter;
+use std::sync::atomic::Ordering;
+
+use common::Merchant;
 use payments::feennex::api::bill::BillCreate;
 use payments::feennex::{Client, Config, Error, ErrorCode};
-use payments::notification::Notification;
 use payments::payment::{OrderId, PaymentLink, PaymentRequest, PaymentStatus};
 use payments::{AnyGateway, Currency, GatewayConfig, Money};
 use payments_sandbox::{Sandbox, SandboxConfig, Status};
-use tokio::sync::Mutex;
-
-/// A merchant webhook receiver on loopback that records verified notifications; it fails the
-/// first `fail_first` deliveries.
-struct Merchant {
-    url: String,
-    received: Arc<Mutex<Vec<Notification>>>,
-    calls: Arc<AtomicUsize>,
-}
 
 async fn merchant(gateway: &AnyGateway, fail_first: usize) -> Merchant {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let calls = Arc::new(AtomicUsize::new(0));
-    let (sink, counter) = (received.clone(), calls.clone());
-    let router = WebhookRouter::new(move |notification: Notification| {
-        let (sink, counter) = (sink.clone(), counter.clone());
-        async move {
-            if counter.fetch_add(1, Ordering::SeqCst) < fail_first {
-                return Err(std::io::Error::other("database busy"));
-            }
-            sink.lock().await.push(notification);
-            Ok(())
-        }
-    })
-    .gateway(gateway)
-    .into_router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
-    });
-    Merchant { url: format!("http://{addr}/feennex"), received, calls }
+    let mut merchant = Merchant::bind().await;
+    merchant.serve(&[gateway], fail_first);
+    merchant
 }
 
 fn gateway(base_url: &str) -> AnyGateway {
@@ -78,7 +48,7 @@ async fn pay_and_reject_through_the_sdk() {
     let order = OrderId::new("order-1").unwrap();
     let money = Money::parse("23.15", Currency::RUB).unwrap();
     let request = PaymentRequest::new(order.clone(), money)
-        .with_notification_url(merchant.url.parse().unwrap());
+        .with_notification_url(merchant.url("feennex").parse().unwrap());
     let PaymentLink::Redirect(url) = gateway.create_payment(&request).await.unwrap() else {
         panic!("a bill is a redirect")
     };
@@ -96,7 +66,7 @@ async fn pay_and_reject_through_the_sdk() {
     // A rejected payment.
     let rejected_order = OrderId::new("order-2").unwrap();
     let request = PaymentRequest::new(rejected_order.clone(), money)
-        .with_notification_url(merchant.url.parse().unwrap());
+        .with_notification_url(merchant.url("feennex").parse().unwrap());
     gateway.create_payment(&request).await.unwrap();
     let payment = sandbox.find(payments::GatewayId::Feennex, "5", "order-2").unwrap();
     sandbox.reject(payment.id).await.unwrap();
@@ -160,7 +130,7 @@ async fn a_notification_is_retried_until_the_merchant_accepts_it() {
         OrderId::new("retry").unwrap(),
         Money::parse("5", Currency::EUR).unwrap(),
     )
-    .with_notification_url(merchant.url.parse().unwrap());
+    .with_notification_url(merchant.url("feennex").parse().unwrap());
     gateway.create_payment(&request).await.unwrap();
     let payment = sandbox.find(payments::GatewayId::Feennex, "5", "retry").unwrap();
     let paid = sandbox.pay(payment.id).await.unwrap();

@@ -106,6 +106,8 @@ impl AnyGateway {
                     webhooks: client,
                 })
             }
+            #[cfg(feature = "fena")]
+            GatewayConfig::Fena(settings) => fena_gateway(settings, transport),
         }
     }
 
@@ -201,5 +203,48 @@ impl AnyGateway {
     /// The webhook verifier, for web-framework glue.
     pub fn webhook_verifier(&self) -> Arc<dyn WebhookVerifier> {
         self.webhooks.clone()
+    }
+}
+
+#[cfg(feature = "fena")]
+fn fena_gateway(
+    settings: &crate::config::FenaSettings,
+    transport: Arc<dyn Transport>,
+) -> Result<AnyGateway, ConfigError> {
+    use payments_core::ExposeSecret;
+    let invalid = |error: payments_core::InputError| ConfigError::Invalid {
+        gateway: GatewayId::Fena,
+        reason: error.to_string(),
+    };
+    let mut config =
+        fena::Config::new(settings.terminal_id.clone(), settings.terminal_secret.expose_secret());
+    if let Some(url) = &settings.pay_url {
+        config = config.with_pay_url(url).map_err(invalid)?;
+    }
+    let only = |create: Arc<dyn CreatePayment>, webhooks: Arc<dyn WebhookVerifier>| AnyGateway {
+        id: GatewayId::Fena,
+        create,
+        status: None,
+        payouts: None,
+        refunds: None,
+        balances: None,
+        webhooks,
+    };
+    match &settings.toolkit {
+        None => {
+            let terminal = Arc::new(fena::Terminal::new(config));
+            Ok(only(terminal.clone(), terminal))
+        }
+        Some(toolkit) => {
+            let mut toolkit_config = fena::ToolkitConfig::new(
+                toolkit.integration_id.clone(),
+                toolkit.secret_key.expose_secret(),
+            );
+            if let Some(url) = &toolkit.base_url {
+                toolkit_config = toolkit_config.with_base_url(url).map_err(invalid)?;
+            }
+            let client = Arc::new(fena::Client::with_transport(toolkit_config, transport));
+            Ok(only(client.clone(), client))
+        }
     }
 }

@@ -25,9 +25,45 @@ pub enum GatewayConfig {
     /// Feennex.
     #[cfg(feature = "feennex")]
     Feennex(FeennexSettings),
+    /// Fena.
+    #[cfg(feature = "fena")]
+    Fena(FenaSettings),
+}
+
+#[cfg(feature = "fena")]
+/// Fena credentials: the terminal (JWT payment links and webhooks), and optionally the
+/// Toolkit REST API (payments created server-side, webhooks confirmed by fetching them).
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct FenaSettings {
+    /// The terminal id.
+    pub terminal_id: String,
+    /// The terminal secret.
+    pub terminal_secret: SecretString,
+    /// The pay page's base URL (default: production).
+    #[serde(default)]
+    pub pay_url: Option<String>,
+    /// The Toolkit API; when set, payments are created through it.
+    #[serde(default)]
+    pub toolkit: Option<FenaToolkitSettings>,
+}
+
+/// Fena Toolkit API credentials.
+#[cfg(feature = "fena")]
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct FenaToolkitSettings {
+    /// The integration id.
+    pub integration_id: String,
+    /// The integration secret key.
+    pub secret_key: SecretString,
+    /// The API base URL (default: production).
+    #[serde(default)]
+    pub base_url: Option<String>,
 }
 
 /// Feennex credentials.
+#[cfg(feature = "feennex")]
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct FeennexSettings {
@@ -56,7 +92,8 @@ impl GatewayConfig {
 
     /// Reads a configuration from `PAYMENTS_*` environment variables: `PAYMENTS_GATEWAY`
     /// picks the gateway, and each setting is `PAYMENTS_<SETTING>` in upper case
-    /// (`PAYMENTS_SHOP_ID`, `PAYMENTS_SECRET`, `PAYMENTS_BASE_URL`, ...).
+    /// (`PAYMENTS_SHOP_ID`, `PAYMENTS_SECRET`, `PAYMENTS_BASE_URL`, ...). Nested settings
+    /// (Fena's `toolkit`) are read from a file instead.
     ///
     /// # Errors
     ///
@@ -98,6 +135,8 @@ impl GatewayConfig {
         match self {
             #[cfg(feature = "feennex")]
             Self::Feennex(_) => payments_core::GatewayId::Feennex,
+            #[cfg(feature = "fena")]
+            Self::Fena(_) => payments_core::GatewayId::Fena,
         }
     }
 }
@@ -112,6 +151,7 @@ fn redacted(error: &serde_json::Error) -> String {
     }
 }
 
+#[cfg(feature = "feennex")]
 /// Reads a `u64` from a JSON number or a string of digits (environment variables are text).
 fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]

@@ -43,7 +43,11 @@ mod error;
 pub mod seen;
 
 pub use any_gateway::AnyGateway;
-pub use config::{FeennexSettings, GatewayConfig};
+#[cfg(feature = "feennex")]
+pub use config::FeennexSettings;
+pub use config::GatewayConfig;
+#[cfg(feature = "fena")]
+pub use config::{FenaSettings, FenaToolkitSettings};
 pub use error::ConfigError;
 pub use payments_core as core;
 pub use payments_core::{
