@@ -57,12 +57,19 @@ impl Merchant {
 pub fn run() -> Result<(), Failure> {
     runtime()?.block_on(async {
         println!("payments demo: every gateway's payment flow, offline, against the local sandbox.\n");
-        let sandbox = Sandbox::start(SandboxConfig::demo(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        // The merchant's port comes first: Freekassa and Fena take the notification URL from
+        // the shop's settings on the gateway, so the sandbox must know it when it starts.
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|error| Failure::Check(format!("cannot start the webhook receiver: {error}")))?;
+        let merchant_url = format!("http://{}", listener.local_addr().map_err(|error| Failure::Check(error.to_string()))?);
+        let config = SandboxConfig::demo().with_webhooks_to(&merchant_url);
+        let sandbox = Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .map_err(|error| Failure::Check(format!("cannot start the sandbox: {error}")))?;
-        println!("Sandbox:  {}", sandbox.base_url());
+        println!("Sandbox:  {} (Feennex, Freekassa and Fena emulated)", sandbox.base_url());
         let gateways = gateways(&sandbox)?;
-        let merchant = merchant(&gateways).await?;
+        let merchant = merchant(listener, merchant_url, &gateways);
         println!("Merchant: {} (webhook receiver built with payments::axum)\n", merchant.base_url);
         let transport = ReqwestTransport::new(&TransportConfig::default())
             .map_err(|error| Failure::Check(format!("cannot build the HTTP client: {error}")))?;
@@ -76,9 +83,10 @@ pub fn run() -> Result<(), Failure> {
         sandbox.shutdown().await;
         println!("{} steps passed, {} failed", report.passed, report.failed);
         if report.failed == 0 {
-            println!("\nEvery payment was created through the SDK, paid or rejected on the sandbox's checkout,");
-            println!("notified to the merchant with a signature the SDK verified, and confirmed by a status");
-            println!("query; the forged notification was refused before reaching the merchant's handler.");
+            println!("\nEach payment was created through the SDK, opened and paid (or rejected) on the sandbox's");
+            println!("checkout page, notified to the merchant with a signature the SDK verified before the");
+            println!("handler ran, and confirmed by a status query where the gateway has one. Forged");
+            println!("notifications were refused before reaching the merchant's handler.");
             Ok(())
         } else {
             Err(Failure::Check(format!("{} demo steps failed", report.failed)))
@@ -87,11 +95,25 @@ pub fn run() -> Result<(), Failure> {
 }
 
 fn gateways(sandbox: &RunningSandbox) -> Result<Vec<AnyGateway>, Failure> {
-    let feennex = format!(
-        r#"{{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01", "base_url": "{}"}}"#,
-        sandbox.feennex_url()
-    );
-    [feennex]
+    let configs = [
+        format!(
+            r#"{{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01", "base_url": "{}"}}"#,
+            sandbox.feennex_url()
+        ),
+        format!(
+            r#"{{"gateway": "freekassa", "shop_id": 7012, "secret1": "secret", "secret2": "secret2",
+                "api_key": "test_api_key", "form_url": "{}", "api_url": "{}",
+                "notification_sources": ["127.0.0.1"]}}"#,
+            sandbox.freekassa_form_url(),
+            sandbox.freekassa_api_url()
+        ),
+        format!(
+            r#"{{"gateway": "fena", "terminal_id": "{FENA_TERMINAL}",
+                "terminal_secret": "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69", "pay_url": "{}"}}"#,
+            sandbox.fena_pay_url()
+        ),
+    ];
+    configs
         .iter()
         .map(|json| {
             let config = GatewayConfig::from_json(json)
@@ -101,7 +123,14 @@ fn gateways(sandbox: &RunningSandbox) -> Result<Vec<AnyGateway>, Failure> {
         .collect()
 }
 
-async fn merchant(gateways: &[AnyGateway]) -> Result<Merchant, Failure> {
+/// The demo Fena terminal.
+const FENA_TERMINAL: &str = "4af9b080-b6d3-4206-a10f-f2162f15b655";
+
+fn merchant(
+    listener: tokio::net::TcpListener,
+    base_url: String,
+    gateways: &[AnyGateway],
+) -> Merchant {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let mut router = WebhookRouter::new(move |notification: Notification| {
@@ -114,15 +143,11 @@ async fn merchant(gateways: &[AnyGateway]) -> Result<Merchant, Failure> {
     for gateway in gateways {
         router = router.gateway(gateway);
     }
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .map_err(|error| Failure::Check(format!("cannot start the webhook receiver: {error}")))?;
-    let addr = listener.local_addr().map_err(|error| Failure::Check(error.to_string()))?;
     let app = router.into_router().into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok(Merchant { base_url: format!("http://{addr}"), received })
+    Merchant { base_url, received }
 }
 
 /// A currency the gateway takes.
@@ -141,77 +166,128 @@ async fn flow(
     gateway: &AnyGateway,
 ) {
     let id = gateway.id();
-    let webhook_url = format!("{}/{id}", merchant.base_url);
     for (order, pay) in [(format!("demo-{id}-paid"), true), (format!("demo-{id}-rejected"), false)]
     {
         let Ok(order_id) = OrderId::new(order.clone()) else { return };
         let Ok(money) = Money::parse("10.50", currency(id)) else { return };
-        let mut request =
-            PaymentRequest::new(order_id.clone(), money).with_description("Demo order");
-        if let Ok(url) = webhook_url.parse() {
-            request = request.with_notification_url(url);
+        let mut request = PaymentRequest::new(order_id.clone(), money);
+        if id == GatewayId::Feennex {
+            // Feennex takes the notification URL per payment; the others from their settings.
+            request = request.with_description("Demo order");
+            if let Ok(url) = format!("{}/{id}", merchant.base_url).parse() {
+                request = request.with_notification_url(url);
+            }
         }
-        let created = gateway.create_payment(&request).await;
-        let link = created.as_ref().map(|link| {
-            link.redirect_url().map_or("an auto-submit form".to_owned(), |u| u.to_string())
-        });
-        if !report
-            .step(&format!("create payment {order} for {money}"), link.map_err(|e| e.to_string()))
-        {
-            continue;
-        }
-        let Some(payment) = sandbox.find(id, &merchant_id(gateway), &order) else {
-            report.step("find it on the sandbox", Err("the sandbox has no such payment".into()));
+        let link = match gateway.create_payment(&request).await {
+            Ok(link) => link.redirect_url(),
+            Err(error) => {
+                report.step(&format!("create payment {order} for {money}"), Err(error.to_string()));
+                continue;
+            }
+        };
+        let Some(link) = link else {
+            report.step(
+                &format!("create payment {order} for {money}"),
+                Err("no redirect URL".into()),
+            );
             continue;
         };
+        report.step(&format!("create payment {order} for {money}"), Ok(shorten(link.as_str())));
+        let opened = transport.send(&HttpRequest::get(id, "payment page", link)).await;
+        let Some(payment) = sandbox.find(id, merchant_id(id), &order) else {
+            let reason = opened.map_or_else(
+                |e| e.to_string(),
+                |r| format!("HTTP {}: {}", r.status, r.body_snippet(120)),
+            );
+            report.step("payer opens the payment page", Err(reason));
+            continue;
+        };
+        report.step(
+            "payer opens the payment page",
+            Ok(format!("checkout {}/checkout/{}", sandbox.base_url(), payment.id)),
+        );
+        let before = merchant.count();
         let settled =
             if pay { sandbox.pay(payment.id).await } else { sandbox.reject(payment.id).await };
-        let verb = if pay { "payer pays on the checkout" } else { "payer rejects on the checkout" };
-        let deliveries =
-            settled.map(|p| p.deliveries).map_err(|status| format!("sandbox answered {status}"));
-        let delivered = deliveries.as_ref().map(|d| d.iter().any(|d| d.accepted)).unwrap_or(false);
+        let verb = if pay { "payer clicks Pay" } else { "payer clicks Reject" };
+        let deliveries = match settled {
+            Ok(payment) => payment.deliveries,
+            Err(status) => {
+                report.step(verb, Err(format!("sandbox answered {status}")));
+                continue;
+            }
+        };
+        let accepted = deliveries.iter().any(|d| d.accepted);
         report.step(
             verb,
-            deliveries.map(|d| format!("notification delivered in {} attempt(s)", d.len())),
+            Ok(match deliveries.len() {
+                0 => "the gateway sends no notification for this outcome".to_owned(),
+                n => format!("notification delivered in {n} attempt(s), accepted: {accepted}"),
+            }),
         );
-        let expected = if pay { PaymentStatus::Paid } else { PaymentStatus::Failed };
         let received = merchant.received(&order);
-        report.step(
-            "merchant received a verified notification",
-            match received {
-                Some(n) if delivered && n.status == expected => n
-                    .check_order(&order, &money)
-                    .map(|()| format!("{:?}, {} as ordered", n.status, n.money))
-                    .map_err(|e| e.to_string()),
-                Some(n) => Err(format!("status {:?}, expected {expected:?}", n.status)),
-                None => Err("nothing arrived".into()),
-            },
-        );
-        if pay {
+        if !pay && deliveries.is_empty() {
             report.step(
-                "status confirmed by the API",
-                match gateway.payment_status(&order_id).await {
-                    Ok(status) if status.status == PaymentStatus::Paid => {
-                        Ok(format!("{:?}", status.status))
-                    }
-                    Ok(status) => Err(format!("status {:?}", status.status)),
-                    Err(error) => Err(error.to_string()),
+                "merchant received nothing",
+                if merchant.count() == before {
+                    Ok("as the gateway documents".into())
+                } else {
+                    Err("a notification arrived".into())
+                },
+            );
+        } else {
+            let expected = if pay { PaymentStatus::Paid } else { PaymentStatus::Failed };
+            report.step(
+                "merchant received a verified notification",
+                match received {
+                    Some(n) if accepted && n.status == expected => n
+                        .check_order(&order, &money)
+                        .map(|()| format!("{:?}, {} as ordered", n.status, n.money))
+                        .map_err(|e| e.to_string()),
+                    Some(n) => Err(format!("status {:?}, expected {expected:?}", n.status)),
+                    None => Err("nothing arrived".into()),
                 },
             );
         }
+        if id == GatewayId::Fena {
+            if pay {
+                println!(
+                    "  note  Fena's JWT flow has no status API: the signed webhook is the confirmation"
+                );
+            }
+            continue;
+        }
+        let want = if pay { PaymentStatus::Paid } else { PaymentStatus::Canceled };
+        report.step(
+            "status confirmed by the API",
+            match gateway.payment_status(&order_id).await {
+                Ok(status) if status.status == want => Ok(format!("{:?}", status.status)),
+                Ok(status) => Err(format!("status {:?}, expected {want:?}", status.status)),
+                Err(error) => Err(error.to_string()),
+            },
+        );
     }
     forged(report, merchant, transport, gateway).await;
 }
 
 /// The merchant id the demo shops use on the sandbox.
-fn merchant_id(gateway: &AnyGateway) -> String {
-    match gateway.id() {
-        GatewayId::Feennex => "5".to_owned(),
-        _ => String::new(),
+fn merchant_id(gateway: GatewayId) -> &'static str {
+    match gateway {
+        GatewayId::Feennex => "5",
+        GatewayId::Freekassa => "7012",
+        _ => FENA_TERMINAL,
     }
 }
 
-/// Posts a notification with a forged amount to the merchant and expects a refusal.
+/// Long URLs (a Fena token) cut for the report.
+fn shorten(url: &str) -> String {
+    match url.char_indices().nth(90) {
+        Some((cut, _)) => format!("{}...", url.get(..cut).unwrap_or(url)),
+        None => url.to_owned(),
+    }
+}
+
+/// Posts a forged notification to the merchant and expects a refusal.
 async fn forged(
     report: &mut Report,
     merchant: &Merchant,
@@ -221,14 +297,27 @@ async fn forged(
     let id = gateway.id();
     let before = merchant.count();
     let body = match id {
-        GatewayId::Feennex => {
-            "payment_id=1&shop_amount=1000.0&shop_currency=643&shop_id=5&shop_order_id=demo-feennex-paid&status=success\
+        GatewayId::Feennex => "payment_id=1&shop_amount=1000.0&shop_currency=643&shop_id=5\
+             &shop_order_id=demo-feennex-paid&status=success\
              &sign=0000000000000000000000000000000000000000000000000000000000000000"
+            .to_owned(),
+        GatewayId::Freekassa => {
+            "MERCHANT_ID=7012&AMOUNT=1000&MERCHANT_ORDER_ID=demo-freekassa-paid&intid=1\
+             &SIGN=00000000000000000000000000000000"
+                .to_owned()
         }
-        _ => "",
+        _ => {
+            // A well-formed webhook token for the demo order, signed with the wrong secret.
+            let claims = serde_json::json!({"iat": 1, "exp": 4_102_444_800_i64, "id": "x", "orderID": "demo-fena-paid",
+                "requestAmount": "1000.00", "netAmount": "1000.00", "terminal": FENA_TERMINAL});
+            let token =
+                payments::fena::sign::sign(&claims, &payments::SecretString::from("forged"))
+                    .unwrap_or_default();
+            format!("token={token}")
+        }
     };
     let Ok(url) = format!("{}/{id}", merchant.base_url).parse() else { return };
-    let request = HttpRequest::post_form(id, "forged", url, body.as_bytes().to_vec());
+    let request = HttpRequest::post_form(id, "forged", url, body.into_bytes());
     let result = match transport.send(&request).await {
         Ok(response) if response.status.is_client_error() && merchant.count() == before => {
             Ok(format!("refused with HTTP {}, handler not called", response.status.as_u16()))

@@ -15,6 +15,9 @@ pub struct SandboxConfig {
     /// Fena terminals.
     #[serde(default)]
     pub fena: Vec<FenaTerminal>,
+    /// Freekassa shops.
+    #[serde(default)]
+    pub freekassa: Vec<FreekassaShop>,
     /// Refuse a second payment with the same shop order id (Feennex's "Check uniqueness of
     /// payments" setting, Freekassa's `paymentId`).
     #[serde(default = "yes")]
@@ -39,6 +42,30 @@ pub struct FeennexShop {
     /// The shop-settings notification URL, used when a request gives none.
     #[serde(default)]
     pub callback_url: Option<String>,
+}
+
+/// A Freekassa shop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FreekassaShop {
+    /// The shop id.
+    pub shop_id: u64,
+    /// Secret word 1 (payment form).
+    pub secret1: SecretString,
+    /// Secret word 2 (notifications).
+    pub secret2: SecretString,
+    /// The API key.
+    pub api_key: SecretString,
+    /// The notification URL set in the cabinet.
+    #[serde(default)]
+    pub notification_url: Option<String>,
+    /// The success URL set in the cabinet.
+    #[serde(default)]
+    pub success_url: Option<String>,
+    /// The failure URL set in the cabinet.
+    #[serde(default)]
+    pub failure_url: Option<String>,
 }
 
 /// A Fena terminal.
@@ -72,7 +99,8 @@ fn default_backoff_ms() -> u64 {
 
 impl SandboxConfig {
     /// The demo shops, with the credentials of the project's test vectors: Feennex shop 5
-    /// with secret `SecretKey01`; Fena terminal `4af9b080-b6d3-4206-a10f-f2162f15b655` with
+    /// with secret `SecretKey01`; Freekassa shop 7012 with secret words `secret` and
+    /// `secret2` and API key `test_api_key`; Fena terminal `4af9b080-b6d3-4206-a10f-f2162f15b655` with
     /// secret `0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69`.
     pub fn demo() -> Self {
         Self {
@@ -80,6 +108,15 @@ impl SandboxConfig {
                 shop_id: 5,
                 secret: SecretString::from("SecretKey01"),
                 callback_url: None,
+            }],
+            freekassa: vec![FreekassaShop {
+                shop_id: 7012,
+                secret1: SecretString::from("secret"),
+                secret2: SecretString::from("secret2"),
+                api_key: SecretString::from("test_api_key"),
+                notification_url: None,
+                success_url: None,
+                failure_url: None,
             }],
             fena: vec![FenaTerminal {
                 terminal_id: "4af9b080-b6d3-4206-a10f-f2162f15b655".to_owned(),
@@ -114,7 +151,15 @@ impl SandboxConfig {
         for terminal in &mut self.fena {
             terminal.webhook_url = Some(format!("{base_url}/fena"));
         }
+        for shop in &mut self.freekassa {
+            shop.notification_url = Some(format!("{base_url}/freekassa"));
+        }
         self
+    }
+
+    /// The Freekassa shop with `shop_id`.
+    pub fn freekassa_shop(&self, shop_id: &str) -> Option<&FreekassaShop> {
+        self.freekassa.iter().find(|shop| shop.shop_id.to_string() == shop_id)
     }
 
     /// The Fena terminal with `terminal_id`.
@@ -131,6 +176,15 @@ impl SandboxConfig {
             let secret = terminal.terminal_secret.expose_secret();
             format!("fena terminal_id={} terminal_secret={secret}", terminal.terminal_id)
         });
-        feennex.chain(fena).collect()
+        let freekassa = self.freekassa.iter().map(|shop| {
+            format!(
+                "freekassa shop_id={} secret1={} secret2={} api_key={}",
+                shop.shop_id,
+                shop.secret1.expose_secret(),
+                shop.secret2.expose_secret(),
+                shop.api_key.expose_secret()
+            )
+        });
+        feennex.chain(freekassa).chain(fena).collect()
     }
 }

@@ -9,6 +9,8 @@
 //! |---|---|
 //! | `/feennex/<endpoint>` | the Feennex API |
 //! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
+//! | `/freekassa/pay/?m=...` | the Freekassa payment form |
+//! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (`orders/create`, `orders`, `balance`) |
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
 //!
@@ -28,6 +30,7 @@ mod config;
 mod deliver;
 mod feennex;
 mod fena;
+mod freekassa;
 mod state;
 
 use std::net::SocketAddr;
@@ -42,7 +45,7 @@ use payments_core::transport::{ReqwestTransport, TransportConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{FeennexShop, FenaTerminal, SandboxConfig};
+pub use config::{FeennexShop, FenaTerminal, FreekassaShop, SandboxConfig};
 pub use state::{Delivery, Payment, Status};
 
 /// The shared state of a running sandbox.
@@ -52,9 +55,22 @@ struct App {
     store: state::Store,
     base_url: String,
     transport: ReqwestTransport,
+    freekassa_nonces: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
 }
 
 impl App {
+    /// Records a Freekassa API nonce; `false` when it is not greater than the shop's last.
+    fn freekassa_nonce_grows(&self, shop_id: u64, nonce: u64) -> bool {
+        let Ok(mut last) = self.freekassa_nonces.lock() else { return false };
+        let previous = last.entry(shop_id).or_insert(0);
+        if nonce > *previous {
+            *previous = nonce;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Pays or rejects a pending payment and delivers the notification. The error is the
     /// HTTP status to answer: 404 for no such payment, 409 for one already settled. The
     /// check and the change happen under one lock, so a payment is never settled twice.
@@ -75,6 +91,7 @@ impl App {
         let outgoing = match settled.gateway {
             GatewayId::Feennex => feennex::notification(self, &settled),
             GatewayId::Fena => fena::notification(self, &settled),
+            GatewayId::Freekassa => freekassa::notification(self, &settled),
             _ => None,
         };
         let Some(outgoing) = outgoing else { return Ok(settled) };
@@ -115,10 +132,13 @@ impl Sandbox {
             store: state::Store::default(),
             base_url: format!("http://{addr}"),
             transport,
+            freekassa_nonces: std::sync::Mutex::default(),
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
             .route("/fena/pay/", get(fena::pay_page))
+            .route("/freekassa/pay/", get(freekassa::form))
+            .route("/freekassa/api/v1/{*endpoint}", post(freekassa::api))
             .route("/checkout/{id}", get(checkout::page))
             .route("/checkout/{id}/pay", post(checkout::pay))
             .route("/checkout/{id}/reject", post(checkout::reject))
@@ -163,6 +183,16 @@ impl RunningSandbox {
     /// The Feennex API base URL.
     pub fn feennex_url(&self) -> String {
         format!("{}/feennex/", self.app.base_url)
+    }
+
+    /// The Freekassa payment form's URL.
+    pub fn freekassa_form_url(&self) -> String {
+        format!("{}/freekassa/pay/", self.app.base_url)
+    }
+
+    /// The Freekassa API base URL.
+    pub fn freekassa_api_url(&self) -> String {
+        format!("{}/freekassa/api/v1/", self.app.base_url)
     }
 
     /// The Fena pay page's base URL (for `fena::Config::with_pay_url`).

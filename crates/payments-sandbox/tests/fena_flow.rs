@@ -1,5 +1,11 @@
 //! The Fena JWT flow end to end, through the public SDK against the sandbox.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "a failing test should fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
 
 mod common;
 
@@ -24,12 +30,18 @@ fn gateway(sandbox: &RunningSandbox, secret: &str) -> AnyGateway {
 /// Opens a payment link as the payer's browser would; returns the final status and body.
 async fn open(url: &str) -> (StatusCode, String) {
     let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
-    let response = transport.send(&HttpRequest::get(GatewayId::Fena, "pay", url.parse().unwrap())).await.unwrap();
+    let response = transport
+        .send(&HttpRequest::get(GatewayId::Fena, "pay", url.parse().unwrap()))
+        .await
+        .unwrap();
     (response.status, String::from_utf8_lossy(&response.body).into_owned())
 }
 
 async fn link(gateway: &AnyGateway, order: &str, amount: &str) -> String {
-    let request = PaymentRequest::new(OrderId::new(order).unwrap(), Money::parse(amount, Currency::GBP).unwrap());
+    let request = PaymentRequest::new(
+        OrderId::new(order).unwrap(),
+        Money::parse(amount, Currency::GBP).unwrap(),
+    );
     gateway.create_payment(&request).await.unwrap().redirect_url().unwrap().to_string()
 }
 
@@ -83,7 +95,10 @@ async fn links_signed_with_the_wrong_secret_or_out_of_range_are_refused() {
     let (status, page) = open(&link(&forger, "ORDER-3", "10").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("signature"), "{page}");
-    assert_eq!(open(&format!("{}?token=garbage", sandbox.fena_pay_url())).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        open(&format!("{}?token=garbage", sandbox.fena_pay_url())).await.0,
+        StatusCode::BAD_REQUEST
+    );
     assert!(sandbox.payments().is_empty());
     sandbox.shutdown().await;
 }

@@ -108,6 +108,8 @@ impl AnyGateway {
             }
             #[cfg(feature = "fena")]
             GatewayConfig::Fena(settings) => fena_gateway(settings, transport),
+            #[cfg(feature = "freekassa")]
+            GatewayConfig::Freekassa(settings) => freekassa_gateway(settings, transport),
         }
     }
 
@@ -247,4 +249,68 @@ fn fena_gateway(
             Ok(only(client.clone(), client))
         }
     }
+}
+
+#[cfg(feature = "freekassa")]
+fn freekassa_gateway(
+    settings: &crate::config::FreekassaSettings,
+    transport: Arc<dyn Transport>,
+) -> Result<AnyGateway, ConfigError> {
+    use freekassa::source_ip::{IpRange, SourcePolicy};
+    use payments_core::ExposeSecret;
+    let invalid = |reason: String| ConfigError::Invalid { gateway: GatewayId::Freekassa, reason };
+    let mut config = freekassa::Config::new(settings.shop_id);
+    if let Some(secret) = &settings.secret1 {
+        config = config.with_secret1(secret.expose_secret());
+    }
+    if let Some(secret) = &settings.secret2 {
+        config = config.with_secret2(secret.expose_secret());
+    }
+    if let Some(key) = &settings.api_key {
+        config = config.with_api_key(key.expose_secret());
+    }
+    if let Some(url) = &settings.form_url {
+        config = config.with_form_url(url).map_err(|error| invalid(error.to_string()))?;
+    }
+    if let Some(url) = &settings.api_url {
+        config = config.with_api_url(url).map_err(|error| invalid(error.to_string()))?;
+    }
+    let ranges = |list: &[String]| -> Result<Vec<IpRange>, ConfigError> {
+        list.iter()
+            .map(|text| {
+                text.parse()
+                    .map_err(|_| invalid(format!("{text:?} is not an address or CIDR range")))
+            })
+            .collect()
+    };
+    let mut client = freekassa::Client::with_transport(config.clone(), transport);
+    if settings.secret2.is_some() {
+        let mut policy = match &settings.notification_sources {
+            Some(list) => SourcePolicy::allow(ranges(list)?),
+            None => SourcePolicy::freekassa(),
+        };
+        for proxy in ranges(&settings.trusted_proxies)? {
+            policy = policy.with_trusted_proxy(proxy);
+        }
+        let mut verifier = freekassa::NotificationVerifier::new(&config)
+            .map_err(|error| invalid(error.to_string()))?
+            .with_source_policy(policy);
+        if let Some(code) = &settings.currency {
+            let currency = payments_core::money::currency_from_code(code)
+                .map_err(|error| invalid(error.to_string()))?;
+            verifier =
+                verifier.with_currency(currency).map_err(|error| invalid(error.to_string()))?;
+        }
+        client = client.with_notification_verifier(verifier);
+    }
+    let client = Arc::new(client);
+    Ok(AnyGateway {
+        id: GatewayId::Freekassa,
+        create: client.clone(),
+        status: Some(client.clone()),
+        payouts: Some(client.clone()),
+        refunds: Some(client.clone()),
+        balances: Some(client.clone()),
+        webhooks: client,
+    })
 }

@@ -28,6 +28,45 @@ pub enum GatewayConfig {
     /// Fena.
     #[cfg(feature = "fena")]
     Fena(FenaSettings),
+    /// Freekassa.
+    #[cfg(feature = "freekassa")]
+    Freekassa(FreekassaSettings),
+}
+
+/// Freekassa credentials. Each secret is needed only by what uses it: secret word 1 for
+/// payment-form links, secret word 2 for notifications, the API key for API v1.
+#[cfg(feature = "freekassa")]
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct FreekassaSettings {
+    /// The shop id (`m`, `MERCHANT_ID`, `shopId`).
+    #[serde(deserialize_with = "lenient_u64")]
+    pub shop_id: u64,
+    /// Secret word 1 (payment form).
+    #[serde(default)]
+    pub secret1: Option<SecretString>,
+    /// Secret word 2 (notifications).
+    #[serde(default)]
+    pub secret2: Option<SecretString>,
+    /// The API key (API v1).
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    /// The payment form's URL (default: production).
+    #[serde(default)]
+    pub form_url: Option<String>,
+    /// The API base URL (default: production).
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Addresses or CIDR ranges notifications may come from (default: Freekassa's list).
+    #[serde(default)]
+    pub notification_sources: Option<Vec<String>>,
+    /// Proxies in front of the shop whose `X-Forwarded-For` / `X-Real-IP` are believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The currency notifications are reported in (Freekassa's notification names none;
+    /// default RUB).
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 #[cfg(feature = "fena")]
@@ -137,6 +176,8 @@ impl GatewayConfig {
             Self::Feennex(_) => payments_core::GatewayId::Feennex,
             #[cfg(feature = "fena")]
             Self::Fena(_) => payments_core::GatewayId::Fena,
+            #[cfg(feature = "freekassa")]
+            Self::Freekassa(_) => payments_core::GatewayId::Freekassa,
         }
     }
 }
@@ -151,7 +192,7 @@ fn redacted(error: &serde_json::Error) -> String {
     }
 }
 
-#[cfg(feature = "feennex")]
+#[cfg(any(feature = "feennex", feature = "freekassa"))]
 /// Reads a `u64` from a JSON number or a string of digits (environment variables are text).
 fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]

@@ -45,6 +45,8 @@ pub mod seen;
 pub use any_gateway::AnyGateway;
 #[cfg(feature = "feennex")]
 pub use config::FeennexSettings;
+#[cfg(feature = "freekassa")]
+pub use config::FreekassaSettings;
 pub use config::GatewayConfig;
 #[cfg(feature = "fena")]
 pub use config::{FenaSettings, FenaToolkitSettings};

@@ -1,0 +1,254 @@
+//! The checkout page in a real browser: a Feennex payment is created through the SDK, headless
+//! Chromium (driven over WebDriver by `chromedriver`) opens the sandbox's checkout page and
+//! clicks Pay, and the merchant's webhook receiver gets exactly one verified notification
+//! while the payer lands on the merchant's success page.
+//!
+//! It needs Debian's `chromium` and `chromium-driver` packages, so the normal test run skips
+//! it. `cargo xtask e2e` installs them when missing and runs
+//! `cargo test -p payments-sandbox --test browser -- --ignored`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::response::Html;
+use axum::routing::get;
+use payments::axum::WebhookRouter;
+use payments::notification::Notification;
+use payments::payment::{OrderId, PaymentLink, PaymentRequest, PaymentStatus};
+use payments::{AnyGateway, Currency, GatewayConfig, GatewayId, Money};
+use payments_sandbox::{Sandbox, SandboxConfig, Status};
+use thirtyfour::prelude::*;
+use tokio::sync::Mutex;
+
+/// Debian's `chromium` package.
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's `chromium-driver` package.
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The longest any single step may take before the test fails instead of hanging CI.
+const STEP: Duration = Duration::from_secs(30);
+
+/// Headless, and quiet on a machine without a network: no background requests, updates,
+/// sync or QUIC probes.
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// Runs `future`, failing the test if it takes longer than [`STEP`].
+async fn within<T>(what: &str, future: impl IntoFuture<Output = T>) -> T {
+    match tokio::time::timeout(STEP, future).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what}: nothing within {STEP:?}"),
+    }
+}
+
+/// A `chromedriver` listening on a free loopback port, with a fresh Chromium profile
+/// directory. Dropping it kills chromedriver and the browser it started, and removes the
+/// profile.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+    profile: PathBuf,
+}
+
+impl ChromeDriver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let profile =
+            std::env::temp_dir().join(format!("payments-browser-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&profile).expect("a temporary profile directory");
+        // Without `--allowed-ips` chromedriver accepts local connections only. Its own process
+        // group lets the drop kill Chromium too if the session was not closed.
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {CHROMEDRIVER} ({error}); `cargo xtask e2e` installs it")
+            });
+        let mut driver = ChromeDriver { child, url: format!("http://127.0.0.1:{port}"), profile };
+        within("chromedriver to listen", async {
+            loop {
+                if let Some(status) = driver.child.try_wait().expect("chromedriver's status") {
+                    panic!("chromedriver exited early ({status})");
+                }
+                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        driver
+    }
+
+    /// A Chromium session with the required flags and this driver's fresh profile.
+    async fn session(&self) -> WebDriver {
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).unwrap();
+        for arg in CHROMIUM_ARGS {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", self.profile.display())).unwrap();
+        let driver = within(
+            "Chromium to start",
+            WebDriver::builder(self.url.as_str(), caps).request_timeout(STEP),
+        )
+        .await
+        .expect("a Chromium session");
+        driver.set_page_load_timeout(STEP).await.unwrap();
+        driver
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        // The whole process group: chromedriver and any Chromium it left behind.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The shop's side on loopback: the Feennex webhook route, which records every verified
+/// notification, and a success page the payer is sent back to.
+struct Merchant {
+    notification_url: String,
+    success_url: String,
+    received: Arc<Mutex<Vec<Notification>>>,
+    calls: Arc<AtomicUsize>,
+}
+
+async fn merchant(gateway: &AnyGateway) -> Merchant {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (sink, counter) = (received.clone(), calls.clone());
+    let router = WebhookRouter::new(move |notification: Notification| {
+        let (sink, counter) = (sink.clone(), counter.clone());
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            sink.lock().await.push(notification);
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .gateway(gateway)
+    .into_router()
+    .route("/paid", get(|| async { Html("<h1 id=\"thanks\">Thank you, your order is paid</h1>") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    Merchant {
+        notification_url: format!("http://{addr}/feennex"),
+        success_url: format!("http://{addr}/paid"),
+        received,
+        calls,
+    }
+}
+
+fn gateway(base_url: &str) -> AnyGateway {
+    let json = format!(
+        r#"{{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01", "base_url": "{base_url}"}}"#
+    );
+    AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Debian's chromium and chromium-driver; run by `cargo xtask e2e`"]
+async fn paying_on_the_checkout_page_notifies_the_merchant() {
+    let sandbox =
+        Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let gateway = gateway(&sandbox.feennex_url());
+    let merchant = merchant(&gateway).await;
+
+    let money = Money::parse("23.15", Currency::RUB).unwrap();
+    let request = PaymentRequest::new(OrderId::new("browser-1").unwrap(), money)
+        .with_description("Two coffees")
+        .with_notification_url(merchant.notification_url.parse().unwrap())
+        .with_success_url(merchant.success_url.parse().unwrap());
+    let link = within("the payment to be created", gateway.create_payment(&request)).await.unwrap();
+    let PaymentLink::Redirect(checkout) = link else { panic!("a bill is a redirect: {link:?}") };
+
+    let chromedriver = ChromeDriver::start().await;
+    let browser = chromedriver.session().await;
+
+    within("the checkout page", browser.goto(checkout.as_str())).await.unwrap();
+    let order = within("the order", async { browser.find(By::Id("order")).await?.text().await })
+        .await
+        .unwrap();
+    assert_eq!(order, "browser-1");
+    let amount = within("the amount", async { browser.find(By::Id("amount")).await?.text().await })
+        .await
+        .unwrap();
+    assert_eq!(amount, "23.15 RUB");
+
+    within("the Pay click", async { browser.find(By::Id("pay")).await?.click().await })
+        .await
+        .unwrap();
+    within("the success page", async {
+        loop {
+            if browser.current_url().await.unwrap().as_str() == merchant.success_url {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let thanks =
+        within("the thank-you text", async { browser.find(By::Id("thanks")).await?.text().await })
+            .await
+            .unwrap();
+    assert_eq!(thanks, "Thank you, your order is paid");
+    within("the browser to close", browser.quit()).await.unwrap();
+    drop(chromedriver);
+
+    // The sandbox delivers the notification before it redirects the payer.
+    let received = merchant.received.lock().await.clone();
+    assert_eq!(received.len(), 1, "exactly one verified notification: {received:?}");
+    assert_eq!(merchant.calls.load(Ordering::SeqCst), 1);
+    let notification = &received[0];
+    assert_eq!(notification.gateway, GatewayId::Feennex);
+    notification.check_order("browser-1", &money).unwrap();
+    assert_eq!(notification.order_id, "browser-1");
+    assert_eq!(notification.money, money);
+    assert_eq!(notification.status, PaymentStatus::Paid);
+
+    let payment = sandbox.find(GatewayId::Feennex, "5", "browser-1").unwrap();
+    assert_eq!(payment.status, Status::Paid);
+    assert_eq!(payment.deliveries.len(), 1, "{:?}", payment.deliveries);
+    assert!(payment.deliveries[0].accepted, "{:?}", payment.deliveries);
+    sandbox.shutdown().await;
+}
