@@ -8,6 +8,7 @@
 )]
 
 mod demo;
+mod ordered;
 mod sandbox;
 mod sign;
 mod verify;

@@ -19,6 +19,39 @@ pub enum Command {
         /// The fields, as KEY=VALUE.
         fields: Vec<String>,
     },
+    /// The Freekassa payment-form signature `s`: md5 of m:oa:secret1:currency:o.
+    FreekassaForm {
+        /// Secret word 1.
+        #[arg(long, env = "FREEKASSA_SECRET1", hide_env_values = true)]
+        secret1: String,
+        /// m=, oa=, currency= and o=, as KEY=VALUE.
+        fields: Vec<String>,
+    },
+    /// The Freekassa notification signature `SIGN`: md5 of MERCHANT_ID:AMOUNT:secret2:MERCHANT_ORDER_ID.
+    FreekassaNotification {
+        /// Secret word 2.
+        #[arg(long, env = "FREEKASSA_SECRET2", hide_env_values = true)]
+        secret2: String,
+        /// MERCHANT_ID=, AMOUNT= and MERCHANT_ORDER_ID=, as KEY=VALUE.
+        fields: Vec<String>,
+    },
+    /// The Freekassa API signature: HMAC-SHA256 of the values sorted by key, joined with '|'.
+    FreekassaApi {
+        /// The API key.
+        #[arg(long, env = "FREEKASSA_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// Every field of the JSON body but `signature`, as KEY=VALUE (numbers as written).
+        fields: Vec<String>,
+    },
+    /// A Fena HS512 token over the given claims, in the order given.
+    Fena {
+        /// The terminal secret.
+        #[arg(long, env = "FENA_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The claims as a JSON object.
+        #[arg(long)]
+        claims: String,
+    },
 }
 
 pub fn run(command: Command) -> Result<(), Failure> {
@@ -26,7 +59,60 @@ pub fn run(command: Command) -> Result<(), Failure> {
         Command::Feennex { secret, endpoint, fields } => {
             feennex(&SecretString::from(secret), endpoint.as_deref(), &fields)
         }
+        Command::FreekassaForm { secret1, fields } => {
+            let [m, oa, currency, o] = required(&fields, ["m", "oa", "currency", "o"])?;
+            let secret1 = SecretString::from(secret1);
+            let sign = payments::freekassa::sign::form_signature(&m, &oa, &secret1, &currency, &o);
+            println!("{}", json!({"sign": sign}));
+            Ok(())
+        }
+        Command::FreekassaNotification { secret2, fields } => {
+            let [merchant, amount, order] =
+                required(&fields, ["MERCHANT_ID", "AMOUNT", "MERCHANT_ORDER_ID"])?;
+            let secret2 = SecretString::from(secret2);
+            let sign = payments::freekassa::sign::notification_signature(
+                &merchant, &amount, &secret2, &order,
+            );
+            println!("{}", json!({"sign": sign}));
+            Ok(())
+        }
+        Command::FreekassaApi { api_key, fields } => {
+            let fields = pairs(&fields)?;
+            let string_to_sign = payments::freekassa::sign::api_string_to_sign(
+                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .map_err(|error| Failure::Usage(error.to_string()))?;
+            let signature = payments::freekassa::sign::api_signature(
+                &string_to_sign,
+                &SecretString::from(api_key),
+            );
+            println!("{}", json!({"string_to_sign": string_to_sign, "signature": signature}));
+            Ok(())
+        }
+        Command::Fena { secret, claims } => {
+            let claims: crate::ordered::OrderedObject = serde_json::from_str(&claims)
+                .map_err(|error| Failure::Usage(format!("--claims: {error}")))?;
+            let token = payments::fena::sign::sign(&claims, &SecretString::from(secret))
+                .map_err(|error| Failure::Usage(error.to_string()))?;
+            println!("{}", json!({"token": token}));
+            Ok(())
+        }
     }
+}
+
+/// The values of `keys`, each required exactly once.
+fn required<const N: usize>(arguments: &[String], keys: [&str; N]) -> Result<[String; N], Failure> {
+    let fields = pairs(arguments)?;
+    let mut values = Vec::with_capacity(N);
+    for key in keys {
+        let mut found = fields.iter().filter(|(name, _)| name == key);
+        match (found.next(), found.next()) {
+            (Some((_, value)), None) => values.push(value.clone()),
+            (None, _) => return Err(Failure::Usage(format!("{key}= is required"))),
+            (Some(_), Some(_)) => return Err(Failure::Usage(format!("{key}= is given twice"))),
+        }
+    }
+    values.try_into().map_err(|_| Failure::Usage("wrong number of fields".to_owned()))
 }
 
 fn feennex(

@@ -21,12 +21,81 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A Freekassa notification (the form-encoded body or query string as received).
+    Freekassa {
+        /// Secret word 2.
+        #[arg(long, env = "FREEKASSA_SECRET2", hide_env_values = true)]
+        secret2: String,
+        /// The raw body as received.
+        #[arg(long)]
+        body: String,
+    },
+    /// A Fena webhook token (or, with --link, a payment-link token).
+    Fena {
+        /// The terminal secret.
+        #[arg(long, env = "FENA_SECRET", hide_env_values = true)]
+        secret: String,
+        /// Our terminal id.
+        #[arg(long)]
+        terminal_id: String,
+        /// The token.
+        #[arg(long)]
+        token: String,
+        /// Check times as of this Unix time instead of now.
+        #[arg(long)]
+        now: Option<u64>,
+        /// The token is a payment link, not a webhook.
+        #[arg(long)]
+        link: bool,
+    },
 }
 
 pub fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Feennex { secret, body, json } => feennex(&SecretString::from(secret), body, json),
+        Command::Freekassa { secret2, body } => freekassa(&SecretString::from(secret2), &body),
+        Command::Fena { secret, terminal_id, token, now, link } => {
+            let mut config = payments::fena::Config::new(terminal_id, secret);
+            if let Some(now) = now {
+                config =
+                    config.with_clock(std::sync::Arc::new(payments::fena::clock::at_unix(now)));
+            }
+            if link {
+                let claims = payments::fena::link::PaymentClaims::verify(&token, &config)
+                    .map_err(|error| Failure::Check(error.to_string()))?;
+                let value = serde_json::to_value(&claims)
+                    .map_err(|error| Failure::Check(error.to_string()))?;
+                println!("{value}");
+                return Ok(());
+            }
+            let verified = payments::fena::webhook::TokenVerifier::new(config)
+                .verify_token(&token)
+                .map_err(|error| Failure::Check(error.to_string()))?;
+            print_fields(verified.raw_fields().iter().cloned());
+            Ok(())
+        }
     }
+}
+
+fn freekassa(secret2: &SecretString, body: &str) -> Result<(), Failure> {
+    let fields = payments::webhook::decode_form(body.as_bytes())
+        .map_err(|error| Failure::Check(error.to_string()))?;
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+            .ok_or_else(|| Failure::Check(format!("the notification has no {key}")))
+    };
+    let (merchant, amount, order, sign) =
+        (get("MERCHANT_ID")?, get("AMOUNT")?, get("MERCHANT_ORDER_ID")?, get("SIGN")?);
+    if !payments::freekassa::sign::verify_notification(merchant, amount, secret2, order, sign) {
+        return Err(Failure::Check(format!(
+            "signature does not match; we signed {merchant}:{amount}:<secret2>:{order}"
+        )));
+    }
+    print_fields(fields.iter().filter(|(key, _)| key != "SIGN").cloned());
+    Ok(())
 }
 
 fn feennex(secret: &SecretString, body: String, json: bool) -> Result<(), Failure> {
