@@ -4,6 +4,8 @@
 //!   builds of the gateway crates, and the docs with warnings denied.
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
+//! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
+//!   the browser test of the sandbox's checkout page (ignored by the normal test run).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -24,8 +26,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(args.iter().any(|arg| arg == "--skip-tests")),
         Some("deny") => deny(),
+        Some("e2e") => e2e(),
         _ => {
-            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny>");
+            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny | e2e>");
             return ExitCode::from(2);
         }
     };
@@ -133,6 +136,42 @@ fn deny() -> Result<(), String> {
     // Advisories need the RustSec database from the network, which these machines cannot
     // reach; the other checks work offline.
     cargo(&["deny", "--all-features", "check", "bans", "licenses", "sources"], &[])
+}
+
+/// The browser and its WebDriver server, as Debian's `chromium` and `chromium-driver` install them.
+const BROWSER_BINARIES: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromedriver"];
+
+fn e2e() -> Result<(), String> {
+    let missing: Vec<&str> = BROWSER_BINARIES
+        .iter()
+        .copied()
+        .filter(|path| !std::path::Path::new(path).exists())
+        .collect();
+    if !missing.is_empty() {
+        println!("xtask: {} missing, installing chromium and chromium-driver", missing.join(", "));
+        run("apt-get", &["update"], &[])?;
+        run(
+            "apt-get",
+            &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"],
+            &[("DEBIAN_FRONTEND", "noninteractive")],
+        )?;
+    }
+    cargo(&["test", "--package", "payments-sandbox", "--test", "browser", "--", "--ignored"], &[])
+}
+
+/// Runs `program` with `args`, failing unless it exits successfully.
+fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    println!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|error| format!("cannot run {program}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
 }
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {

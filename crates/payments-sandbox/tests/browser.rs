@@ -1,5 +1,5 @@
 //! The checkout page in a real browser: a Feennex payment is created through the SDK, headless
-//! Chromium (driven over WebDriver by `chromedriver`) opens the sandbox's checkout page and
+//! Chromium (fantoccini over WebDriver, via `chromedriver`) opens the sandbox's checkout page and
 //! clicks Pay, and the merchant's webhook receiver gets exactly one verified notification
 //! while the payer lands on the merchant's success page.
 //!
@@ -18,19 +18,22 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::response::Html;
 use axum::routing::get;
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use payments::axum::WebhookRouter;
 use payments::notification::Notification;
 use payments::payment::{OrderId, PaymentLink, PaymentRequest, PaymentStatus};
 use payments::{AnyGateway, Currency, GatewayConfig, GatewayId, Money};
 use payments_sandbox::{Sandbox, SandboxConfig, Status};
-use thirtyfour::prelude::*;
+use serde_json::json;
 use tokio::sync::Mutex;
 
 /// Debian's `chromium` package.
@@ -66,7 +69,7 @@ async fn within<T>(what: &str, future: impl IntoFuture<Output = T>) -> T {
 /// directory. Dropping it kills chromedriver and the browser it started, and removes the
 /// profile.
 struct ChromeDriver {
-    child: Child,
+    child: std::process::Child,
     url: String,
     profile: PathBuf,
 }
@@ -109,21 +112,21 @@ impl ChromeDriver {
     }
 
     /// A Chromium session with the required flags and this driver's fresh profile.
-    async fn session(&self) -> WebDriver {
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary(CHROMIUM).unwrap();
-        for arg in CHROMIUM_ARGS {
-            caps.add_arg(arg).unwrap();
-        }
-        caps.add_arg(&format!("--user-data-dir={}", self.profile.display())).unwrap();
-        let driver = within(
-            "Chromium to start",
-            WebDriver::builder(self.url.as_str(), caps).request_timeout(STEP),
-        )
-        .await
-        .expect("a Chromium session");
-        driver.set_page_load_timeout(STEP).await.unwrap();
-        driver
+    async fn session(&self) -> Client {
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| (*arg).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", self.profile.display()));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".to_owned(), json!("chrome"));
+        capabilities
+            .insert("goog:chromeOptions".to_owned(), json!({ "binary": CHROMIUM, "args": args }));
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        let client = within("Chromium to start", builder.connect(&self.url))
+            .await
+            .expect("a Chromium session");
+        let timeouts = TimeoutConfiguration::new(Some(STEP), Some(STEP), None);
+        within("the session timeouts", client.update_timeouts(timeouts)).await.unwrap();
+        client
     }
 }
 
@@ -206,16 +209,18 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
     let browser = chromedriver.session().await;
 
     within("the checkout page", browser.goto(checkout.as_str())).await.unwrap();
-    let order = within("the order", async { browser.find(By::Id("order")).await?.text().await })
-        .await
-        .unwrap();
+    let order =
+        within("the order", async { browser.find(Locator::Id("order")).await?.text().await })
+            .await
+            .unwrap();
     assert_eq!(order, "browser-1");
-    let amount = within("the amount", async { browser.find(By::Id("amount")).await?.text().await })
-        .await
-        .unwrap();
+    let amount =
+        within("the amount", async { browser.find(Locator::Id("amount")).await?.text().await })
+            .await
+            .unwrap();
     assert_eq!(amount, "23.15 RUB");
 
-    within("the Pay click", async { browser.find(By::Id("pay")).await?.click().await })
+    within("the Pay click", async { browser.find(Locator::Id("pay")).await?.click().await })
         .await
         .unwrap();
     within("the success page", async {
@@ -227,12 +232,13 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
         }
     })
     .await;
-    let thanks =
-        within("the thank-you text", async { browser.find(By::Id("thanks")).await?.text().await })
-            .await
-            .unwrap();
+    let thanks = within("the thank-you text", async {
+        browser.find(Locator::Id("thanks")).await?.text().await
+    })
+    .await
+    .unwrap();
     assert_eq!(thanks, "Thank you, your order is paid");
-    within("the browser to close", browser.quit()).await.unwrap();
+    within("the browser to close", browser.close()).await.unwrap();
     drop(chromedriver);
 
     // The sandbox delivers the notification before it redirects the payer.
