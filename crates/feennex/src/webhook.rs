@@ -245,8 +245,8 @@ pub struct Callback {
     pub shop_amount: Decimal,
     /// The shop currency.
     pub shop_currency: Currency,
-    /// Feennex's payment id.
-    pub payment_id: Option<String>,
+    /// Feennex's payment id (digits).
+    pub payment_id: String,
     /// The payment direction.
     pub payway: Option<String>,
     /// What the payer actually paid.
@@ -286,13 +286,25 @@ impl Callback {
             .ok_or_else(|| malformed("shop_currency", currency))?;
         let shop_amount = amount("shop_amount")?
             .ok_or_else(|| WebhookError::MissingField("shop_amount".into()))?;
+        // Values are joined with ':' and no keys, so a ':' inside a value can move text
+        // between fields without breaking the signature: refuse it where it would matter.
+        let payment_id = required("payment_id")?;
+        if !payment_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(malformed("payment_id", payment_id));
+        }
+        for key in ["shop_order_id", "status"] {
+            let value = required(key)?;
+            if value.contains(':') {
+                return Err(malformed(key, value));
+            }
+        }
         Ok(Self {
             status: CallbackStatus::parse(required("status")?),
             shop_id,
             shop_order_id: required("shop_order_id")?.to_owned(),
             shop_amount,
             shop_currency,
-            payment_id: get("payment_id").map(str::to_owned),
+            payment_id: payment_id.to_owned(),
             payway: get("payway").map(str::to_owned),
             client_price: amount("client_price")?,
             shop_refund: amount("shop_refund")?,
@@ -337,7 +349,7 @@ impl Callback {
         Ok(Notification::new(
             GatewayId::Feennex,
             self.shop_order_id.clone(),
-            self.payment_id.clone(),
+            Some(self.payment_id.clone()),
             self.money()?,
             self.status.to_core(),
         )

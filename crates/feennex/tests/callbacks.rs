@@ -50,7 +50,7 @@ fn the_vector_form_callback_passes_and_reads() {
     assert_eq!(callback.shop_order_id, "1");
     assert_eq!(callback.shop_amount.to_string(), "1.0");
     assert_eq!(callback.shop_currency, Currency::USD);
-    assert_eq!(callback.payment_id.as_deref(), Some("1"));
+    assert_eq!(callback.payment_id, "1");
     assert_eq!(callback.ps_data.as_deref(), Some(r#"{"ps_payer_account": "201538122124"}"#));
     callback.check_order("1", &Money::parse("1.00", Currency::USD).unwrap()).unwrap();
     let notification = callback.to_notification().unwrap();
@@ -106,8 +106,8 @@ fn an_added_field_fails() {
 
 #[test]
 fn another_shop_fails_even_when_correctly_signed() {
-    let fields = "shop_amount=5.0&shop_currency=840&shop_id=2&shop_order_id=7&status=success";
-    let sign = sha256_sign("5.0:840:2:7:success");
+    let fields = "payment_id=3&shop_amount=5.0&shop_currency=840&shop_id=2&shop_order_id=7&status=success";
+    let sign = sha256_sign("3:5.0:840:2:7:success");
     let request = WebhookRequest::form_post(format!("{fields}&sign={sign}"));
     assert_eq!(
         refused(&request),
@@ -168,4 +168,14 @@ async fn the_core_verifier_answers_ok() {
     assert_eq!((verifier.ack().status.as_u16(), verifier.ack().body), (200, "OK"));
     let forged = WebhookRequest::form_post(vector_body().replace("status=success", "status=hold"));
     assert!(matches!(verifier.verify(&forged).await, Err(payments_core::Error::Webhook { .. })));
+}
+
+/// A captured genuine callback re-cut so the signed string stays the same (`payment_id`
+/// dropped, its digits moved into `lang`) must not pass as a second, different payment.
+#[test]
+fn a_re_cut_callback_is_refused() {
+    let body = vector_body().replace("lang=en&payment_id=1&", "lang=en%3A1&");
+    assert_eq!(refused(&WebhookRequest::form_post(body)), WebhookError::MissingField("payment_id".into()));
+    let body = vector_body().replace("shop_order_id=1&shop_refund=1.0&", "shop_order_id=1%3A1.0&");
+    assert!(matches!(refused(&WebhookRequest::form_post(body)), WebhookError::Malformed(_)));
 }

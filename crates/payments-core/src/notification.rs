@@ -56,15 +56,12 @@ impl Notification {
     }
 
     /// A key that identifies this event, for skipping deliveries already processed:
-    /// gateway, order id, gateway payment id and status.
+    /// gateway, order id and status. The gateway's payment id is left out on purpose: it is
+    /// not always signed in a way that binds it (Feennex joins values without keys, so a
+    /// captured callback can be re-cut), and an order is paid once whichever payment paid it.
+    /// The order id is length-prefixed so no two different orders give the same key.
     pub fn dedup_key(&self) -> String {
-        format!(
-            "{}:{}:{}:{:?}",
-            self.gateway,
-            self.order_id,
-            self.gateway_payment_id.as_deref().unwrap_or(""),
-            self.status
-        )
+        format!("{}|{}:{}|{:?}", self.gateway, self.order_id.len(), self.order_id, self.status)
     }
 
     /// Checks that the notification is for `order_id` and for exactly `expected`
@@ -167,6 +164,18 @@ mod tests {
         let err = n.check_order("7", &Money::parse("100.51", Currency::RUB).unwrap()).unwrap_err();
         assert!(matches!(err, WebhookError::Mismatch { field: "amount", .. }));
         assert!(n.check_order("7", &Money::parse("100.50", Currency::RUB).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn dedup_key_ignores_the_payment_id_and_cannot_collide() {
+        let mut other_payment = sample();
+        other_payment.gateway_payment_id = None;
+        assert_eq!(sample().dedup_key(), other_payment.dedup_key());
+        let mut a = sample();
+        a.order_id = "1|2".into();
+        let mut b = sample();
+        b.order_id = "1".into();
+        assert_ne!(a.dedup_key(), b.dedup_key());
     }
 
     #[test]
