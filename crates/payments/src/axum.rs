@@ -105,8 +105,11 @@ impl WebhookRouter {
     }
 
     /// Adds a route `/<gateway name>` for any webhook verifier.
+    ///
     #[must_use]
+    /// A later verifier for the same gateway replaces the earlier one (one route per gateway).
     pub fn verifier(mut self, verifier: Arc<dyn WebhookVerifier>) -> Self {
+        self.verifiers.retain(|known| known.gateway() != verifier.gateway());
         self.verifiers.push(verifier);
         self
     }
@@ -183,7 +186,14 @@ async fn handle(State(route): State<Arc<Route>>, request: Request) -> Response {
             return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
         }
     }
-    match (route.handler)(notification).await {
+    // The handler runs in its own task: a panic in it, or the gateway dropping the connection
+    // mid-way, still ends here, and the claim is released rather than left in progress.
+    let handler = route.handler.clone();
+    let outcome = match tokio::spawn(async move { handler(notification).await }).await {
+        Ok(result) => result,
+        Err(join_error) => Err(HandlerError::from(format!("handler panicked: {join_error}"))),
+    };
+    match outcome {
         Ok(()) => match route.store.complete(&key).await {
             Ok(()) => ack(&route.verifier.ack()),
             Err(error) => {

@@ -186,10 +186,10 @@ impl GatewayConfig {
 /// through them, so only the message's kind and location are kept.
 fn redacted(error: &serde_json::Error) -> String {
     let text = error.to_string();
-    match text.split_once(": \"") {
-        Some((kind, _)) => format!("{kind} (value hidden)"),
-        None => text,
-    }
+    let Some(first_quote) = text.find(['"', '`']) else { return text };
+    let head = text.get(..first_quote).unwrap_or_default();
+    let tail = text.rfind(", expected").and_then(|at| text.get(at..)).unwrap_or_default();
+    format!("{head}<hidden>{tail}")
 }
 
 #[cfg(any(feature = "feennex", feature = "freekassa"))]

@@ -88,8 +88,8 @@ async fn a_missing_capability_is_a_clear_error() {
 async fn webhooks_verify_through_the_runtime_gateway() {
     let server = MockServer::start_async().await;
     let gateway = feennex(&server);
-    let fields = "shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
-    let sign = sha256_hex("5.0:840:5:7:successSecretKey01");
+    let fields = "payment_id=4&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
+    let sign = sha256_hex("4:5.0:840:5:7:successSecretKey01");
     let notification = gateway
         .verify_webhook(&WebhookRequest::form_post(format!("{fields}&sign={sign}")))
         .await
@@ -128,4 +128,22 @@ fn configuration_from_json_and_errors_without_secrets() {
         AnyGateway::from_config(&bad_url),
         Err(ConfigError::Invalid { gateway: GatewayId::Feennex, .. })
     ));
+}
+
+#[test]
+fn a_secret_in_the_wrong_place_is_not_echoed() {
+    let vars = [
+        ("PAYMENTS_GATEWAY", "fena"),
+        ("PAYMENTS_TERMINAL_ID", "t"),
+        ("PAYMENTS_TERMINAL_SECRET", "s"),
+        ("PAYMENTS_TOOLKIT", r#"{"integration_id": "i", "secret_key": "Hunter2Secret"}"#),
+    ];
+    let error =
+        GatewayConfig::from_vars(vars.map(|(k, v)| (k.to_owned(), v.to_owned()))).unwrap_err();
+    assert!(!error.to_string().contains("Hunter2Secret"), "{error}");
+    assert!(error.to_string().contains("invalid type"), "{error}");
+    let error =
+        GatewayConfig::from_json(r#"{"gateway": "feennex", "shop_id": 5, "secret": 20240101}"#)
+            .unwrap_err();
+    assert!(!error.to_string().contains("20240101"), "{error}");
 }

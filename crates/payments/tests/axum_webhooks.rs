@@ -151,3 +151,27 @@ async fn only_configured_gateways_have_routes() {
     let (status, _) = send(&router, post("/freekassa", "x".to_owned())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_panicking_handler_releases_the_notification_for_redelivery() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let router = WebhookRouter::new(move |_notification: Notification| {
+        let counter = counter.clone();
+        async move {
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("handler bug");
+            }
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .gateway(&feennex())
+    .into_router();
+    let (status, _) = send(&router, post("/feennex", feennex_callback("9"))).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("9"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
