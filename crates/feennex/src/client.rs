@@ -154,7 +154,16 @@ impl Client {
     pub async fn bill_status(&self, shop_order_id: &OrderId) -> Result<BillReport, Error> {
         let query = BillStatusQuery::new(shop_order_id.clone());
         let prepared = query.prepare(&self.config, self.clock.now())?;
-        let response = self.send(&prepared).await?;
+        // Retries too keep to Feennex's pace of one request per 10 s (the backoff's lower
+        // half is fixed, so 20 s gives at least 10 s).
+        let floor = MIN_BILL_POLL_INTERVAL.saturating_mul(2);
+        let pace = self
+            .retry
+            .with_backoff(self.retry.initial_backoff.max(floor), self.retry.max_backoff.max(floor))
+            .with_max_retry_after(self.retry.max_retry_after.max(floor));
+        let response = transport::execute(self.transport.as_ref(), prepared.request(), &pace)
+            .await
+            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })?;
         query.parse_response(&self.config, &prepared, &response)
     }
 
@@ -427,7 +436,12 @@ impl QueryPaymentStatus for Client {
                 invoice.status.to_core(),
                 report_money(invoice.shop_amount, invoice.shop_currency),
             )),
-            Err(Error::Api { code: ErrorCode::OperationNotFound, .. }) => {
+            // No invoice for the order, or no `invoice/check` at all (its path is not in
+            // Feennex's own documentation): ask the wallet-bill status instead.
+            Err(
+                Error::Api { code: ErrorCode::OperationNotFound, .. }
+                | Error::Http { http_status: 404, .. },
+            ) => {
                 let bill = self.bill_status(order_id).await?;
                 Ok(PaymentReport::new(
                     bill.shop_order_id.clone(),

@@ -100,14 +100,18 @@ impl Error {
         }
     }
 
-    /// Whether the request may have been carried out even though no usable answer came back
-    /// (a timeout, a dropped connection, a 5xx page, an unreadable success response). For a
-    /// payment or payout, look it up by its id before creating it again.
+    /// Whether the request may have been carried out even though no clear refusal came back
+    /// (a timeout, a dropped connection, a page that is not Feennex's answer, an unreadable
+    /// success response, or an error code not documented as final). For a payment or
+    /// payout, look it up by its id before creating it again.
     pub fn outcome_unknown(&self) -> bool {
         match self {
             Self::Transport { source, .. } => source.request_may_have_arrived(),
-            Self::Http { http_status, .. } => *http_status >= 500,
-            Self::Decode { .. } | Self::Integrity { .. } => true,
+            // Not Feennex's envelope: a proxy's page, whatever its status, says nothing about
+            // whether Feennex acted.
+            Self::Http { .. } | Self::Decode { .. } | Self::Integrity { .. } => true,
+            // Codes not documented as final leave the operation open: poll before deciding.
+            Self::Api { code, .. } => !code.is_final(),
             _ => false,
         }
     }
@@ -127,5 +131,31 @@ impl Error {
 impl From<Error> for payments_core::Error {
     fn from(error: Error) -> Self {
         error.into_core()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: i64) -> Error {
+        Error::Api {
+            endpoint: "withdraw/create",
+            code: ErrorCode::from_code(code),
+            message: String::new(),
+            http_status: 200,
+        }
+    }
+
+    #[test]
+    fn only_final_refusals_settle_the_outcome() {
+        assert!(!api(6).outcome_unknown(), "not unique: refused for good");
+        assert!(!api(1).outcome_unknown());
+        assert!(api(9).outcome_unknown(), "insufficient balance is not documented as final");
+        assert!(api(99).outcome_unknown(), "an unknown code leaves the payout open");
+        let proxy =
+            Error::Http { endpoint: "withdraw/create", http_status: 429, body: String::new() };
+        assert!(proxy.outcome_unknown());
+        assert!(!Error::Input(InputError::field("amount", "x")).outcome_unknown());
     }
 }

@@ -185,16 +185,19 @@ impl InvoiceStatus {
         )
     }
 
-    /// The provider-agnostic status. A recalculated payment is reported as paid: check the
-    /// amount paid before shipping.
+    /// The provider-agnostic status. A recalculated payment (paid with another amount) is
+    /// `Unknown("recalculated")`, never `Paid`: compare `client_price` with the order first.
     pub fn to_core(self) -> PaymentStatus {
         match self {
             Self::Created | Self::Waiting | Self::Captured | Self::CallbackError => {
                 PaymentStatus::Pending
             }
-            Self::Success | Self::Recalculated => PaymentStatus::Paid,
+            Self::Success => PaymentStatus::Paid,
+            // Paid, but with another amount than the order's: never reported as plainly paid.
+            Self::Recalculated => PaymentStatus::Unknown("recalculated".to_owned()),
             Self::PsCreatingError | Self::PsRejected => PaymentStatus::Failed,
-            Self::Refunded | Self::PtxRefunded | Self::Refunding => PaymentStatus::Refunded,
+            Self::Refunded | Self::PtxRefunded => PaymentStatus::Refunded,
+            Self::Refunding => PaymentStatus::Pending,
             Self::Hold => PaymentStatus::Held,
             Self::Unknown(code) => PaymentStatus::Unknown(code.to_string()),
         }
@@ -287,6 +290,11 @@ mod tests {
         assert_eq!(InvoiceStatus::Success.to_core(), PaymentStatus::Paid);
         assert_eq!(InvoiceStatus::Hold.to_core(), PaymentStatus::Held);
         assert_eq!(InvoiceStatus::Unknown(77).to_core(), PaymentStatus::Unknown("77".into()));
+        assert_eq!(
+            InvoiceStatus::Recalculated.to_core(),
+            PaymentStatus::Unknown("recalculated".into())
+        );
+        assert_eq!(InvoiceStatus::Refunding.to_core(), PaymentStatus::Pending);
         assert_eq!(WithdrawStatus::PsNetworkError.to_core(), PayoutStatus::Pending);
     }
 

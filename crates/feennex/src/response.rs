@@ -132,6 +132,32 @@ pub fn check_echo(
     }
 }
 
+/// Checks that a URL the payer will be sent to is a web page: `https`, or `http` only when
+/// the API itself is reached over `http` (a local sandbox). Anything else (`javascript:`,
+/// `data:`) would run in the shop's own page.
+///
+/// # Errors
+///
+/// [`Error::Integrity`] naming `url`.
+pub fn check_payer_url(
+    endpoint: &'static str,
+    url: &url::Url,
+    config: &crate::Config,
+) -> Result<(), Error> {
+    let allowed =
+        url.scheme() == "https" || (url.scheme() == "http" && config.base_url().scheme() == "http");
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Integrity {
+            endpoint,
+            field: "url",
+            expected: "an https URL".to_owned(),
+            received: url.scheme().to_owned(),
+        })
+    }
+}
+
 /// Reads `ps_data`, which Feennex sends as a JSON object in some places and as a JSON string
 /// in others, as the JSON text (an object's raw text, a string's content).
 ///

@@ -106,7 +106,8 @@ fn an_added_field_fails() {
 
 #[test]
 fn another_shop_fails_even_when_correctly_signed() {
-    let fields = "payment_id=3&shop_amount=5.0&shop_currency=840&shop_id=2&shop_order_id=7&status=success";
+    let fields =
+        "payment_id=3&shop_amount=5.0&shop_currency=840&shop_id=2&shop_order_id=7&status=success";
     let sign = sha256_sign("3:5.0:840:2:7:success");
     let request = WebhookRequest::form_post(format!("{fields}&sign={sign}"));
     assert_eq!(
@@ -175,7 +176,10 @@ async fn the_core_verifier_answers_ok() {
 #[test]
 fn a_re_cut_callback_is_refused() {
     let body = vector_body().replace("lang=en&payment_id=1&", "lang=en%3A1&");
-    assert_eq!(refused(&WebhookRequest::form_post(body)), WebhookError::MissingField("payment_id".into()));
+    assert_eq!(
+        refused(&WebhookRequest::form_post(body)),
+        WebhookError::MissingField("payment_id".into())
+    );
     let body = vector_body().replace("shop_order_id=1&shop_refund=1.0&", "shop_order_id=1%3A1.0&");
     assert!(matches!(refused(&WebhookRequest::form_post(body)), WebhookError::Malformed(_)));
 }

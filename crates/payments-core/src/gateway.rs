@@ -85,8 +85,10 @@ pub trait QueryPaymentStatus: Gateway {
 /// Pays money out.
 #[async_trait]
 pub trait Payouts: Gateway {
-    /// Creates a payout. Never retried automatically: if the call fails in transport, call
-    /// [`Payouts::payout_status`] with the same payout id before trying again.
+    /// Creates a payout. Never retried automatically. After any error other than
+    /// [`Error::Input`] or [`Error::Unsupported`] (which are raised before anything is sent),
+    /// the payout may exist: call [`Payouts::payout_status`] with the same payout id before
+    /// trying again, and try again only with that same id.
     ///
     /// # Errors
     ///

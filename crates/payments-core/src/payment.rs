@@ -328,6 +328,17 @@ impl HtmlForm {
     /// # Ok::<(), url::ParseError>(())
     /// ```
     pub fn to_auto_submit_html(&self) -> String {
+        // A browser replaces the query of a GET form's action with the form's fields, so the
+        // action's own query parameters travel as hidden fields instead.
+        let mut action = self.action.clone();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        if self.method == FormMethod::Get {
+            fields.extend(
+                action.query_pairs().map(|(name, value)| (name.into_owned(), value.into_owned())),
+            );
+            action.set_query(None);
+        }
+        fields.extend(self.fields.iter().cloned());
         let mut html = String::from(
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Redirecting to payment</title></head>\n\
              <body onload=\"document.forms[0].submit()\">\n",
@@ -335,9 +346,9 @@ impl HtmlForm {
         html.push_str(&format!(
             "<form method=\"{}\" action=\"{}\">\n",
             self.method.as_str().to_ascii_lowercase(),
-            escape_html(self.action.as_str())
+            escape_html(action.as_str())
         ));
-        for (name, value) in &self.fields {
+        for (name, value) in &fields {
             html.push_str(&format!(
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
                 escape_html(name),
@@ -435,6 +446,16 @@ mod tests {
         assert!(html.contains(r#"action="https://pay.example/?a=1&amp;b=2""#), "{html}");
         assert!(html.contains(r#"name="n&quot;" value="&#39;v&#39;""#), "{html}");
         assert!(html.contains(r#"<form method="post""#));
+    }
+
+    #[test]
+    fn a_redirect_page_keeps_the_query_of_the_url() {
+        let link =
+            PaymentLink::Redirect("https://pay.example/go?session_id=abc&n=1".parse().unwrap());
+        let html = link.to_html();
+        assert!(html.contains(r#"action="https://pay.example/go""#), "{html}");
+        assert!(html.contains(r#"name="session_id" value="abc""#), "{html}");
+        assert!(html.contains(r#"name="n" value="1""#), "{html}");
     }
 
     #[test]

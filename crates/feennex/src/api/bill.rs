@@ -144,7 +144,7 @@ impl BillCreate {
         let url_text = |url: &Option<Url>| url.as_ref().map(|url| url.as_str().to_owned());
         SignedRequest::new(Self::ENDPOINT, false)
             .signed("payer_currency", self.payer_currency.numeric())
-            .signed("shop_amount", amount_text(&self.amount))
+            .signed("shop_amount", amount_text(&self.amount)?)
             .signed("shop_currency", self.amount.currency().numeric())
             .signed("shop_id", config.shop_id())
             .signed("shop_order_id", self.shop_order_id.as_str())
@@ -173,6 +173,7 @@ impl BillCreate {
     ) -> Result<Bill, Error> {
         let bill: Bill = response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
         let endpoint = Self::ENDPOINT;
+        response::check_payer_url(endpoint, &bill.url, config)?;
         check_echo(endpoint, "shop_id", config.shop_id(), bill.shop_id)?;
         check_echo(endpoint, "shop_order_id", &self.shop_order_id, &bill.shop_order_id)?;
         check_echo(
@@ -204,7 +205,7 @@ pub struct Bill {
     #[serde(default)]
     pub created: Option<String>,
     /// The lifetime in minutes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
     pub lifetime: Option<u64>,
     /// The wallet the bill is addressed to.
     #[serde(default, deserialize_with = "payments_core::wire::optional_text")]

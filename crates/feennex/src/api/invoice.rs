@@ -171,7 +171,7 @@ impl InvoiceCreate {
             }
         }
         Ok(SignedRequest::new(endpoint, false)
-            .signed("amount", amount_text(&self.amount))
+            .signed("amount", amount_text(&self.amount)?)
             .signed("currency", self.amount.currency().numeric())
             .signed("payway", self.payway.as_str())
             .signed("shop_id", config.shop_id())
@@ -249,7 +249,7 @@ pub struct InvoiceCreated {
     #[serde(default)]
     pub url: Option<String>,
     /// The parameters to send to `url` with `method`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub data: BTreeMap<String, Value>,
 }
 
@@ -264,6 +264,10 @@ impl InvoiceCreated {
             _ => return None,
         };
         let action = Url::parse(self.url.as_deref()?).ok()?;
+        // Only web pages: a `javascript:` or `data:` URL would run in the shop's own page.
+        if !matches!(action.scheme(), "https" | "http") {
+            return None;
+        }
         let fields = self
             .data
             .iter()
@@ -386,6 +390,12 @@ pub struct InvoiceReport {
     pub updated: Option<String>,
 }
 
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Value>, D::Error> {
+    Ok(Option::<BTreeMap<String, Value>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 pub(crate) fn optional_error_code<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<ErrorCode>, D::Error> {
@@ -430,5 +440,11 @@ mod tests {
     fn offline_or_broken_has_no_link() {
         assert_eq!(created("OFFLINE", "https://pay.example/x").to_payment_link(), None);
         assert_eq!(created("GET", "not a url").to_payment_link(), None);
+        assert_eq!(created("GET", "javascript:alert(1)").to_payment_link(), None);
+        let no_data: InvoiceCreated = serde_json::from_str(
+            r#"{"id": 1, "method": "GET", "url": "https://x.example/", "data": null}"#,
+        )
+        .unwrap();
+        assert!(no_data.data.is_empty());
     }
 }

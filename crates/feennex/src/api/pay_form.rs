@@ -112,7 +112,7 @@ impl PayForm {
                 validate_text(field, value, MAX_TEXT_CHARS)?;
             }
         }
-        let amount = amount_text(&self.amount);
+        let amount = amount_text(&self.amount)?;
         let currency = self.amount.currency().numeric().to_string();
         let shop_id = config.shop_id().to_string();
         let signed = [

@@ -149,7 +149,7 @@ impl WithdrawCreate {
             .into());
         }
         Ok(SignedRequest::new(endpoint, false)
-            .signed("amount", amount_text(&self.amount))
+            .signed("amount", amount_text(&self.amount)?)
             .signed("amount_type", self.amount_type.as_str())
             .signed("payway", self.payway.as_str())
             .signed("shop_currency", self.shop_currency.numeric())
@@ -203,7 +203,7 @@ impl WithdrawCreate {
             .collect();
         SignedRequest::new(CHECK_ACCOUNT, true)
             .signed("account", self.account.as_str())
-            .signed("amount", amount_text(&self.amount))
+            .signed("amount", amount_text(&self.amount)?)
             .signed("payway", self.payway.as_str())
             .signed("shop_id", config.shop_id())
             .unsigned_opt(
@@ -299,8 +299,8 @@ pub struct AccountCheck {
     #[serde(default)]
     pub verified: Option<bool>,
     /// The provider's status code.
-    #[serde(default)]
-    pub provider_status: Option<i64>,
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
+    pub provider_status: Option<u64>,
     /// What the provider says about the account.
     #[serde(default)]
     pub account_info: Option<Value>,
