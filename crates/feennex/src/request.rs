@@ -210,12 +210,22 @@ impl From<&OrderId> for FieldValue {
 }
 
 /// A signed request ready to send, with the string that was signed (to compare with the one
-/// Feennex prints if it rejects the signature).
-#[derive(Debug, Clone)]
+/// Feennex prints if it rejects the signature). `Debug` masks card and account numbers.
+#[derive(Clone)]
 pub struct Prepared {
     request: HttpRequest,
     string_to_sign: String,
     signed_keys: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("request", &self.request)
+            .field("string_to_sign", &payments_core::mask::mask_numbers(&self.string_to_sign))
+            .field("signed_keys", &self.signed_keys)
+            .finish()
+    }
 }
 
 impl Prepared {

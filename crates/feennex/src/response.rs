@@ -4,6 +4,7 @@
 //! "data": ...}`. Errors come with HTTP 200 and `result: false`, so the envelope is checked
 //! first, whatever the HTTP status.
 
+use payments_core::mask::mask_numbers;
 use payments_core::transport::HttpResponse;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -91,10 +92,11 @@ pub fn parse<T: DeserializeOwned>(
         if code == ErrorCode::IncorrectRequestParam
             && let Some(server_string) = server_string_to_sign(&message)
         {
+            // Withdrawal strings hold the recipient's card or account number.
             return Err(Error::SignatureRejected {
                 endpoint,
-                server_string: server_string.to_owned(),
-                our_string: our_string_to_sign.to_owned(),
+                server_string: mask_numbers(server_string),
+                our_string: mask_numbers(our_string_to_sign),
             });
         }
         return Err(Error::Api { endpoint, code, message, http_status });
@@ -257,6 +259,20 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("check the secret key"));
+    }
+
+    #[test]
+    fn card_numbers_in_the_strings_are_masked() {
+        let body = r#"{"error_code": 10, "message": "Invalid sign, string_to_sign: 4111111111111111:100.0:ps_amount:card_rub:643:5:p-1", "result": false}"#;
+        let err = parse::<Data>(
+            "withdraw/create",
+            &respond(200, body),
+            "4111111111111111:100.0:ps_amount:card_rub:643:5:p-1",
+        )
+        .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("4111111111111111"), "{text}");
+        assert!(text.contains("************1111:100.0:ps_amount"), "{text}");
     }
 
     #[test]

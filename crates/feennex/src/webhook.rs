@@ -151,8 +151,9 @@ fn json_fields(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
     let object: RawObject<'_> = serde_json::from_slice(body)
         .map_err(|error| WebhookError::Malformed(format!("JSON callback: {error}")))?;
     let mut fields: Vec<(String, String)> = Vec::with_capacity(object.0.len());
+    let mut seen = std::collections::HashSet::new();
     for (key, raw) in object.0 {
-        if fields.iter().any(|(seen, _)| *seen == key) {
+        if !seen.insert(key.clone()) {
             return Err(WebhookError::Malformed(format!("field {key:?} appears more than once")));
         }
         let text = raw.get();

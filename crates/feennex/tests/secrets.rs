@@ -108,3 +108,20 @@ fn every_error_hides_the_secret() {
         assert_hidden("core Error Display", core.to_string());
     }
 }
+
+#[test]
+fn card_numbers_are_masked_in_payout_debug() {
+    use feennex::api::withdraw::{WithdrawAmountType, WithdrawCreate};
+    let payout = WithdrawCreate::new(
+        OrderId::new("p-1").unwrap(),
+        "card_rub",
+        "4111111111111111",
+        Money::parse("10", Currency::RUB).unwrap(),
+        WithdrawAmountType::PsAmount,
+        Currency::RUB,
+    );
+    let prepared = payout.prepare(&config()).unwrap();
+    for text in [format!("{payout:?}"), format!("{prepared:?}")] {
+        assert!(!text.contains("4111111111111111") && text.contains("1111"), "{text}");
+    }
+}

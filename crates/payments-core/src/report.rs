@@ -31,8 +31,8 @@ impl PaymentReport {
     }
 }
 
-/// A payout to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A payout to make. `Debug` masks the destination's card or account number.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PayoutRequest {
     /// The shop's unique id for the payout; the gateway refuses a second payout with it.
@@ -43,6 +43,17 @@ pub struct PayoutRequest {
     pub destination: String,
     /// The gateway's payout method (a Feennex payway, a Freekassa method id).
     pub method: Option<String>,
+}
+
+impl std::fmt::Debug for PayoutRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayoutRequest")
+            .field("payout_id", &self.payout_id)
+            .field("money", &self.money)
+            .field("destination", &crate::mask::mask_numbers(&self.destination))
+            .field("method", &self.method)
+            .finish()
+    }
 }
 
 impl PayoutRequest {

@@ -87,11 +87,12 @@ impl WebhookRequest {
 /// [`WebhookError::Malformed`].
 pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
     let mut fields: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
         let mut parts = pair.splitn(2, |byte| *byte == b'=');
         let name = decode_component(parts.next().unwrap_or_default())?;
         let value = decode_component(parts.next().unwrap_or_default())?;
-        if fields.iter().any(|(seen, _)| *seen == name) {
+        if !seen.insert(name.clone()) {
             return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
         }
         fields.push((name, value));

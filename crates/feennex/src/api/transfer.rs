@@ -56,7 +56,7 @@ impl TransferAmountType {
 /// assert_eq!(prepared.string_to_sign(), "1.11:receive_amount:201494711279:840:840:5:t-42");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TransferCreate {
     /// The shop's unique id for this payout; Feennex refuses a second one with it.
@@ -73,6 +73,21 @@ pub struct TransferCreate {
     pub payee_currency: Currency,
     /// A note for the transfer.
     pub description: Option<String>,
+}
+
+impl std::fmt::Debug for TransferCreate {
+    // The payee's wallet number is masked.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransferCreate")
+            .field("shop_payment_id", &self.shop_payment_id)
+            .field("payee_account", &payments_core::mask::mask_numbers(&self.payee_account))
+            .field("amount", &self.amount)
+            .field("amount_type", &self.amount_type)
+            .field("shop_currency", &self.shop_currency)
+            .field("payee_currency", &self.payee_currency)
+            .field("description", &self.description)
+            .finish()
+    }
 }
 
 impl TransferCreate {

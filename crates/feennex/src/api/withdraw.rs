@@ -63,7 +63,7 @@ impl WithdrawAmountType {
 /// assert_eq!(prepared.string_to_sign(), "79991112233:100.23:ps_amount:qiwi_rub:643:5:shop_payment_111");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WithdrawCreate {
     /// The shop's unique id for this payout; Feennex refuses a second one with it.
@@ -82,6 +82,22 @@ pub struct WithdrawCreate {
     pub account_details: BTreeMap<String, String>,
     /// A note for the payout.
     pub description: Option<String>,
+}
+
+impl std::fmt::Debug for WithdrawCreate {
+    // The account is a card or account number: masked.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithdrawCreate")
+            .field("shop_payment_id", &self.shop_payment_id)
+            .field("payway", &self.payway)
+            .field("account", &payments_core::mask::mask_numbers(&self.account))
+            .field("amount", &self.amount)
+            .field("amount_type", &self.amount_type)
+            .field("shop_currency", &self.shop_currency)
+            .field("account_details", &self.account_details.keys().collect::<Vec<_>>())
+            .field("description", &self.description)
+            .finish()
+    }
 }
 
 impl WithdrawCreate {
