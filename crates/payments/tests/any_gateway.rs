@@ -88,7 +88,8 @@ async fn a_missing_capability_is_a_clear_error() {
 async fn webhooks_verify_through_the_runtime_gateway() {
     let server = MockServer::start_async().await;
     let gateway = feennex(&server);
-    let fields = "payment_id=4&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
+    let fields =
+        "payment_id=4&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
     let sign = sha256_hex("4:5.0:840:5:7:successSecretKey01");
     let notification = gateway
         .verify_webhook(&WebhookRequest::form_post(format!("{fields}&sign={sign}")))
@@ -146,4 +147,109 @@ fn a_secret_in_the_wrong_place_is_not_echoed() {
         GatewayConfig::from_json(r#"{"gateway": "feennex", "shop_id": 5, "secret": 20240101}"#)
             .unwrap_err();
     assert!(!error.to_string().contains("20240101"), "{error}");
+}
+
+#[tokio::test]
+async fn freekassa_chosen_at_run_time() {
+    let server = MockServer::start_async().await;
+    let orders = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/orders").json_body_includes(r#"{"shopId": 7012, "paymentId": "o-1"}"#);
+            then.status(200).json_body(json!({"type": "success", "pages": 1, "orders": [
+                {"merchant_order_id": "o-1", "fk_order_id": 5, "amount": 100.5, "currency": "RUB", "status": 1}
+            ]}));
+        })
+        .await;
+    let json = format!(
+        r#"{{"gateway": "freekassa", "shop_id": "7012", "secret1": "secret", "secret2": "secret2",
+            "api_key": "test_api_key", "api_url": "{}"}}"#,
+        server.base_url()
+    );
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap();
+    assert_eq!(gateway.id(), GatewayId::Freekassa);
+    let order = OrderId::new("o-1").unwrap();
+    let money = Money::parse("100.50", Currency::RUB).unwrap();
+    let link = gateway.create_payment(&PaymentRequest::new(order.clone(), money)).await.unwrap();
+    let url = link.redirect_url().unwrap();
+    assert!(
+        url.as_str().starts_with("https://pay.fk.money/?m=7012&oa=100.5&currency=RUB&o=o-1&s="),
+        "{url}"
+    );
+    // The form signature computed here: md5("7012:100.5:secret:RUB:o-1").
+    let expected: String = {
+        use md5::{Digest, Md5};
+        Md5::digest(b"7012:100.5:secret:RUB:o-1").iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert!(url.query_pairs().any(|(k, v)| k == "s" && v == expected), "{url}");
+    let report = gateway.payment_status(&order).await.unwrap();
+    assert_eq!(report.status, payments::payment::PaymentStatus::Paid);
+    orders.assert_async().await;
+    let gbp = Money::parse("10", Currency::GBP).unwrap();
+    let error = gateway.create_payment(&PaymentRequest::new(order, gbp)).await.unwrap_err();
+    assert_eq!(error.gateway(), GatewayId::Freekassa);
+    assert!(error.to_string().contains("GBP"), "{error}");
+}
+
+#[tokio::test]
+async fn fena_chosen_at_run_time_with_the_toolkit_api() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/create-and-process").header("secret-key", "sk-1");
+            then.status(200).json_body(json!({"created": true, "result": {
+                "id": "p1", "reference": "ORDER-7", "amount": "10.00", "status": "sent", "currency": "GBP",
+                "link": "https://payment.fena.co/p?p=p1", "bankAccount": {"id": "b1", "name": "Main"}}}));
+        })
+        .await;
+    let json = format!(
+        r#"{{"gateway": "fena", "terminal_id": "t", "terminal_secret": "s",
+            "toolkit": {{"integration_id": "i-1", "secret_key": "sk-1", "base_url": "{}"}}}}"#,
+        server.base_url()
+    );
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap();
+    assert!(!format!("{gateway:?} {json:?}").is_empty());
+    let order = OrderId::new("ORDER-7").unwrap();
+    let link = gateway
+        .create_payment(&PaymentRequest::new(
+            order.clone(),
+            Money::parse("10", Currency::GBP).unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(link.redirect_url().unwrap().as_str(), "https://payment.fena.co/p?p=p1");
+    create.assert_async().await;
+    // A RUB payment is refused before anything is sent, naming the gateway.
+    let rub = gateway
+        .create_payment(&PaymentRequest::new(
+            order.clone(),
+            Money::parse("10", Currency::RUB).unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(rub.gateway(), GatewayId::Fena);
+    assert!(rub.to_string().contains("GBP") || rub.to_string().contains("RUB"), "{rub}");
+    assert_eq!(create.calls_async().await, 1);
+    let status = gateway.payment_status(&order).await.unwrap_err();
+    assert_eq!(status.to_string(), "fena does not support payment status");
+}
+
+#[tokio::test]
+async fn fena_terminal_links_need_no_server() {
+    let json = r#"{"gateway": "fena", "terminal_id": "4af9b080-b6d3-4206-a10f-f2162f15b655",
+                   "terminal_secret": "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69"}"#;
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(json).unwrap()).unwrap();
+    let request = PaymentRequest::new(
+        OrderId::new("ORDER-0001").unwrap(),
+        Money::parse("10", Currency::GBP).unwrap(),
+    );
+    let url = gateway.create_payment(&request).await.unwrap().redirect_url().unwrap();
+    assert!(
+        url.as_str()
+            .starts_with("https://app.fena.co/pay/?token=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9."),
+        "{url}"
+    );
+    assert!(matches!(
+        gateway.balances().await,
+        Err(Error::Unsupported { gateway: GatewayId::Fena, .. })
+    ));
 }

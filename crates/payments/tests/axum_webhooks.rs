@@ -175,3 +175,96 @@ async fn a_panicking_handler_releases_the_notification_for_redelivery() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+fn freekassa() -> AnyGateway {
+    let json = r#"{"gateway": "freekassa", "shop_id": 7012, "secret2": "secret2", "notification_sources": ["203.0.113.7"]}"#;
+    AnyGateway::from_config(&GatewayConfig::from_json(json).unwrap()).unwrap()
+}
+
+fn fena() -> AnyGateway {
+    let json = r#"{"gateway": "fena", "terminal_id": "4af9b080-b6d3-4206-a10f-f2162f15b655",
+                   "terminal_secret": "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69"}"#;
+    AnyGateway::from_config(&GatewayConfig::from_json(json).unwrap()).unwrap()
+}
+
+/// A Freekassa notification for order `order`, signed with secret word 2 (md5 computed here).
+fn freekassa_notification(order: &str, sign_amount: &str) -> String {
+    let sign = md5_hex(&format!("7012:{sign_amount}:secret2:{order}"));
+    format!(
+        "MERCHANT_ID=7012&AMOUNT=100.50&intid=77&MERCHANT_ORDER_ID={order}&CUR_ID=36&SIGN={sign}"
+    )
+}
+
+fn md5_hex(text: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The webhook token of the Fena vectors (valid until 2100).
+fn fena_webhook_body() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/fena.json");
+    let vectors: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    vectors["valid"].as_array().unwrap().iter().find(|v| v["name"] == "webhook").unwrap()["form_body"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    request
+}
+
+fn counting_router(gateway: &AnyGateway, calls: Arc<AtomicUsize>) -> axum::Router {
+    WebhookRouter::new(move |_notification: Notification| {
+        let calls = calls.clone();
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .gateway(gateway)
+    .into_router()
+}
+
+#[tokio::test]
+async fn freekassa_notifications_get_yes_once_and_forgeries_4xx() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = counting_router(&freekassa(), calls.clone());
+    let good = || {
+        from_peer(post("/freekassa", freekassa_notification("o-1", "100.50")), "203.0.113.7:4000")
+    };
+    assert_eq!(send(&router, good()).await, (StatusCode::OK, "YES".to_owned()));
+    assert_eq!(send(&router, good()).await, (StatusCode::OK, "YES".to_owned()));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Signed over another writing of the amount.
+    let reformatted =
+        from_peer(post("/freekassa", freekassa_notification("o-2", "100.5")), "203.0.113.7:4000");
+    assert_eq!(send(&router, reformatted).await.0, StatusCode::BAD_REQUEST);
+    // A genuine notification from an address outside the list.
+    let elsewhere =
+        from_peer(post("/freekassa", freekassa_notification("o-3", "100.50")), "198.51.100.1:4000");
+    assert_eq!(send(&router, elsewhere).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn fena_webhooks_get_200_once_and_forgeries_4xx() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = counting_router(&fena(), calls.clone());
+    assert_eq!(
+        send(&router, post("/fena", fena_webhook_body())).await,
+        (StatusCode::OK, String::new())
+    );
+    assert_eq!(
+        send(&router, post("/fena", fena_webhook_body())).await,
+        (StatusCode::OK, String::new())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let tampered = fena_webhook_body().replacen("eyJpYXQiOjE3", "eyJpYXQiOjE4", 1);
+    assert_eq!(send(&router, post("/fena", tampered)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
