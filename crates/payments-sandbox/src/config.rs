@@ -188,3 +188,35 @@ impl SandboxConfig {
         feennex.chain(freekassa).chain(fena).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_names_its_own_shops_and_rules() {
+        let config = SandboxConfig::from_json(
+            r#"{"feennex": [{"shop_id": 9, "secret": "Abcdefg1", "callback_url": "http://127.0.0.1:9/cb"}],
+                "freekassa": [{"shop_id": 1, "secret1": "a", "secret2": "b", "api_key": "c"}],
+                "unique_order_ids": false, "notification_attempts": 2}"#,
+        )
+        .unwrap();
+        assert!(config.feennex_shop("9").is_some() && config.feennex_shop("5").is_none());
+        assert!(config.freekassa_shop("1").is_some() && config.fena.is_empty());
+        assert!(!config.unique_order_ids);
+        assert_eq!((config.notification_attempts, config.notification_backoff_ms), (2, 200));
+        assert!(SandboxConfig::from_json(r#"{"paypal": []}"#).unwrap_err().contains("paypal"));
+    }
+
+    #[test]
+    fn demo_shops_use_the_vector_credentials() {
+        let lines = SandboxConfig::demo().describe().join("\n");
+        for expected in [
+            "shop_id=5 secret=SecretKey01",
+            "shop_id=7012 secret1=secret secret2=secret2 api_key=test_api_key",
+            "terminal_id=4af9b080-b6d3-4206-a10f-f2162f15b655",
+        ] {
+            assert!(lines.contains(expected), "{lines}");
+        }
+    }
+}
