@@ -521,8 +521,7 @@ impl WebhookVerifier for Client {
     }
 
     async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        let callback = self.verify_callback(request)?;
-        callback.to_notification().map_err(|source| Error::Webhook(source).into())
+        WebhookVerifier::verify(&self.callbacks, request).await
     }
 
     fn ack(&self) -> WebhookAck {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use common::{EXAMPLE_NOW_TEXT, client_for, example_now, failure, ok, sha256_sign};
 use feennex::client::PayoutOutcome;
-use feennex::model::{BillStatus, WithdrawStatus};
+use feennex::model::BillStatus;
 use feennex::{Client, Config};
 use http::StatusCode;
 use httpmock::prelude::*;
@@ -89,7 +89,6 @@ async fn withdraw_status_reports_a_foreign_payout_as_an_integrity_error() {
         matches!(error, feennex::Error::Integrity { field: "shop_payment_id", .. }),
         "{error:?}"
     );
-    let _ = WithdrawStatus::Success;
 }
 
 /// Answers bill status requests from a script, counting them.

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::amount::amount_text;
+use crate::api::MAX_TEXT_CHARS;
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::BillStatus;
@@ -57,9 +58,6 @@ pub struct BillCreate {
     /// Where Feennex sends the rejection callback (if none is set in the shop settings).
     pub callback_rejected_url: Option<Url>,
 }
-
-/// The longest description Feennex accepts, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 255;
 
 impl BillCreate {
     /// The endpoint.
@@ -133,10 +131,10 @@ impl BillCreate {
     /// payer account.
     pub fn prepare(&self, config: &Config) -> Result<Prepared, Error> {
         if let Some(description) = &self.description {
-            validate_text("description", description, MAX_DESCRIPTION_CHARS)?;
+            validate_text("description", description, MAX_TEXT_CHARS)?;
         }
         if let Some(account) = &self.payer_account {
-            validate_text("payer_account", account, MAX_DESCRIPTION_CHARS)?;
+            validate_text("payer_account", account, MAX_TEXT_CHARS)?;
         }
         if self.lifetime_minutes == Some(0) {
             return Err(InputError::field("lifetime", "must be at least one minute").into());

@@ -374,7 +374,7 @@ pub struct InvoiceReport {
     #[serde(default, deserialize_with = "response::raw_json_text")]
     pub ps_data: Option<String>,
     /// The operation's own error code, when the payment system failed.
-    #[serde(default, deserialize_with = "optional_error_code")]
+    #[serde(default)]
     pub error_code: Option<ErrorCode>,
     /// Whether this order id was used for only one invoice.
     #[serde(default)]
@@ -394,12 +394,6 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, Value>, D::Error> {
     Ok(Option::<BTreeMap<String, Value>>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-pub(crate) fn optional_error_code<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<ErrorCode>, D::Error> {
-    Option::<ErrorCode>::deserialize(deserializer)
 }
 
 #[cfg(test)]

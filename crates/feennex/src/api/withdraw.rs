@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::amount::amount_text;
-use crate::api::invoice::optional_error_code;
 use crate::api::{MAX_TEXT_CHARS, validate_payway};
 use crate::config::Config;
 use crate::error::Error;
@@ -444,6 +443,6 @@ pub struct WithdrawReport {
     #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
     pub shop_currency: Option<u64>,
     /// The payout's own error, when the payment system failed it.
-    #[serde(default, deserialize_with = "optional_error_code")]
+    #[serde(default)]
     pub error_code: Option<ErrorCode>,
 }
