@@ -28,11 +28,8 @@ use std::fmt;
 use payments_core::money::currency_from_numeric;
 use payments_core::notification::{Notification, check_money};
 use payments_core::payment::PaymentStatus;
-use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form};
+use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form, decode_json_fields};
 use payments_core::{Currency, Decimal, GatewayId, Money, SecretString, WebhookError};
-use serde::Deserialize;
-use serde::de::{MapAccess, Visitor};
-use serde_json::value::RawValue;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -115,7 +112,7 @@ impl CallbackVerifier {
 pub fn callback_fields(request: &WebhookRequest) -> Result<Vec<(String, String)>, WebhookError> {
     match request.content_type().as_deref() {
         None | Some("application/x-www-form-urlencoded") => decode_form(&request.body),
-        Some("application/json") => json_fields(&request.body),
+        Some("application/json") => decode_json_fields(&request.body),
         Some(other) => Err(WebhookError::Malformed(format!("unsupported content type {other}"))),
     }
 }
@@ -145,52 +142,6 @@ pub fn sign_callback(
     secret: &SecretString,
 ) -> Result<String, WebhookError> {
     Ok(sign::sign_string(&callback_string_to_sign(fields)?, secret))
-}
-
-fn json_fields(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
-    let object: RawObject<'_> = serde_json::from_slice(body)
-        .map_err(|error| WebhookError::Malformed(format!("JSON callback: {error}")))?;
-    let mut fields: Vec<(String, String)> = Vec::with_capacity(object.0.len());
-    let mut seen = std::collections::HashSet::new();
-    for (key, raw) in object.0 {
-        if !seen.insert(key.clone()) {
-            return Err(WebhookError::Malformed(format!("field {key:?} appears more than once")));
-        }
-        let text = raw.get();
-        let value = if text == "null" {
-            String::new()
-        } else if text.starts_with('"') {
-            serde_json::from_str(text)
-                .map_err(|error| WebhookError::Malformed(error.to_string()))?
-        } else {
-            text.to_owned()
-        };
-        fields.push((key, value));
-    }
-    Ok(fields)
-}
-
-/// A JSON object's members in order, values as raw JSON, repeated keys kept.
-struct RawObject<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawObject<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for Members<'a> {
-            type Value = RawObject<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push(member);
-                }
-                Ok(RawObject(members))
-            }
-        }
-        deserializer.deserialize_map(Members(std::marker::PhantomData))
-    }
 }
 
 /// What a callback says the payment's status is.

@@ -87,23 +87,98 @@ impl WebhookRequest {
 /// [`WebhookError::Malformed`].
 pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
     let mut fields: Vec<(String, String)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
         let mut parts = pair.splitn(2, |byte| *byte == b'=');
         let name = decode_component(parts.next().unwrap_or_default())?;
         let value = decode_component(parts.next().unwrap_or_default())?;
-        if !seen.insert(name.clone()) {
-            return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
-        }
         fields.push((name, value));
+    }
+    // Repeats are found once all names are decoded, borrowing them rather than cloning each.
+    let mut seen = std::collections::HashSet::with_capacity(fields.len());
+    if let Some((name, _)) = fields.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
     }
     Ok(fields)
 }
 
+/// Decodes a JSON object into its members, in order, each value as the text that was sent:
+/// a string's content, a number's digits exactly as written (`1.0` stays `1.0`), `null` as
+/// empty, an object or array as its raw JSON. Repeated names are refused.
+///
+/// This is what signatures over JSON bodies are computed from: the values as received, never
+/// re-serialised.
+///
+/// ```
+/// let fields = payments_core::webhook::decode_json_fields(br#"{"b": 1.0, "a": "x", "c": null}"#)?;
+/// assert_eq!(fields, [("b".into(), "1.0".into()), ("a".into(), "x".into()), ("c".into(), String::new())]);
+/// # Ok::<(), payments_core::WebhookError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`WebhookError::Malformed`] for anything but a JSON object, or a repeated name.
+pub fn decode_json_fields(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
+    let object: RawObject<'_> = serde_json::from_slice(body)
+        .map_err(|error| WebhookError::Malformed(format!("JSON body: {error}")))?;
+    let mut fields: Vec<(String, String)> = Vec::with_capacity(object.0.len());
+    let mut seen = std::collections::HashSet::new();
+    for (key, raw) in object.0 {
+        if !seen.insert(key.clone()) {
+            return Err(WebhookError::Malformed(format!("field {key:?} appears more than once")));
+        }
+        let text = raw.get();
+        let value = if text == "null" {
+            String::new()
+        } else if text.starts_with('"') {
+            serde_json::from_str(text)
+                .map_err(|error| WebhookError::Malformed(error.to_string()))?
+        } else {
+            text.to_owned()
+        };
+        fields.push((key, value));
+    }
+    Ok(fields)
+}
+
+/// A JSON object's members in order, values as raw JSON, repeated keys kept.
+struct RawObject<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Members<'a> {
+            type Value = RawObject<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) =
+                    map.next_entry::<String, &'de serde_json::value::RawValue>()?
+                {
+                    members.push(member);
+                }
+                Ok(RawObject(members))
+            }
+        }
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
 /// Decodes one form component: `+` is a space, `%XX` a byte; the result must be UTF-8.
 fn decode_component(raw: &[u8]) -> Result<String, WebhookError> {
-    let spaced: Vec<u8> = raw.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
-    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    // `+` becomes a space before `%XX` is decoded (so `%2B` stays `+`). Without a `+` no
+    // spaced copy is made, and without a `%` the bytes are copied once.
+    let bytes: Vec<u8> = if raw.contains(&b'+') {
+        let spaced: Vec<u8> =
+            raw.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
+        percent_encoding::percent_decode(&spaced).collect()
+    } else {
+        std::borrow::Cow::from(percent_encoding::percent_decode(raw)).into_owned()
+    };
     String::from_utf8(bytes)
         .map_err(|_| WebhookError::Malformed("form field is not valid UTF-8".into()))
 }

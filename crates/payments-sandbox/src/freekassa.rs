@@ -14,10 +14,10 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use payments_core::payment::escape_html;
 use payments_core::signature::verify_hex;
-use payments_core::webhook::{WebhookRequest, decode_form};
+use payments_core::webhook::{decode_form, decode_json_fields};
 use payments_core::{AmountStyle, Currency, Decimal, ExposeSecret, GatewayId};
 use serde_json::{Value, json};
 
@@ -114,20 +114,14 @@ fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
 pub async fn api(
     State(app): State<Arc<App>>,
     Path(endpoint): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(_) => return api_error(StatusCode::BAD_REQUEST, "Wrong JSON"),
     };
-    let mut request = WebhookRequest::new(http::Method::POST, body);
-    request.headers = headers;
-    request
-        .headers
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     // The raw values as sent: the signature covers the JSON tokens, not a re-serialisation.
-    let Ok(fields) = feennex::webhook::callback_fields(&request) else {
+    let Ok(fields) = decode_json_fields(&body) else {
         return api_error(StatusCode::BAD_REQUEST, "Wrong JSON");
     };
     let get =
