@@ -1,6 +1,12 @@
 //! The Freekassa flow end to end, through the public SDK against the sandbox: form payment,
 //! notification answered `YES`, status through API v1, and the sandbox's refusals.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "a failing test should fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
 
 mod common;
 
@@ -30,7 +36,10 @@ fn gateway(sandbox: &RunningSandbox, secret1: &str) -> AnyGateway {
 
 async fn open(url: &str) -> (StatusCode, String) {
     let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
-    let response = transport.send(&HttpRequest::get(GatewayId::Freekassa, "pay", url.parse().unwrap())).await.unwrap();
+    let response = transport
+        .send(&HttpRequest::get(GatewayId::Freekassa, "pay", url.parse().unwrap()))
+        .await
+        .unwrap();
     (response.status, String::from_utf8_lossy(&response.body).into_owned())
 }
 
@@ -45,7 +54,10 @@ async fn setup(fail_first: usize) -> (RunningSandbox, AnyGateway, Merchant) {
 }
 
 async fn form_link(gateway: &AnyGateway, order: &str) -> String {
-    let request = PaymentRequest::new(OrderId::new(order).unwrap(), Money::parse("100.50", Currency::RUB).unwrap());
+    let request = PaymentRequest::new(
+        OrderId::new(order).unwrap(),
+        Money::parse("100.50", Currency::RUB).unwrap(),
+    );
     gateway.create_payment(&request).await.unwrap().redirect_url().unwrap().to_string()
 }
 
@@ -57,7 +69,8 @@ async fn a_form_payment_is_notified_until_yes_and_confirmed_by_the_api() {
     assert_eq!(status, StatusCode::OK, "{page}");
     let payment = sandbox.find(GatewayId::Freekassa, "7012", "fk-1").unwrap();
     let paid = sandbox.pay(payment.id).await.unwrap();
-    let answers: Vec<(Option<u16>, bool)> = paid.deliveries.iter().map(|d| (d.status, d.accepted)).collect();
+    let answers: Vec<(Option<u16>, bool)> =
+        paid.deliveries.iter().map(|d| (d.status, d.accepted)).collect();
     assert_eq!(answers, [(Some(500), false), (Some(200), true)], "repeated until YES");
     assert_eq!(paid.deliveries[1].answer, "YES");
     assert_eq!(merchant.calls.load(Ordering::SeqCst), 2);
@@ -86,10 +99,16 @@ async fn a_form_signed_with_the_wrong_secret_is_refused() {
 async fn the_api_refuses_a_wrong_key_and_a_nonce_that_does_not_grow() {
     let (sandbox, _gateway, _merchant) = setup(0).await;
     let client = |key: &str| {
-        Client::new(Config::new(7012).with_api_key(key).with_api_url(&sandbox.freekassa_api_url()).unwrap()).unwrap()
+        Client::new(
+            Config::new(7012).with_api_key(key).with_api_url(&sandbox.freekassa_api_url()).unwrap(),
+        )
+        .unwrap()
     };
     let wrong_key = client("wrong").balance().await.unwrap_err();
-    assert!(matches!(&wrong_key, Error::Api { http_status: 401, message, .. } if message == "Wrong signature"), "{wrong_key:?}");
+    assert!(
+        matches!(&wrong_key, Error::Api { http_status: 401, message, .. } if message == "Wrong signature"),
+        "{wrong_key:?}"
+    );
 
     #[derive(Debug)]
     struct Stuck;
