@@ -4,6 +4,10 @@
 //!   builds of the gateway crates, and the docs with warnings denied.
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
+//! - `bench`: runs the criterion benchmarks and prints each figure as a ratio to the raw
+//!   digest (or raw HTTP call) measured in the same run.
+//! - `build-cost`: cold-builds three tiny programs (signing-only `freekassa`, `freekassa` with
+//!   defaults, the full façade) and reports time and compiled crates.
 //! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
 //!   the browser test of the sandbox's checkout page (ignored by the normal test run).
 #![allow(
@@ -11,6 +15,8 @@
     clippy::print_stderr,
     reason = "a command-line tool reports on the terminal"
 )]
+
+mod bench;
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -27,8 +33,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(args.iter().any(|arg| arg == "--skip-tests")),
         Some("deny") => deny(),
         Some("e2e") => e2e(),
+        Some("bench") => bench::bench(),
+        Some("build-cost") => bench::build_cost(),
         _ => {
-            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny | e2e>");
+            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost>");
             return ExitCode::from(2);
         }
     };

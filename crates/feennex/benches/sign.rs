@@ -1,7 +1,7 @@
-//! Signing `bill/create` against a raw SHA-256 of the same bytes.
+//! Signing `bill/create` and `invoice/create` against a raw SHA-256 of the same bytes.
 //!
-//! `cargo bench -p feennex --bench sign`. Compare the two figures of one run: the machine
-//! is shared and noisy, the ratio is what holds.
+//! `cargo bench -p feennex --bench sign`. Compare the figures of one run: the machine is
+//! shared and noisy, the ratio is what holds. `cargo xtask bench` prints the ratios.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "benchmark harness")]
 
 use std::hint::black_box;
@@ -9,6 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use feennex::Config;
 use feennex::api::bill::BillCreate;
+use feennex::api::invoice::InvoiceCreate;
 use payments_core::payment::OrderId;
 use payments_core::{Currency, Money, SecretString};
 use sha2::{Digest, Sha256};
@@ -43,9 +44,48 @@ fn signing(c: &mut Criterion) {
     group.finish();
 }
 
+/// `invoice/create` as in the published Piastrix 2020 vector (`testdata/vectors/feennex.json`).
+fn invoice_create(c: &mut Criterion) {
+    let secret = SecretString::from("SecretKey01");
+    let fields = [
+        ("amount", "12.34"),
+        ("currency", "643"),
+        ("payway", "payeer_rub"),
+        ("shop_id", "5"),
+        ("shop_order_id", "4126"),
+    ];
+    let bytes = b"12.34:643:payeer_rub:5:4126SecretKey01";
+    let expected = "9cf003e3ad9da90ff00b06349b677261d5539f7e0540fb976c45537a141222c1";
+    let (text, sign) = feennex::sign::sign(fields, &secret).unwrap();
+    assert_eq!(format!("{text}SecretKey01").as_bytes(), bytes, "both sides hash the same bytes");
+    assert_eq!(sign, expected);
+    assert_eq!(hex(&Sha256::digest(bytes)), expected);
+
+    let config = Config::new(5, "SecretKey01");
+    let request = InvoiceCreate::new(
+        OrderId::new("4126").unwrap(),
+        Money::parse("12.34", Currency::RUB).unwrap(),
+        "payeer_rub",
+    );
+    let prepared = request.prepare(&config).unwrap();
+    assert_eq!(prepared.string_to_sign(), text);
+    let body = prepared.body_json().unwrap();
+    assert_eq!(body.get("sign").and_then(|sign| sign.as_str()), Some(expected));
+
+    let mut group = c.benchmark_group("feennex_invoice_create_sign");
+    group.bench_function("raw_sha256", |b| b.iter(|| Sha256::digest(black_box(bytes))));
+    group.bench_function("sign", |b| {
+        b.iter(|| feennex::sign::sign(black_box(fields), black_box(&secret)).unwrap())
+    });
+    group.bench_function("prepare", |b| {
+        b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())
+    });
+    group.finish();
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-criterion_group!(benches, signing);
+criterion_group!(benches, signing, invoice_create);
 criterion_main!(benches);

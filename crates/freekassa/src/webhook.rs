@@ -424,7 +424,7 @@ impl NotificationVerifier {
             commission,
             payer_account: optional("payer_account"),
             custom_fields,
-            raw_fields: fields.clone(),
+            raw_fields: fields,
         })
     }
 

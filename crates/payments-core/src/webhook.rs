@@ -225,6 +225,17 @@ mod tests {
     }
 
     #[test]
+    fn form_decoding_takes_each_path_of_a_component() {
+        // Plain, `%XX` only, `+` only, both; an escaped `+` stays a `+`; a bad escape is kept.
+        let fields = decode_form(b"p=ab&e=a%3Ab&s=a+b&b=a+%2B%3A&x=100%&n%61me=1").unwrap();
+        let values: Vec<&str> = fields.iter().map(|(_, value)| value.as_str()).collect();
+        assert_eq!(values, ["ab", "a:b", "a b", "a +:", "100%", "1"]);
+        assert_eq!(fields[5].0, "name");
+        // Names are compared once decoded: `n%61me` repeats `name`.
+        assert!(decode_form(b"name=1&n%61me=2").is_err());
+    }
+
+    #[test]
     fn form_decoding_refuses_repeats_and_bad_utf8() {
         assert!(decode_form(b"a=1&a=2").is_err());
         assert!(decode_form(b"a=%FF").is_err());

@@ -1,0 +1,65 @@
+//! Verifying a Fena webhook (an HS512 JWT in a form body) from its raw bytes, with a fixed
+//! clock, next to a raw HMAC-SHA512 of its signing input.
+//!
+//! `cargo bench -p fena --bench webhook`. The token is the "webhook" entry of
+//! `testdata/vectors/fena.json`; `cargo xtask bench` turns the time into verifications per
+//! second on one core.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "benchmark harness"
+)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fena::Config;
+use fena::webhook::TokenVerifier;
+use hmac::{Hmac, KeyInit, Mac};
+use payments_core::webhook::WebhookRequest;
+use sha2::Sha512;
+
+const VECTORS: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/fena.json"));
+
+fn webhook(c: &mut Criterion) {
+    let vectors: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+    let secret = vectors["secret"].as_str().unwrap();
+    let terminal = vectors["terminal_id"].as_str().unwrap();
+    let vector = vectors["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["name"] == "webhook")
+        .unwrap();
+    let body = vector["form_body"].as_str().unwrap().to_owned();
+    let token = vector["token"].as_str().unwrap();
+    let (signing_input, _) = token.rsplit_once('.').unwrap();
+    let signing_input = signing_input.as_bytes().to_vec();
+
+    let config =
+        Config::new(terminal, secret).with_clock(Arc::new(fena::clock::at_unix(1_700_000_200)));
+    let verifier = TokenVerifier::new(config);
+    let request = WebhookRequest::form_post(body);
+    let verified = verifier.verify_request(&request).unwrap();
+    assert_eq!(verified.order_id(), "ORDER-0001");
+
+    let mut group = c.benchmark_group("fena_webhook_verify");
+    group.bench_function("raw_hmac_sha512", |b| {
+        b.iter(|| {
+            let mut mac = Hmac::<Sha512>::new_from_slice(black_box(secret.as_bytes())).unwrap();
+            mac.update(black_box(&signing_input));
+            mac.finalize()
+        })
+    });
+    group.bench_function("verify_request", |b| {
+        b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, webhook);
+criterion_main!(benches);

@@ -1,0 +1,510 @@
+//! `cargo xtask bench` and `cargo xtask build-cost`: the figures of issue 8, measured in one run.
+//!
+//! - `bench` runs the criterion benchmarks of the three gateway crates (short runs: 1 s warm-up,
+//!   3 s measurement; `XTASK_BENCH_SECONDS` changes the measurement time), then reads each
+//!   result from `target/criterion/<group>/<bench>/new/estimates.json` and prints ratios
+//!   (ours / raw, from the medians of the same run) and verifications per second on one core.
+//!   The machine is shared and noisy: only figures of one run are compared with each other.
+//! - `build-cost` writes three tiny programs into a temporary directory outside the workspace
+//!   (each depending on the workspace crates by path, with the workspace's `Cargo.lock`), builds
+//!   each cold in a fresh `CARGO_TARGET_DIR` (dev profile, dependencies fetched beforehand and
+//!   not timed), reports the wall time and the number of crates compiled, and deletes it all.
+#![allow(clippy::float_arithmetic, reason = "benchmark figures are measurements, never money")]
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Signing at most this many times the raw digest (Feennex and Freekassa).
+const SIGNING_TARGET: f64 = 1.5;
+/// At least this many webhook verifications per second on one core (Feennex and Freekassa).
+const VERIFY_TARGET: f64 = 1_000_000.0;
+/// A client call at most this many times a raw reqwest POST of the same body.
+const CLIENT_TARGET: f64 = 1.10;
+/// The signing-only Freekassa program builds cold within this time...
+const BUILD_SECONDS_TARGET: f64 = 15.0;
+/// ... and compiles at most this many crates.
+const BUILD_CRATES_TARGET: usize = 40;
+
+/// The benchmark targets to run, per package.
+const BENCHES: &[(&str, &[&str])] = &[
+    ("feennex", &["sign", "webhook", "client"]),
+    ("freekassa", &["sign", "webhook"]),
+    ("fena", &["sign", "webhook"]),
+];
+
+/// One ratio: `ours` against `raw` in criterion group `group`.
+struct Ratio {
+    what: &'static str,
+    group: &'static str,
+    ours: &'static str,
+    raw: &'static str,
+    target: Option<f64>,
+}
+
+const SIGNING: &[Ratio] = &[
+    Ratio {
+        what: "Feennex invoice/create, InvoiceCreate::prepare",
+        group: "feennex_invoice_create_sign",
+        ours: "prepare",
+        raw: "raw_sha256",
+        target: Some(SIGNING_TARGET),
+    },
+    Ratio {
+        what: "Feennex invoice/create, sign::sign",
+        group: "feennex_invoice_create_sign",
+        ours: "sign",
+        raw: "raw_sha256",
+        target: Some(SIGNING_TARGET),
+    },
+    Ratio {
+        what: "Freekassa orders/create, OrderCreate::prepare",
+        group: "freekassa_orders_create_sign",
+        ours: "prepare",
+        raw: "raw_hmac_sha256",
+        target: Some(SIGNING_TARGET),
+    },
+    Ratio {
+        what: "Freekassa orders/create, sign::api_*",
+        group: "freekassa_orders_create_sign",
+        ours: "api_sign",
+        raw: "raw_hmac_sha256",
+        target: Some(SIGNING_TARGET),
+    },
+    Ratio {
+        what: "Fena payment token, PaymentLinkRequest::sign",
+        group: "fena_payment_token_sign",
+        ours: "link_sign",
+        raw: "raw_hmac_sha512",
+        target: None,
+    },
+    Ratio {
+        what: "Fena payment token, PaymentClaims::sign",
+        group: "fena_payment_token_sign",
+        ours: "claims_sign",
+        raw: "raw_hmac_sha512",
+        target: None,
+    },
+];
+
+/// Webhook verification: (what, group, bench, raw digest bench, target verifications/s).
+const VERIFY: &[(&str, &str, &str, &str, Option<f64>)] = &[
+    (
+        "Feennex callback (form), CallbackVerifier::verify",
+        "feennex_callback_verify",
+        "verify",
+        "raw_sha256",
+        Some(VERIFY_TARGET),
+    ),
+    (
+        "Freekassa notification (form), verify_request",
+        "freekassa_notification_verify",
+        "verify_request",
+        "raw_md5",
+        Some(VERIFY_TARGET),
+    ),
+    (
+        "Fena webhook token (form), TokenVerifier",
+        "fena_webhook_verify",
+        "verify_request",
+        "raw_hmac_sha512",
+        None,
+    ),
+];
+
+/// The client call against a raw reqwest POST, then where the difference goes: (what,
+/// criterion bench in `feennex_client_call`, target). These benches alternate both calls in
+/// every sample and report ratio x 1000 as nanoseconds, so load changes hit both sides alike.
+const CLIENT_GROUP: &str = "feennex_client_call";
+const CLIENT: &[(&str, &str, Option<f64>)] = &[
+    ("Feennex Client::create_bill", "paired_create_bill_x1000", Some(CLIENT_TARGET)),
+    ("  part: reqwest with the transport's settings", "paired_reqwest_sdk_settings_x1000", None),
+    ("  part: ReqwestTransport::send", "paired_transport_send_x1000", None),
+    ("  part: transport::execute (retry policy, span)", "paired_transport_execute_x1000", None),
+];
+
+/// Runs the benchmarks and prints the summary table.
+///
+/// # Errors
+///
+/// When cargo cannot run or fails, or a result file is missing or unreadable.
+pub fn bench() -> Result<(), String> {
+    let root = workspace_root()?;
+    let seconds = std::env::var("XTASK_BENCH_SECONDS").unwrap_or_else(|_| "3".to_owned());
+    for (package, benches) in BENCHES {
+        let mut args = vec!["bench", "--package", package];
+        for bench in *benches {
+            args.extend(["--bench", bench]);
+        }
+        args.extend(["--", "--warm-up-time", "1", "--measurement-time", &seconds]);
+        println!("$ cargo {}", args.join(" "));
+        let status = Command::new(cargo_bin())
+            .args(&args)
+            .current_dir(&root)
+            .status()
+            .map_err(|error| format!("cannot run cargo: {error}"))?;
+        if !status.success() {
+            return Err(format!("`cargo {}` failed ({status})", args.join(" ")));
+        }
+    }
+    let criterion = target_dir(&root)?.join("criterion");
+    let summary = summary(&criterion)?;
+    println!("\n{summary}");
+    Ok(())
+}
+
+/// The summary table, from the results criterion left in `criterion`.
+fn summary(criterion: &Path) -> Result<String, String> {
+    let median = |group: &str, bench: &str| median_ns(criterion, group, bench);
+    let mut out = String::new();
+    let verdict = |met: bool| if met { "met" } else { "MISSED" };
+    let _ = writeln!(out, "Figures are criterion medians of this run; ratios are ours / raw.\n");
+    let _ = writeln!(out, "| signing | ours | raw digest | ratio | target |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for ratio in SIGNING {
+        let ours = median(ratio.group, ratio.ours)?;
+        let raw = median(ratio.group, ratio.raw)?;
+        let value = ours / raw;
+        let target = ratio.target.map_or_else(
+            || "(none)".to_owned(),
+            |target| format!("<= {target:.2}x {}", verdict(value <= target)),
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {value:.2}x | {target} |",
+            ratio.what,
+            duration(ours),
+            duration(raw)
+        );
+    }
+    let _ = writeln!(out, "\n| client call vs raw reqwest POST (paired) | ratio | target |");
+    let _ = writeln!(out, "|---|---:|---|");
+    for (what, bench, target) in CLIENT {
+        let value = median(CLIENT_GROUP, bench)? / 1000.0;
+        let target = target.map_or_else(
+            || "(none)".to_owned(),
+            |target| format!("<= {target:.2}x {}", verdict(value <= target)),
+        );
+        let _ = writeln!(out, "| {what} | {value:.2}x | {target} |");
+    }
+    let ours = median(CLIENT_GROUP, "create_bill")?;
+    let raw = median(CLIENT_GROUP, "raw_reqwest")?;
+    let _ = writeln!(
+        out,
+        "\nSeparate medians (not paired, so load changes between them skew the ratio): \
+         create_bill {}, raw reqwest {}, {:.2}x.",
+        duration(ours),
+        duration(raw),
+        ours / raw
+    );
+    let _ = writeln!(
+        out,
+        "\n| webhook verification | per verification | verifications/s/core | raw digest | target |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for (what, group, bench, raw, target) in VERIFY {
+        let ours = median(group, bench)?;
+        let raw = median(group, raw)?;
+        let per_second = 1e9 / ours;
+        let target = target.map_or_else(
+            || "(none)".to_owned(),
+            |target| format!(">= {} {}", thousands(target), verdict(per_second >= target)),
+        );
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} | {} | {target} |",
+            duration(ours),
+            thousands(per_second),
+            duration(raw)
+        );
+    }
+    Ok(out)
+}
+
+/// The median time of one benchmark, in nanoseconds.
+fn median_ns(criterion: &Path, group: &str, bench: &str) -> Result<f64, String> {
+    let path = criterion.join(group).join(bench).join("new").join("estimates.json");
+    let text = fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    json_number(&text, "median", "point_estimate")
+        .ok_or_else(|| format!("no median point_estimate in {}", path.display()))
+}
+
+/// The number at `"field": <number>` after the key `"object":` in a JSON text.
+///
+/// Enough for criterion's `estimates.json`, whose objects hold only numbers and one nested
+/// object; not a JSON parser.
+fn json_number(text: &str, object: &str, field: &str) -> Option<f64> {
+    let start = text.find(&format!("\"{object}\":"))?;
+    let rest = text.get(start..)?;
+    let key = format!("\"{field}\":");
+    let at = rest.find(&key)?;
+    let rest = rest.get(at.checked_add(key.len())?..)?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(rest.len());
+    rest.get(..end)?.parse().ok()
+}
+
+fn duration(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// A count with thousands separators (`1,234,567`).
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// One program of the build-cost table.
+struct Program {
+    name: &'static str,
+    what: &'static str,
+    /// The `[dependencies]` line, with `{root}` for the workspace root.
+    dependency: &'static str,
+    main: &'static str,
+    /// Whether the signing-only targets apply.
+    signing_only: bool,
+}
+
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "freekassa-signing-only",
+        what: "freekassa, default-features = false",
+        dependency: r#"freekassa = { path = "{root}/crates/freekassa", default-features = false }"#,
+        main: r#"fn main() {
+    let key = freekassa::core::SecretString::from("test_api_key");
+    let text = freekassa::sign::api_string_to_sign([("shopId", "777"), ("nonce", "1")]);
+    println!("{}", freekassa::sign::api_signature(&text.unwrap_or_default(), &key));
+}
+"#,
+        signing_only: true,
+    },
+    Program {
+        name: "freekassa-default",
+        what: "freekassa, default features (client)",
+        dependency: r#"freekassa = { path = "{root}/crates/freekassa" }"#,
+        main: r#"fn main() {
+    let key = freekassa::core::SecretString::from("test_api_key");
+    let text = freekassa::sign::api_string_to_sign([("shopId", "777"), ("nonce", "1")]);
+    println!("{}", freekassa::sign::api_signature(&text.unwrap_or_default(), &key));
+    println!("{}", std::any::type_name::<freekassa::Client>());
+}
+"#,
+        signing_only: false,
+    },
+    Program {
+        name: "payments-everything",
+        what: "payments façade, full + rustls + axum",
+        dependency: r#"payments = { path = "{root}/crates/payments", features = ["full", "rustls", "axum"] }"#,
+        main: r#"fn main() {
+    println!("{}", std::any::type_name::<payments::feennex::Client>());
+    println!("{}", std::any::type_name::<payments::freekassa::Client>());
+    println!("{}", std::any::type_name::<payments::fena::Client>());
+}
+"#,
+        signing_only: false,
+    },
+];
+
+/// Builds the three programs cold and prints wall time and compiled crates.
+///
+/// # Errors
+///
+/// When a program cannot be written, fetched or built.
+pub fn build_cost() -> Result<(), String> {
+    let root = workspace_root()?;
+    let scratch = std::env::temp_dir().join(format!("payments-build-cost-{}", std::process::id()));
+    if scratch.starts_with(&root) {
+        return Err(format!("{} is inside the workspace", scratch.display()));
+    }
+    let result = build_all(&root, &scratch);
+    let cleanup = fs::remove_dir_all(&scratch);
+    let rows = result?;
+    cleanup.map_err(|error| format!("cannot delete {}: {error}", scratch.display()))?;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nCold dev builds, each in a fresh CARGO_TARGET_DIR (fetching not timed).\n"
+    );
+    let _ = writeln!(out, "| program | wall time | CPU time | compiled crates | target |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for Row { program, elapsed, cpu, crates } in rows {
+        let seconds = elapsed.as_secs_f64();
+        let cpu = cpu.map_or_else(|| "n/a".to_owned(), |cpu| format!("{cpu:.1} s"));
+        let target = if program.signing_only {
+            let met = seconds <= BUILD_SECONDS_TARGET && crates <= BUILD_CRATES_TARGET;
+            format!(
+                "<= {BUILD_SECONDS_TARGET:.0} s and <= {BUILD_CRATES_TARGET} crates: {}",
+                if met { "met" } else { "MISSED" }
+            )
+        } else {
+            "(none)".to_owned()
+        };
+        let _ =
+            writeln!(out, "| {} | {seconds:.1} s | {cpu} | {crates} | {target} |", program.what);
+    }
+    println!("{out}");
+    Ok(())
+}
+
+/// One measured build.
+struct Row {
+    program: &'static Program,
+    elapsed: Duration,
+    /// User + system CPU seconds of the build (Linux only).
+    cpu: Option<f64>,
+    crates: usize,
+}
+
+/// User + system CPU seconds of this process's waited-for children, from `/proc/self/stat`
+/// (`cutime` and `cstime`, in clock ticks of 1/100 s, the Linux value for user space).
+///
+/// The machine is shared: CPU time is far less disturbed by other people's builds than wall
+/// time, so both are reported.
+fn children_cpu_seconds() -> Option<f64> {
+    let stat = fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // `cutime` and `cstime` are fields 16 and 17 of the line, 14 and 15 after the name.
+    let ticks = |index: usize| fields.get(index).and_then(|text| text.parse::<u64>().ok());
+    let total = ticks(13)?.checked_add(ticks(14)?)?;
+    Some(total as f64 / 100.0)
+}
+
+fn build_all(root: &Path, scratch: &Path) -> Result<Vec<Row>, String> {
+    let root_text =
+        root.to_str().ok_or_else(|| format!("{} is not UTF-8", root.display()))?.to_owned();
+    let mut rows = Vec::new();
+    for program in PROGRAMS {
+        let dir = scratch.join(program.name);
+        fs::create_dir_all(dir.join("src"))
+            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        let manifest = format!(
+            "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\n{}\n\n[workspace]\n",
+            program.name,
+            program.dependency.replace("{root}", &root_text)
+        );
+        write(&dir.join("Cargo.toml"), &manifest)?;
+        write(&dir.join("src").join("main.rs"), program.main)?;
+        // The workspace's lock file, so the same versions are built (cargo drops the rest).
+        fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .map_err(|error| format!("cannot copy Cargo.lock: {error}"))?;
+        let target = scratch.join(format!("target-{}", program.name));
+
+        println!("xtask build-cost: {} ({})", program.name, program.what);
+        let fetch = Command::new(cargo_bin())
+            .arg("fetch")
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .map_err(|error| format!("cannot run cargo fetch: {error}"))?;
+        if !fetch.success() {
+            return Err(format!("cargo fetch failed for {} ({fetch})", program.name));
+        }
+        let cpu_before = children_cpu_seconds();
+        let started = Instant::now();
+        let output = Command::new(cargo_bin())
+            .args(["build", "--offline", "--color", "never"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|error| format!("cannot run cargo build: {error}"))?;
+        let elapsed = started.elapsed();
+        let cpu = children_cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+        let log = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            return Err(format!("cargo build failed for {}:\n{log}", program.name));
+        }
+        let crates = log.lines().filter(|line| line.trim_start().starts_with("Compiling ")).count();
+        println!("  {:.1} s, {crates} crates compiled", elapsed.as_secs_f64());
+        fs::remove_dir_all(&target)
+            .map_err(|error| format!("cannot delete {}: {error}", target.display()))?;
+        rows.push(Row { program, elapsed, cpu, crates });
+    }
+    Ok(rows)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+/// The workspace root, as cargo finds it from the current directory.
+fn workspace_root() -> Result<PathBuf, String> {
+    let output = Command::new(cargo_bin())
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .map_err(|error| format!("cannot run cargo locate-project: {error}"))?;
+    if !output.status.success() {
+        return Err("cargo locate-project failed".to_owned());
+    }
+    let manifest = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("{} has no parent", manifest.display()))
+}
+
+/// The workspace's target directory (honours `CARGO_TARGET_DIR` and cargo config).
+fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    let output = Command::new(cargo_bin())
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(root)
+        .output()
+        .map_err(|error| format!("cannot run cargo metadata: {error}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let key = "\"target_directory\":\"";
+    let start = text.find(key).map(|at| at.saturating_add(key.len()));
+    let path = start
+        .and_then(|start| text.get(start..))
+        .and_then(|rest| rest.split('"').next())
+        .filter(|path| !path.is_empty())
+        .ok_or("cargo metadata gave no target directory")?;
+    Ok(PathBuf::from(path))
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_median_of_criterion_estimates() {
+        let text = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.5,"upper_bound":2.5},"point_estimate":2.0,"standard_error":0.1},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":1.2},"point_estimate":1.1e2,"standard_error":0.01},"median_abs_dev":{"point_estimate":9.0}}"#;
+        assert_eq!(json_number(text, "median", "point_estimate"), Some(110.0));
+        assert_eq!(json_number(text, "mean", "point_estimate"), Some(2.0));
+        assert_eq!(json_number(text, "slope", "point_estimate"), None);
+    }
+
+    #[test]
+    fn formats_counts_and_durations() {
+        assert_eq!(thousands(1_234_567.4), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(duration(1500.0), "1.50 µs");
+        assert_eq!(duration(42.0), "42.0 ns");
+    }
+}
