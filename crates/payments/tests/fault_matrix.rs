@@ -1,0 +1,319 @@
+//! The fault matrix: every gateway, a creating call and a reading call, against a loopback
+//! server that misbehaves in each documented way. Each row says which typed error comes back
+//! and how many requests reached the server: creations exactly once, reads retried only for
+//! transient faults. Nothing may panic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use payments::core::transport::{ReqwestTransport, Transport, TransportConfig, TransportErrorKind};
+use payments::payment::{OrderId, PaymentRequest};
+use payments::report::PayoutRequest;
+use payments::{AnyGateway, Currency, Error, GatewayConfig, Money};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How the server misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Timeout,
+    Refused,
+    ResetMidBody,
+    Status500Empty,
+    Status502Body,
+    Status503Empty,
+    ErrorBodyWith200,
+    NotJson,
+    TruncatedJson,
+    TenMegabytes,
+    WrongContentType,
+    RetryAfter,
+}
+
+const FAULTS: [Fault; 12] = [
+    Fault::Timeout,
+    Fault::Refused,
+    Fault::ResetMidBody,
+    Fault::Status500Empty,
+    Fault::Status502Body,
+    Fault::Status503Empty,
+    Fault::ErrorBodyWith200,
+    Fault::NotJson,
+    Fault::TruncatedJson,
+    Fault::TenMegabytes,
+    Fault::WrongContentType,
+    Fault::RetryAfter,
+];
+
+impl Fault {
+    /// Whether a read may be retried after this fault.
+    fn transient(self) -> bool {
+        matches!(
+            self,
+            Self::Timeout
+                | Self::ResetMidBody
+                | Self::Status500Empty
+                | Self::Status502Body
+                | Self::Status503Empty
+                | Self::RetryAfter
+        )
+    }
+
+    /// The kind of error expected: a transport failure, or the gateway crate's error.
+    fn expected(self) -> &'static str {
+        match self {
+            Self::Timeout => "transport:Timeout",
+            Self::Refused => "transport:Connect",
+            Self::ResetMidBody => "transport:Other",
+            Self::TenMegabytes => "transport:BodyTooLarge",
+            _ => "gateway",
+        }
+    }
+}
+
+/// The gateway's own error body.
+fn error_body(gateway: &str) -> &'static str {
+    match gateway {
+        "feennex" => {
+            r#"{"data": null, "error_code": 11, "message": "Shop is not found", "result": false}"#
+        }
+        "freekassa" => r#"{"type": "error", "message": "Shop not found"}"#,
+        _ => r#"{"statusCode": 400, "message": "Bad request"}"#,
+    }
+}
+
+async fn read_request(stream: &mut TcpStream) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    loop {
+        let Ok(read) = stream.read(&mut chunk).await else { return };
+        if read == 0 {
+            return;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let headers = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let length: usize = headers
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().unwrap_or(0));
+            if buffer.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+async fn respond(stream: &mut TcpStream, fault: Fault, gateway: &str) {
+    let reply = |status: &str, content_type: &str, body: &str, extra: &str| {
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let text = match fault {
+        Fault::Timeout => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            return;
+        }
+        Fault::Refused => return,
+        Fault::ResetMidBody => "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"result\":".to_owned(),
+        Fault::Status500Empty => reply("500 Internal Server Error", "text/plain", "", ""),
+        Fault::Status502Body => reply("502 Bad Gateway", "text/html", "<html>Bad gateway</html>", ""),
+        Fault::Status503Empty => reply("503 Service Unavailable", "text/plain", "", ""),
+        Fault::ErrorBodyWith200 => reply("200 OK", "application/json", error_body(gateway), ""),
+        Fault::NotJson => reply("200 OK", "application/json", "<html>maintenance</html>", ""),
+        Fault::TruncatedJson => reply("200 OK", "application/json", "{\"result\": tr", ""),
+        Fault::TenMegabytes => {
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", 10 * 1024 * 1024);
+            let _ = stream.write_all(head.as_bytes()).await;
+            let block = vec![b' '; 1024 * 1024];
+            for _ in 0..10 {
+                if stream.write_all(&block).await.is_err() {
+                    return;
+                }
+            }
+            return;
+        }
+        Fault::WrongContentType => reply("200 OK", "text/html; charset=utf-8", error_body(gateway), ""),
+        Fault::RetryAfter => reply("503 Service Unavailable", "text/plain", "busy", "retry-after: 0\r\n"),
+    };
+    let _ = stream.write_all(text.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// A server for one fault; returns its base URL and the count of requests it received.
+async fn serve(fault: Fault, gateway: &'static str) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    if fault == Fault::Refused {
+        return (base, hits); // the listener is dropped: nothing listens there
+    }
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                read_request(&mut stream).await;
+                counter.fetch_add(1, Ordering::SeqCst);
+                respond(&mut stream, fault, gateway).await;
+            });
+        }
+    });
+    (base, hits)
+}
+
+/// One HTTP client for every row (building a TLS client per row would dominate the test):
+/// a patient one, so only the rows that never get an answer time out, and an impatient one
+/// for those rows.
+fn transport(fault: Fault) -> Arc<dyn Transport> {
+    static PATIENT: std::sync::OnceLock<Arc<dyn Transport>> = std::sync::OnceLock::new();
+    static IMPATIENT: std::sync::OnceLock<Arc<dyn Transport>> = std::sync::OnceLock::new();
+    let (cell, timeout) = if fault == Fault::Timeout {
+        (&IMPATIENT, Duration::from_secs(1))
+    } else {
+        (&PATIENT, Duration::from_secs(20))
+    };
+    cell.get_or_init(|| {
+        Arc::new(ReqwestTransport::new(&TransportConfig::default().with_timeout(timeout)).unwrap())
+    })
+    .clone()
+}
+
+fn gateway(json: &str, fault: Fault) -> AnyGateway {
+    AnyGateway::with_transport(&GatewayConfig::from_json(json).unwrap(), transport(fault)).unwrap()
+}
+
+fn kind(error: &Error) -> String {
+    match error {
+        Error::Transport { source, .. } => format!("transport:{:?}", source.kind()),
+        Error::Gateway { .. } => "gateway".to_owned(),
+        other => format!("unexpected {other}"),
+    }
+}
+
+/// Runs one call against one fault: the error kind and the number of requests received.
+async fn run(gateway_name: &'static str, call: &'static str, fault: Fault) -> (String, usize) {
+    let (base, hits) = serve(fault, gateway_name).await;
+    let order = OrderId::new("o-1").unwrap();
+    let result = match (gateway_name, call) {
+        ("feennex", "create") => gateway(&format!(
+            r#"{{"gateway": "feennex", "shop_id": 5, "secret": "k", "base_url": "{base}"}}"#
+        ), fault)
+        .create_payment(&PaymentRequest::new(order, Money::parse("10", Currency::RUB).unwrap()))
+        .await
+        .map(drop),
+        ("feennex", "read") => gateway(&format!(
+            r#"{{"gateway": "feennex", "shop_id": 5, "secret": "k", "base_url": "{base}"}}"#
+        ), fault)
+        .balances()
+        .await
+        .map(drop),
+        ("freekassa", "create") => gateway(&format!(
+            r#"{{"gateway": "freekassa", "shop_id": 7012, "api_key": "k", "api_url": "{base}"}}"#
+        ), fault)
+        .create_payout(
+            &PayoutRequest::new(
+                order,
+                Money::parse("100", Currency::RUB).unwrap(),
+                "4111111111111111",
+            )
+            .with_method("6"),
+        )
+        .await
+        .map(drop),
+        ("freekassa", "read") => gateway(&format!(
+            r#"{{"gateway": "freekassa", "shop_id": 7012, "api_key": "k", "api_url": "{base}"}}"#
+        ), fault)
+        .balances()
+        .await
+        .map(drop),
+        ("fena", "create") => gateway(&format!(
+            r#"{{"gateway": "fena", "terminal_id": "t", "terminal_secret": "s",
+                "toolkit": {{"integration_id": "i", "secret_key": "sk", "base_url": "{base}"}}}}"#
+        ), fault)
+        .create_payment(&PaymentRequest::new(order, Money::parse("10", Currency::GBP).unwrap()))
+        .await
+        .map(drop),
+        ("fena", "read") => {
+            let config =
+                payments::fena::ToolkitConfig::new("i", "sk").with_base_url(&base).unwrap();
+            payments::fena::Client::with_transport(config, transport(fault))
+                .get_payment("p1")
+                .await
+                .map(drop)
+                .map_err(|e| e.into_core())
+        }
+        other => panic!("no call {other:?}"),
+    };
+    let error = result.expect_err("every fault is an error");
+    (kind(&error), hits.load(Ordering::SeqCst))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_for_every_gateway_and_call() {
+    // The 72 rows are independent (one server each): run them together.
+    // Warm the shared client up (TLS set-up, connection pool) before any row is timed.
+    let (warm, _) = serve(Fault::Status500Empty, "feennex").await;
+    let warm_up = payments::core::transport::HttpRequest::get(
+        payments::GatewayId::Feennex,
+        "warm",
+        warm.parse().unwrap(),
+    );
+    let _ = transport(Fault::Status500Empty).send(&warm_up).await;
+    let _ = transport(Fault::Timeout).send(&warm_up).await;
+    let mut rows = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(8));
+    for gateway in ["feennex", "freekassa", "fena"] {
+        for call in ["create", "read"] {
+            for fault in FAULTS {
+                let slots = slots.clone();
+                rows.spawn(async move {
+                    let _slot = slots.acquire_owned().await.unwrap();
+                    (gateway, call, fault, run(gateway, call, fault).await)
+                });
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    while let Some(row) = rows.join_next().await {
+        let (gateway, call, fault, (kind, hits)) = row.unwrap();
+        let expected_hits = match (fault, call) {
+            (Fault::Refused, _) => 0,
+            (_, "read") if fault.transient() => 3,
+            _ => 1,
+        };
+        if kind != fault.expected() || hits != expected_hits {
+            failures.push(format!(
+                "{gateway} {call} {fault:?}: got {kind} after {hits} request(s), expected {} after {expected_hits}",
+                fault.expected()
+            ));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 72);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_transport_error_kinds_used_above_exist() {
+    // Keeps the expected strings in step with the enum's Debug names.
+    for kind in [
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Connect,
+        TransportErrorKind::Other,
+        TransportErrorKind::BodyTooLarge,
+    ] {
+        assert!(FAULTS.iter().any(|f| f.expected() == format!("transport:{kind:?}")));
+    }
+}
