@@ -36,6 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use payments_core::mask::mask_all_but_last_four as mask;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -254,11 +255,6 @@ impl PaymentNotification {
         )
         .with_raw_fields(self.raw_fields.clone()))
     }
-}
-
-fn mask(text: &str) -> String {
-    let count = text.chars().count();
-    text.chars().enumerate().map(|(index, c)| if index + 4 < count { '*' } else { c }).collect()
 }
 
 impl fmt::Debug for PaymentNotification {

@@ -36,6 +36,21 @@ pub fn mask_numbers(text: &str) -> String {
     masked
 }
 
+/// Replaces all but the last four characters of a value known to be a card, wallet or
+/// account number.
+///
+/// ```
+/// assert_eq!(payments_core::mask::mask_all_but_last_four("5555555555554444"), "************4444");
+/// assert_eq!(payments_core::mask::mask_all_but_last_four("abc"), "abc");
+/// ```
+pub fn mask_all_but_last_four(text: &str) -> String {
+    let count = text.chars().count();
+    text.chars()
+        .enumerate()
+        .map(|(index, c)| if index.saturating_add(4) < count { '*' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,12 +82,6 @@ fn check_date(field: &'static str, date: &str) -> Result<(), InputError> {
     }
 }
 
-/// Masks all but the last four characters (card and wallet numbers in `Debug`).
-fn mask(text: &str) -> String {
-    let count = text.chars().count();
-    text.chars().enumerate().map(|(i, c)| if i + 4 < count { '*' } else { c }).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

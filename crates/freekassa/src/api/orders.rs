@@ -9,13 +9,14 @@ use payments_core::{Decimal, InputError, Money};
 use serde::Deserialize;
 use url::Url;
 
-use super::{ListFilter, mask};
+use super::ListFilter;
 use crate::amount::amount_text;
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::{OrderStatus, PaymentSystemId, RecurrentPeriod, check_currency};
 use crate::request::{ApiRequest, FieldValue, Prepared};
 use crate::response;
+use payments_core::mask::mask_all_but_last_four as mask;
 
 /// `orders`: the shop's orders, filtered.
 ///
@@ -109,7 +110,7 @@ impl OrderList {
 #[non_exhaustive]
 pub struct OrderPage {
     /// How many pages there are.
-    #[serde(default, deserialize_with = "optional_integer")]
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
     pub pages: Option<u64>,
     /// The orders on this page.
     #[serde(default)]
@@ -160,17 +161,6 @@ impl fmt::Debug for Order {
             .field("status", &self.status)
             .finish()
     }
-}
-
-pub(crate) fn optional_integer<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u64>, D::Error> {
-    let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
-    if raw.get() == "null" {
-        return Ok(None);
-    }
-    let mut inner = serde_json::Deserializer::from_str(raw.get());
-    payments_core::wire::integer(&mut inner).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// The shortest and longest recurring description, in characters.

@@ -8,14 +8,14 @@ use payments_core::transport::HttpResponse;
 use payments_core::{Decimal, Money};
 use serde::Deserialize;
 
-use super::orders::optional_integer;
-use super::{ListFilter, mask};
+use super::ListFilter;
 use crate::amount::amount_text;
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::{OrderStatus, PaymentSystemId};
 use crate::request::{ApiRequest, FieldValue, Prepared};
 use crate::response;
+use payments_core::mask::mask_all_but_last_four as mask;
 
 /// `withdrawals`: the shop's payouts, filtered like orders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl WithdrawalList {
 #[non_exhaustive]
 pub struct WithdrawalPage {
     /// How many pages there are.
-    #[serde(default, deserialize_with = "optional_integer")]
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
     pub pages: Option<u64>,
     /// The payouts on this page.
     #[serde(default, rename = "orders")]
@@ -110,7 +110,7 @@ pub struct Withdrawal {
     #[serde(default, deserialize_with = "payments_core::wire::optional_text")]
     pub date: Option<String>,
     /// The status code. Payout statuses are not documented, so the number is kept as is.
-    #[serde(default, deserialize_with = "optional_integer")]
+    #[serde(default, deserialize_with = "payments_core::wire::optional_integer")]
     pub status: Option<u64>,
 }
 
