@@ -26,7 +26,7 @@
 use std::fmt;
 
 use payments_core::money::currency_from_numeric;
-use payments_core::notification::{Notification, check_money};
+use payments_core::notification::Notification;
 use payments_core::payment::PaymentStatus;
 use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form, decode_json_fields};
 use payments_core::{Currency, Decimal, GatewayId, Money, SecretString, WebhookError};
@@ -282,14 +282,7 @@ impl Callback {
     ///
     /// [`WebhookError::Mismatch`] naming the field, or [`WebhookError::Malformed`].
     pub fn check_order(&self, order_id: &str, expected: &Money) -> Result<(), WebhookError> {
-        if self.shop_order_id != order_id {
-            return Err(WebhookError::Mismatch {
-                field: "order_id",
-                expected: order_id.to_owned(),
-                received: self.shop_order_id.clone(),
-            });
-        }
-        check_money(expected, &self.money()?)
+        self.to_notification()?.check_order(order_id, expected)
     }
 
     /// The provider-agnostic notification.

@@ -179,16 +179,10 @@ impl WithdrawCreate {
     /// [`Error::Input`] for an empty payway or account, an over-long description, or a
     /// `shop_amount` in another currency than the shop's.
     pub fn prepare(&self, config: &Config) -> Result<Prepared, Error> {
-        let details: serde_json::Map<String, Value> = self
-            .account_details
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let details = (!details.is_empty()).then_some(Value::Object(details));
         self.common(Self::ENDPOINT, config)?
             .signed("account", self.account.as_str())
             .signed("shop_payment_id", &self.shop_payment_id)
-            .unsigned_opt("account_details", details)
+            .unsigned_opt("account_details", self.details_json())
             .unsigned_opt("description", self.description.clone())
             .build(config)
     }
@@ -211,21 +205,23 @@ impl WithdrawCreate {
     pub fn prepare_check_account(&self, config: &Config) -> Result<Prepared, Error> {
         validate_payway(&self.payway)?;
         validate_text("account", &self.account, MAX_TEXT_CHARS)?;
-        let details: serde_json::Map<String, Value> = self
-            .account_details
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
         SignedRequest::new(CHECK_ACCOUNT, true)
             .signed("account", self.account.as_str())
             .signed("amount", amount_text(&self.amount)?)
             .signed("payway", self.payway.as_str())
             .signed("shop_id", config.shop_id())
-            .unsigned_opt(
-                "account_details",
-                (!details.is_empty()).then_some(Value::Object(details)),
-            )
+            .unsigned_opt("account_details", self.details_json())
             .build(config)
+    }
+
+    /// `account_details` as the JSON object sent (unsigned), or `None` when there are none.
+    fn details_json(&self) -> Option<Value> {
+        let details: serde_json::Map<String, Value> = self
+            .account_details
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+            .collect();
+        (!details.is_empty()).then_some(Value::Object(details))
     }
 
     /// Reads the `withdraw/create` response and checks it is our payout.
