@@ -61,6 +61,9 @@ impl From<u16> for FieldValue {
     }
 }
 
+/// The shop's own ids, which must not contain the signature separator.
+const ID_FIELDS: [&str; 2] = ["shop_order_id", "shop_payment_id"];
+
 /// Collects the fields of one request.
 ///
 /// ```
@@ -131,6 +134,14 @@ impl SignedRequest {
     ///
     /// [`Error::Input`] when a key appears twice (signed or not) or the URL cannot be built.
     pub fn build(self, config: &Config) -> Result<Prepared, Error> {
+        // Feennex joins signed values with ':' and no keys; a ':' in the shop's own ids would
+        // make the signed text ambiguous, and callbacks carrying one are refused (see
+        // `webhook`), so such an id is refused here, before anything is sent.
+        for (key, value) in &self.signed {
+            if ID_FIELDS.contains(key) && value.signed_text().contains(':') {
+                return Err(payments_core::InputError::field(key, "must not contain ':'").into());
+            }
+        }
         let texts: Vec<(&str, std::borrow::Cow<'_, str>)> =
             self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
         let (string_to_sign, signature) =
@@ -286,6 +297,16 @@ mod tests {
         assert_eq!(body["description"], Value::String("not signed".into()));
         assert_eq!(body["sign"], Value::String(sign::sign_string("12.0:5", config().secret())));
         assert!(!prepared.request().safe_to_repeat);
+    }
+
+    #[test]
+    fn ids_with_the_separator_are_refused() {
+        for key in ["shop_order_id", "shop_payment_id"] {
+            let error =
+                SignedRequest::new("x", false).signed(key, "a:b").build(&config()).unwrap_err();
+            assert!(error.to_string().contains(key), "{error}");
+        }
+        assert!(SignedRequest::new("x", false).signed("now", "16:56:25").build(&config()).is_ok());
     }
 
     #[test]
