@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use payments_core::GatewayId;
 use payments_core::payment::OrderId;
 use payments_core::transport::HttpRequest;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -26,13 +26,6 @@ impl FieldValue {
         match self {
             Self::Text(text) => std::borrow::Cow::Borrowed(text),
             Self::Integer(number) => std::borrow::Cow::Owned(number.to_string()),
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        match self {
-            Self::Text(text) => Value::String(text.clone()),
-            Self::Integer(number) => Value::from(*number),
         }
     }
 }
@@ -144,34 +137,65 @@ impl SignedRequest {
         }
         let texts: Vec<(&str, std::borrow::Cow<'_, str>)> =
             self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
-        let (string_to_sign, signature) =
-            sign::sign(texts.iter().map(|(key, text)| (*key, text.as_ref())), config.secret())
+        let string_to_sign =
+            sign::string_to_sign(texts.iter().map(|(key, text)| (*key, text.as_ref())))
                 .map_err(payments_core::InputError::from)?;
+        let signature = sign::sign_string(&string_to_sign, config.secret());
 
-        let mut body = Map::new();
-        for (key, value) in &self.signed {
-            body.insert((*key).to_owned(), value.to_json());
+        // The body is written straight from the fields, in key order; a key given twice (or a
+        // field named `sign`) is refused rather than one value silently winning.
+        let mut body: Vec<(&str, BodyValue<'_>)> =
+            Vec::with_capacity(self.signed.len() + self.unsigned.len() + self.extra.len() + 1);
+        body.extend(self.signed.iter().map(|(key, value)| (*key, BodyValue::Field(value))));
+        body.extend(self.unsigned.iter().map(|(key, value)| (*key, BodyValue::Json(value))));
+        body.extend(self.extra.iter().map(|(key, value)| (key.as_str(), BodyValue::Json(value))));
+        body.push(("sign", BodyValue::Sign(&signature)));
+        body.sort_unstable_by(|left, right| left.0.cmp(right.0));
+        if let Some(key) = body.windows(2).find_map(|pair| match pair {
+            [left, right] if left.0 == right.0 => Some(left.0),
+            _ => None,
+        }) {
+            return Err(payments_core::InputError::from(
+                payments_core::signature::CanonicalError::DuplicateKey { key: key.to_owned() },
+            )
+            .into());
         }
-        let unsigned = self.unsigned.into_iter().map(|(key, value)| (key.to_owned(), value));
-        for (key, value) in unsigned.chain(self.extra) {
-            if key == "sign" || body.contains_key(&key) {
-                return Err(payments_core::InputError::from(
-                    payments_core::signature::CanonicalError::DuplicateKey { key },
-                )
-                .into());
-            }
-            body.insert(key, value);
-        }
-        body.insert("sign".to_owned(), Value::String(signature));
 
         let url = config.endpoint_url(self.endpoint)?;
-        let bytes = serde_json::to_vec(&Value::Object(body)).map_err(|error| {
+        let bytes = serde_json::to_vec(&JsonObject(&body)).map_err(|error| {
             payments_core::InputError::field("body", format!("cannot serialise: {error}"))
         })?;
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
             .repeatable(self.safe_to_repeat);
         let signed_keys = self.signed.iter().map(|(key, _)| *key).collect();
         Ok(Prepared { request, string_to_sign, signed_keys })
+    }
+}
+
+/// One value of the JSON body, borrowed from the request being built.
+enum BodyValue<'a> {
+    Field(&'a FieldValue),
+    Json(&'a Value),
+    Sign(&'a str),
+}
+
+impl serde::Serialize for BodyValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
+            Self::Sign(text) => serializer.serialize_str(text),
+            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
+            Self::Json(value) => value.serialize(serializer),
+        }
+    }
+}
+
+/// Members written as one JSON object, in the order given.
+struct JsonObject<'a>(&'a [(&'a str, BodyValue<'a>)]);
+
+impl serde::Serialize for JsonObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
     }
 }
 
@@ -295,7 +319,10 @@ mod tests {
         assert_eq!(body["amount"], Value::String("12.0".into()));
         assert_eq!(body["shop_id"], Value::from(5));
         assert_eq!(body["description"], Value::String("not signed".into()));
-        assert_eq!(body["sign"], Value::String(sign::sign_string("12.0:5", config().secret())));
+        assert_eq!(
+            body["sign"],
+            Value::String(sign::sign_string("12.0:5", config().secret()).to_string())
+        );
         assert!(!prepared.request().safe_to_repeat);
     }
 

@@ -7,7 +7,8 @@
 
 use payments_core::SecretString;
 use payments_core::signature::{
-    CanonicalError, KeyOrder, canonical_string, sha256_hex_with_secret, verify_hex,
+    CanonicalError, HexDigest, KeyOrder, canonical_string, sha256_canonical_with_secret,
+    sha256_hex_with_secret, verify_hex,
 };
 
 /// The separator between signed values.
@@ -31,8 +32,32 @@ pub fn string_to_sign<'a>(
 }
 
 /// The signature of a string to sign: `sha256_hex(string_to_sign + secret)`.
-pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> String {
+pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
     sha256_hex_with_secret(string_to_sign, secret)
+}
+
+/// The signature of `fields` (sorted in place), hashing the values where they are: no string
+/// to sign is built. This is what requests are signed with; [`sign`] also returns the text.
+///
+/// ```
+/// use payments_core::SecretString;
+///
+/// let secret = SecretString::from("SecretKey01");
+/// let mut fields = [("shop_order_id", "4126"), ("amount", "12.34"), ("currency", "643"),
+///                   ("payway", "payeer_rub"), ("shop_id", "5")];
+/// let signature = feennex::sign::signature(&mut fields, &secret)?;
+/// assert_eq!(signature, "9cf003e3ad9da90ff00b06349b677261d5539f7e0540fb976c45537a141222c1");
+/// # Ok::<(), payments_core::signature::CanonicalError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] when a key appears twice.
+pub fn signature(
+    fields: &mut [(&str, &str)],
+    secret: &SecretString,
+) -> Result<HexDigest, CanonicalError> {
+    sha256_canonical_with_secret(fields, SEPARATOR, KeyOrder::Sorted, secret)
 }
 
 /// Signs `fields`: returns the string to sign and the signature.
@@ -45,7 +70,7 @@ pub fn sign<'a>(
     secret: &SecretString,
 ) -> Result<(String, String), CanonicalError> {
     let text = string_to_sign(fields)?;
-    let signature = sign_string(&text, secret);
+    let signature = sign_string(&text, secret).to_string();
     Ok((text, signature))
 }
 

@@ -141,7 +141,7 @@ pub fn sign_callback(
     fields: &[(String, String)],
     secret: &SecretString,
 ) -> Result<String, WebhookError> {
-    Ok(sign::sign_string(&callback_string_to_sign(fields)?, secret))
+    Ok(sign::sign_string(&callback_string_to_sign(fields)?, secret).to_string())
 }
 
 /// What a callback says the payment's status is.

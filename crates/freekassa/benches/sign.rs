@@ -51,6 +51,7 @@ fn orders_create(c: &mut Criterion) {
     assert_eq!(freekassa::sign::api_string_to_sign(fields).unwrap(), text);
     let expected = hex(&raw_hmac(API_KEY.as_bytes(), text.as_bytes()));
     assert_eq!(freekassa::sign::api_signature(text, &key), expected);
+    assert_eq!(freekassa::sign::api_fields_signature(&mut fields.clone(), &key).unwrap(), expected);
     let body = prepared.body_json().unwrap();
     let signature = body.get("signature").and_then(|signature| signature.as_str());
     assert_eq!(signature, Some(expected.as_str()));
@@ -61,8 +62,8 @@ fn orders_create(c: &mut Criterion) {
     });
     group.bench_function("api_sign", |b| {
         b.iter(|| {
-            let text = freekassa::sign::api_string_to_sign(black_box(fields)).unwrap();
-            freekassa::sign::api_signature(&text, black_box(&key))
+            let mut fields = black_box(fields);
+            freekassa::sign::api_fields_signature(&mut fields, black_box(&key)).unwrap()
         })
     });
     group.bench_function("prepare", |b| {

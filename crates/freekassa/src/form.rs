@@ -135,7 +135,8 @@ impl PaymentForm {
         let shop_id = config.shop_id().to_string();
         let currency = self.money.currency().code();
         let order_id = self.order_id.as_str();
-        let signature = sign::form_signature(&shop_id, &amount, secret1, currency, order_id);
+        let signature =
+            sign::form_signature(&shop_id, &amount, secret1, currency, order_id).to_string();
         let mut fields: Vec<(String, String)> = vec![
             ("m".into(), shop_id.clone()),
             ("oa".into(), amount.clone()),

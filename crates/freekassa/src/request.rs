@@ -7,7 +7,6 @@
 //! way to send `null`, a boolean, an array or an object: PHP would sign them as `""`, `1`/`""`
 //! or `Array`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use payments_core::GatewayId;
@@ -41,21 +40,48 @@ impl FieldValue {
         }
     }
 
-    fn to_json(&self, key: &str) -> Result<Box<RawValue>, InputError> {
-        let raw = match self {
-            Self::Text(text) => serde_json::value::to_raw_value(text),
-            Self::Integer(number) => serde_json::value::to_raw_value(number),
-            Self::Amount(text) => {
-                if payments_core::AmountStyle::Shortest.parse_canonical(text).is_err() {
-                    return Err(InputError::field(
-                        "amount",
-                        format!("{key}: {text:?} is not a shortest plain decimal"),
-                    ));
-                }
-                RawValue::from_string(text.clone())
+    /// Refuses an amount whose digits would not survive the trip through PHP exactly.
+    fn check(&self, key: &str) -> Result<(), InputError> {
+        match self {
+            Self::Amount(text)
+                if payments_core::AmountStyle::Shortest.parse_canonical(text).is_err() =>
+            {
+                Err(InputError::field(
+                    "amount",
+                    format!("{key}: {text:?} is not a shortest plain decimal"),
+                ))
             }
-        };
-        raw.map_err(|error| InputError::field("body", format!("{key}: cannot serialise: {error}")))
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One value of the JSON body, borrowed from the request being built.
+enum BodyValue<'a> {
+    Field(&'a FieldValue),
+    Signature(&'a str),
+}
+
+impl serde::Serialize for BodyValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
+            Self::Signature(text) => serializer.serialize_str(text),
+            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
+            // Checked by `FieldValue::check` to be plain digits: written as a JSON number.
+            Self::Field(FieldValue::Amount(text)) => RawValue::from_string(text.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
+        }
+    }
+}
+
+/// Members written as one JSON object, in the order given.
+struct JsonObject<'a>(&'a [(&'a str, BodyValue<'a>)]);
+
+impl serde::Serialize for JsonObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
     }
 }
 
@@ -161,16 +187,16 @@ impl ApiRequest {
                 .map_err(InputError::from)?;
         let signature = sign::api_signature(&string_to_sign, api_key);
 
-        let mut body: BTreeMap<&str, Box<RawValue>> = BTreeMap::new();
+        // The body is written straight from the fields, in key order (the string to sign
+        // refused repeated keys and `signature` is reserved).
+        let mut body: Vec<(&str, BodyValue<'_>)> = Vec::with_capacity(fields.len() + 1);
         for (key, value) in &fields {
-            body.insert(key, value.to_json(key)?);
+            value.check(key)?;
+            body.push((key, BodyValue::Field(value)));
         }
-        body.insert(
-            "signature",
-            serde_json::value::to_raw_value(&signature)
-                .map_err(|error| InputError::field("body", error.to_string()))?,
-        );
-        let bytes = serde_json::to_vec(&body)
+        body.push(("signature", BodyValue::Signature(&signature)));
+        body.sort_unstable_by(|left, right| left.0.cmp(right.0));
+        let bytes = serde_json::to_vec(&JsonObject(&body))
             .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
         let url = config.endpoint_url(self.path.as_deref().unwrap_or(self.endpoint))?;
         let request = HttpRequest::post_json(GatewayId::Freekassa, self.endpoint, url, bytes)

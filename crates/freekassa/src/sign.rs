@@ -12,7 +12,8 @@
 //! with the secret in it.
 
 use payments_core::signature::{
-    CanonicalError, KeyOrder, canonical_string, hmac_sha256_hex, md5_hex, verify_hex,
+    CanonicalError, HexDigest, KeyOrder, canonical_string, hmac_sha256_canonical, hmac_sha256_hex,
+    md5_hex, verify_hex,
 };
 use payments_core::{ExposeSecret, SecretString};
 
@@ -37,7 +38,7 @@ pub fn form_signature(
     secret1: &SecretString,
     currency: &str,
     order_id: &str,
-) -> String {
+) -> HexDigest {
     md5_hex(&[
         shop_id.as_bytes(),
         b":",
@@ -71,7 +72,7 @@ pub fn notification_signature(
     amount: &str,
     secret2: &SecretString,
     merchant_order_id: &str,
-) -> String {
+) -> HexDigest {
     md5_hex(&[
         merchant_id.as_bytes(),
         b":",
@@ -112,8 +113,31 @@ pub fn api_string_to_sign<'a>(
 }
 
 /// The API signature of a string to sign: `hmac_sha256_hex(api_key, string_to_sign)`.
-pub fn api_signature(string_to_sign: &str, api_key: &SecretString) -> String {
+pub fn api_signature(string_to_sign: &str, api_key: &SecretString) -> HexDigest {
     hmac_sha256_hex(api_key, string_to_sign.as_bytes())
+}
+
+/// The API signature of `fields` (sorted in place), hashing the values where they are: no
+/// string to sign is built.
+///
+/// ```
+/// use payments_core::SecretString;
+///
+/// let key = SecretString::from("test_api_key");
+/// let mut fields = [("shopId", "777"), ("nonce", "1700000000000")];
+/// let signature = freekassa::sign::api_fields_signature(&mut fields, &key)?;
+/// assert_eq!(signature, "4278476416e6bf7145d653a75e61e516c3eb466e675dc84cdea44b9c6b1567d1");
+/// # Ok::<(), payments_core::signature::CanonicalError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] when a key appears twice.
+pub fn api_fields_signature(
+    fields: &mut [(&str, &str)],
+    api_key: &SecretString,
+) -> Result<HexDigest, CanonicalError> {
+    hmac_sha256_canonical(api_key, fields, API_SEPARATOR, KeyOrder::Sorted)
 }
 
 #[cfg(test)]

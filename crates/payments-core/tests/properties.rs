@@ -9,9 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use payments_core::signature::{KeyOrder, canonical_string};
+use hmac::{Hmac, KeyInit, Mac};
+use payments_core::signature::{
+    KeyOrder, canonical_string, hmac_sha256_canonical, sha256_canonical_with_secret, verify_hex,
+};
 use payments_core::{AmountStyle, Currency, Decimal, Money};
+use payments_core::{ExposeSecret, SecretString};
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 
 /// Distinct keys with arbitrary printable values.
 fn fields() -> impl Strategy<Value = BTreeMap<String, String>> {
@@ -27,7 +32,47 @@ fn amount() -> impl Strategy<Value = Decimal> {
 const STYLES: [AmountStyle; 3] =
     [AmountStyle::OneDecimalMinimum, AmountStyle::TwoDecimals, AmountStyle::Shortest];
 
+/// Distinct keys with values long enough, together, to overflow the signers' 256-byte buffer.
+fn long_fields() -> impl Strategy<Value = BTreeMap<String, String>> {
+    prop::collection::btree_map("[a-zA-Z_][a-zA-Z0-9_]{0,12}", "[ -~]{0,300}", 0..8)
+}
+
+fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 proptest! {
+    /// The streamed signers hash exactly the canonical string (plus the secret), whatever the
+    /// order the fields come in and however long the values are.
+    #[test]
+    fn streamed_signatures_equal_the_digest_of_the_canonical_string(
+        fields in long_fields(),
+        reversed in any::<bool>(),
+        secret in "[ -~]{0,40}",
+    ) {
+        let mut given: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if reversed {
+            given.reverse();
+        }
+        let text = canonical_string(given.iter().copied(), ":", KeyOrder::Sorted).unwrap();
+        let secret = SecretString::from(secret);
+
+        let mut sha = Sha256::new();
+        sha.update(text.as_bytes());
+        sha.update(secret.expose_secret().as_bytes());
+        let expected = lower_hex(&sha.finalize());
+        let streamed = sha256_canonical_with_secret(&mut given.clone(), ":", KeyOrder::Sorted, &secret).unwrap();
+        prop_assert_eq!(streamed.as_str(), expected.as_str());
+
+        let text = canonical_string(given.iter().copied(), "|", KeyOrder::AsGiven).unwrap();
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose_secret().as_bytes()).unwrap();
+        mac.update(text.as_bytes());
+        let expected = lower_hex(&mac.finalize().into_bytes());
+        let streamed = hmac_sha256_canonical(&secret, &mut given, "|", KeyOrder::AsGiven).unwrap();
+        prop_assert_eq!(streamed.as_str(), expected.as_str());
+        prop_assert!(verify_hex(&streamed, &expected.to_uppercase()));
+    }
+
     #[test]
     fn sorted_canonicalisation_ignores_insertion_order(fields in fields(), seed in any::<u64>()) {
         let ordered: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -48,36 +48,78 @@ where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
     let mut fields: Vec<(&str, &str)> = fields.into_iter().collect();
-    match order {
-        KeyOrder::Sorted => {
-            // `str` orders byte-wise, which is what the gateways mean by "sorted"; once
-            // sorted, a repeated key sits next to itself.
-            fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
-            if let Some(pair) =
-                fields.windows(2).find(|pair| pair.first().map(|p| p.0) == pair.get(1).map(|p| p.0))
-            {
-                let key = pair.first().map_or("", |p| p.0);
-                return Err(CanonicalError::DuplicateKey { key: key.to_owned() });
-            }
-        }
-        KeyOrder::AsGiven => {
-            // Signed field lists are short: comparing every pair costs less than sorting a copy.
-            for (index, (key, _)) in fields.iter().enumerate() {
-                if fields.get(..index).unwrap_or_default().iter().any(|(seen, _)| seen == key) {
-                    return Err(CanonicalError::DuplicateKey { key: (*key).to_owned() });
-                }
-            }
-        }
-    }
     let capacity = fields.iter().map(|(_, value)| value.len() + separator.len()).sum();
     let mut joined = String::with_capacity(capacity);
+    write_canonical(&mut fields, separator, order, |piece| joined.push_str(piece))?;
+    Ok(joined)
+}
+
+/// Feeds the canonical string of `fields` to `sink` piece by piece (values and separators),
+/// without building it: a signer hashes the pieces directly.
+///
+/// With [`KeyOrder::Sorted`] the slice is sorted in place. The pieces, concatenated, are
+/// exactly [`canonical_string`] of the same fields.
+///
+/// ```
+/// use payments_core::signature::{write_canonical, KeyOrder};
+///
+/// let mut fields = [("b", "2"), ("a", "1")];
+/// let mut pieces = Vec::new();
+/// write_canonical(&mut fields, ":", KeyOrder::Sorted, |piece| pieces.push(piece.to_owned()))?;
+/// assert_eq!(pieces, ["1", ":", "2"]);
+/// # Ok::<(), payments_core::signature::CanonicalError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] when a key appears twice; nothing is fed then.
+pub fn write_canonical(
+    fields: &mut [(&str, &str)],
+    separator: &str,
+    order: KeyOrder,
+    mut sink: impl FnMut(&str),
+) -> Result<(), CanonicalError> {
+    check_unique(fields, order)?;
     for (index, (_, value)) in fields.iter().enumerate() {
         if index > 0 {
-            joined.push_str(separator);
+            sink(separator);
         }
-        joined.push_str(value);
+        sink(value);
     }
-    Ok(joined)
+    Ok(())
+}
+
+/// Puts `fields` in `order` (sorting in place for [`KeyOrder::Sorted`]) and refuses a
+/// repeated key.
+fn check_unique(fields: &mut [(&str, &str)], order: KeyOrder) -> Result<(), CanonicalError> {
+    let repeated = match order {
+        KeyOrder::Sorted => {
+            // Signed lists usually arrive sorted: one pass of strict comparisons proves both
+            // order and uniqueness. Otherwise sort (`str` orders byte-wise, which is what the
+            // gateways mean by "sorted"), and a repeated key then sits next to itself.
+            if fields.is_sorted_by(|left, right| left.0 < right.0) {
+                return Ok(());
+            }
+            fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
+            fields.windows(2).find_map(|pair| match pair {
+                [left, right] if left.0 == right.0 => Some(left.0),
+                _ => None,
+            })
+        }
+        // Signed field lists are short: comparing every pair costs less than sorting a copy.
+        KeyOrder::AsGiven => fields.iter().enumerate().find_map(|(index, (key, _))| {
+            fields
+                .get(..index)
+                .unwrap_or_default()
+                .iter()
+                .any(|(seen, _)| seen == key)
+                .then_some(*key)
+        }),
+    };
+    match repeated {
+        Some(key) => Err(CanonicalError::DuplicateKey { key: key.to_owned() }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
