@@ -28,7 +28,7 @@ use std::fmt;
 use payments_core::money::currency_from_numeric;
 use payments_core::notification::Notification;
 use payments_core::payment::PaymentStatus;
-use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form, decode_json_fields};
+use payments_core::webhook::{ReceivedFields, WebhookAck, WebhookRequest};
 use payments_core::{Currency, Decimal, GatewayId, Money, SecretString, WebhookError};
 
 use crate::config::Config;
@@ -74,13 +74,12 @@ impl CallbackVerifier {
             return Err(WebhookError::TooLarge { limit: self.max_body_bytes }.into());
         }
         let fields = callback_fields(request)?;
-        let received = fields
-            .iter()
-            .find(|(key, _)| key == "sign")
-            .map(|(_, value)| value.as_str())
-            .ok_or_else(|| WebhookError::MissingField("sign".into()))?;
-        let string_to_sign = callback_string_to_sign(&fields)?;
-        if !sign::verify(&string_to_sign, self.config.secret(), received) {
+        let received =
+            fields.get("sign").ok_or_else(|| WebhookError::MissingField("sign".into()))?;
+        let mut signed = signed_fields(&fields);
+        let expected = sign::signature(&mut signed, self.config.secret())
+            .map_err(|error| WebhookError::Malformed(error.to_string()))?;
+        if !payments_core::signature::verify_hex(&expected, received) {
             return Err(WebhookError::BadSignature.into());
         }
         let callback = Callback::from_fields(fields)?;
@@ -109,12 +108,22 @@ impl CallbackVerifier {
 /// # Errors
 ///
 /// [`WebhookError::Malformed`] for another content type, bad encoding or repeated fields.
-pub fn callback_fields(request: &WebhookRequest) -> Result<Vec<(String, String)>, WebhookError> {
-    match request.content_type().as_deref() {
-        None | Some("application/x-www-form-urlencoded") => decode_form(&request.body),
-        Some("application/json") => decode_json_fields(&request.body),
+pub fn callback_fields(request: &WebhookRequest) -> Result<ReceivedFields, WebhookError> {
+    if request.has_content_type("application/json") {
+        return ReceivedFields::decode_json(&request.body);
+    }
+    match request.content_type() {
+        None => ReceivedFields::decode_form(&request.body),
+        Some(form) if form == "application/x-www-form-urlencoded" => {
+            ReceivedFields::decode_form(&request.body)
+        }
         Some(other) => Err(WebhookError::Malformed(format!("unsupported content type {other}"))),
     }
+}
+
+/// The signed fields of a callback: every field but `sign` with a non-empty value.
+fn signed_fields(fields: &ReceivedFields) -> Vec<(&str, &str)> {
+    fields.iter().filter(|(key, value)| *key != "sign" && !value.is_empty()).collect()
 }
 
 /// The string to sign of a callback: every field but `sign` with a non-empty value, sorted by
@@ -123,25 +132,34 @@ pub fn callback_fields(request: &WebhookRequest) -> Result<Vec<(String, String)>
 /// # Errors
 ///
 /// [`WebhookError::Malformed`] when a key repeats.
-pub fn callback_string_to_sign(fields: &[(String, String)]) -> Result<String, WebhookError> {
-    let signed = fields
-        .iter()
-        .filter(|(key, value)| key != "sign" && !value.is_empty())
-        .map(|(key, value)| (key.as_str(), value.as_str()));
-    sign::string_to_sign(signed).map_err(|error| WebhookError::Malformed(error.to_string()))
+pub fn callback_string_to_sign(fields: &ReceivedFields) -> Result<String, WebhookError> {
+    sign::string_to_sign(signed_fields(fields))
+        .map_err(|error| WebhookError::Malformed(error.to_string()))
 }
 
 /// Signs callback fields the way Feennex does: for tests, and for the sandbox that plays
 /// Feennex.
 ///
+/// ```
+/// use feennex::webhook::sign_callback;
+/// use payments_core::{webhook::ReceivedFields, SecretString};
+///
+/// let fields: ReceivedFields = [("shop_id", "1"), ("status", "success")].into_iter().collect();
+/// let sign = sign_callback(&fields, &SecretString::from("SecretKey01"))?;
+/// assert_eq!(sign, feennex::sign::sign_string("1:success", &SecretString::from("SecretKey01")));
+/// # Ok::<(), payments_core::WebhookError>(())
+/// ```
+///
 /// # Errors
 ///
 /// [`WebhookError::Malformed`] when a key repeats.
 pub fn sign_callback(
-    fields: &[(String, String)],
+    fields: &ReceivedFields,
     secret: &SecretString,
 ) -> Result<String, WebhookError> {
-    Ok(sign::sign_string(&callback_string_to_sign(fields)?, secret).to_string())
+    sign::signature(&mut signed_fields(fields), secret)
+        .map(String::from)
+        .map_err(|error| WebhookError::Malformed(error.to_string()))
 }
 
 /// What a callback says the payment's status is.
@@ -208,59 +226,73 @@ pub struct Callback {
     /// Extra data from the payment system, as the raw JSON text received.
     pub ps_data: Option<String>,
     /// Every field received, as received.
-    pub fields: Vec<(String, String)>,
+    pub fields: ReceivedFields,
 }
 
 impl Callback {
-    fn from_fields(fields: Vec<(String, String)>) -> Result<Self, WebhookError> {
-        let get = |key: &str| {
-            fields
-                .iter()
-                .find(|(name, value)| name == key && !value.is_empty())
-                .map(|(_, value)| value.as_str())
-        };
-        let required =
-            |key: &str| get(key).ok_or_else(|| WebhookError::MissingField(key.to_owned()));
+    fn from_fields(fields: ReceivedFields) -> Result<Self, WebhookError> {
+        // One pass over the fields; an empty value counts as absent.
+        let mut known = Known::default();
+        for (key, value) in fields.iter().filter(|(_, value)| !value.is_empty()) {
+            let slot = match key {
+                "status" => &mut known.status,
+                "shop_id" => &mut known.shop_id,
+                "shop_order_id" => &mut known.shop_order_id,
+                "shop_amount" => &mut known.shop_amount,
+                "shop_currency" => &mut known.shop_currency,
+                "payment_id" => &mut known.payment_id,
+                "payway" => &mut known.payway,
+                "client_price" => &mut known.client_price,
+                "shop_refund" => &mut known.shop_refund,
+                "ps_data" => &mut known.ps_data,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        fn required<'a>(key: &str, value: Option<&'a str>) -> Result<&'a str, WebhookError> {
+            value.ok_or_else(|| WebhookError::MissingField(key.to_owned()))
+        }
         let malformed =
             |key: &str, value: &str| WebhookError::Malformed(format!("{key} is {value:?}"));
-        let amount = |key: &str| -> Result<Option<Decimal>, WebhookError> {
-            get(key)
+        let amount = |key: &str, value: Option<&str>| -> Result<Option<Decimal>, WebhookError> {
+            value
                 .map(|value| crate::amount::STYLE.parse(value).map_err(|_| malformed(key, value)))
                 .transpose()
         };
-        let shop_id = required("shop_id")?;
+        let shop_id = required("shop_id", known.shop_id)?;
         let shop_id = shop_id.parse().map_err(|_| malformed("shop_id", shop_id))?;
-        let currency = required("shop_currency")?;
+        let currency = required("shop_currency", known.shop_currency)?;
         let shop_currency = currency
             .parse::<u16>()
             .ok()
             .and_then(|numeric| currency_from_numeric(numeric).ok())
             .ok_or_else(|| malformed("shop_currency", currency))?;
-        let shop_amount = amount("shop_amount")?
+        let shop_amount = amount("shop_amount", known.shop_amount)?
             .ok_or_else(|| WebhookError::MissingField("shop_amount".into()))?;
         // Values are joined with ':' and no keys, so a ':' inside a value can move text
         // between fields without breaking the signature: refuse it where it would matter.
-        let payment_id = required("payment_id")?;
+        let payment_id = required("payment_id", known.payment_id)?;
         if !payment_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed("payment_id", payment_id));
         }
-        for key in ["shop_order_id", "status"] {
-            let value = required(key)?;
+        let shop_order_id = required("shop_order_id", known.shop_order_id)?;
+        let status = required("status", known.status)?;
+        for (key, value) in [("shop_order_id", shop_order_id), ("status", status)] {
             if value.contains(':') {
                 return Err(malformed(key, value));
             }
         }
         Ok(Self {
-            status: CallbackStatus::parse(required("status")?),
+            status: CallbackStatus::parse(status),
             shop_id,
-            shop_order_id: required("shop_order_id")?.to_owned(),
+            shop_order_id: shop_order_id.to_owned(),
             shop_amount,
             shop_currency,
             payment_id: payment_id.to_owned(),
-            payway: get("payway").map(str::to_owned),
-            client_price: amount("client_price")?,
-            shop_refund: amount("shop_refund")?,
-            ps_data: get("ps_data").map(str::to_owned),
+            payway: known.payway.map(str::to_owned),
+            client_price: amount("client_price", known.client_price)?,
+            shop_refund: amount("shop_refund", known.shop_refund)?,
+            ps_data: known.ps_data.map(str::to_owned),
             fields,
         })
     }
@@ -298,14 +330,29 @@ impl Callback {
             self.money()?,
             self.status.to_core(),
         )
-        .with_raw_fields(self.fields.clone()))
+        .with_raw_fields(self.fields.to_vec()))
     }
+}
+
+/// The fields a callback is read from, borrowed from the received fields.
+#[derive(Default)]
+struct Known<'a> {
+    status: Option<&'a str>,
+    shop_id: Option<&'a str>,
+    shop_order_id: Option<&'a str>,
+    shop_amount: Option<&'a str>,
+    shop_currency: Option<&'a str>,
+    payment_id: Option<&'a str>,
+    payway: Option<&'a str>,
+    client_price: Option<&'a str>,
+    shop_refund: Option<&'a str>,
+    ps_data: Option<&'a str>,
 }
 
 impl fmt::Debug for Callback {
     // Raw fields and ps_data carry payer data (e-mail, IP, card details): names only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name).collect();
         f.debug_struct("Callback")
             .field("status", &self.status)
             .field("shop_id", &self.shop_id)

@@ -49,7 +49,8 @@ fn verify(body: String) -> bool {
 
 fn signed() -> (Vec<(String, String)>, String) {
     let fields = fields();
-    let sign = sign_callback(&fields, &SecretString::from(SECRET)).unwrap();
+    let sign =
+        sign_callback(&fields.iter().cloned().collect(), &SecretString::from(SECRET)).unwrap();
     (fields, sign)
 }
 

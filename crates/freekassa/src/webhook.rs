@@ -50,7 +50,7 @@ use http::Method;
 use payments_core::gateway::WebhookVerifier;
 use payments_core::notification::Notification;
 use payments_core::payment::PaymentStatus;
-use payments_core::webhook::{WebhookAck, WebhookRequest, decode_form};
+use payments_core::webhook::{ReceivedFields, WebhookAck, WebhookRequest};
 use payments_core::{
     AmountStyle, Currency, Decimal, GatewayId, InputError, Money, SecretString, WebhookError,
 };
@@ -198,7 +198,7 @@ pub struct PaymentNotification {
     /// The `us_*` fields given to the form, in the order received.
     pub custom_fields: Vec<(String, String)>,
     /// Every received field, as received.
-    pub raw_fields: Vec<(String, String)>,
+    pub raw_fields: ReceivedFields,
 }
 
 impl PaymentNotification {
@@ -253,14 +253,14 @@ impl PaymentNotification {
             money,
             PaymentStatus::Paid,
         )
-        .with_raw_fields(self.raw_fields.clone()))
+        .with_raw_fields(self.raw_fields.to_vec()))
     }
 }
 
 impl fmt::Debug for PaymentNotification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shown = |present: bool| if present { "<set>" } else { "<none>" };
-        let names: Vec<&str> = self.raw_fields.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = self.raw_fields.iter().map(|(name, _)| name).collect();
         f.debug_struct("PaymentNotification")
             .field("merchant_id", &self.merchant_id)
             .field("amount_text", &self.amount_text)
@@ -284,11 +284,28 @@ impl fmt::Debug for PaymentNotification {
 #[derive(Debug, Clone)]
 pub struct NotificationVerifier {
     merchant_id: u64,
+    /// `merchant_id` as Freekassa writes it, compared with the received text.
+    merchant_id_text: String,
     secret2: SecretString,
     secret1: Option<SecretString>,
     sources: SourcePolicy,
     currency: Currency,
     max_body: usize,
+}
+
+/// The fields a notification is read from, borrowed from the received fields.
+#[derive(Default)]
+struct Known<'a> {
+    merchant_id: Option<&'a str>,
+    amount: Option<&'a str>,
+    order_id: Option<&'a str>,
+    sign: Option<&'a str>,
+    intid: Option<&'a str>,
+    payer_email: Option<&'a str>,
+    payer_phone: Option<&'a str>,
+    cur_id: Option<&'a str>,
+    commission: Option<&'a str>,
+    payer_account: Option<&'a str>,
 }
 
 impl NotificationVerifier {
@@ -301,6 +318,7 @@ impl NotificationVerifier {
     pub fn new(config: &Config) -> Result<Self, InputError> {
         Ok(Self {
             merchant_id: config.shop_id(),
+            merchant_id_text: config.shop_id().to_string(),
             secret2: config.secret2()?.clone(),
             secret1: config.secret1().ok().cloned(),
             sources: SourcePolicy::freekassa(),
@@ -357,24 +375,37 @@ impl NotificationVerifier {
     /// A [`NotificationError`] saying why it was refused.
     pub fn verify_fields(
         &self,
-        fields: Vec<(String, String)>,
+        fields: ReceivedFields,
     ) -> Result<PaymentNotification, NotificationError> {
-        let get = |name: &'static str| {
-            fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
-        };
-        let required = |name: &'static str| get(name).ok_or(NotificationError::MissingField(name));
-        // Fields decoded by a framework may repeat; which value was signed would be ambiguous.
-        for name in ["MERCHANT_ID", "AMOUNT", "MERCHANT_ORDER_ID", "SIGN"] {
-            if fields.iter().filter(|(key, _)| key == name).count() > 1 {
+        // One pass over the fields. Fields built by a framework may repeat: which value was
+        // signed would be ambiguous, so a repeated field read here is refused.
+        let mut known = Known::default();
+        for (key, value) in fields.iter() {
+            let (slot, name) = match key {
+                "MERCHANT_ID" => (&mut known.merchant_id, "MERCHANT_ID"),
+                "AMOUNT" => (&mut known.amount, "AMOUNT"),
+                "MERCHANT_ORDER_ID" => (&mut known.order_id, "MERCHANT_ORDER_ID"),
+                "SIGN" => (&mut known.sign, "SIGN"),
+                "intid" => (&mut known.intid, "intid"),
+                "P_EMAIL" => (&mut known.payer_email, "P_EMAIL"),
+                "P_PHONE" => (&mut known.payer_phone, "P_PHONE"),
+                "CUR_ID" => (&mut known.cur_id, "CUR_ID"),
+                "commission" => (&mut known.commission, "commission"),
+                "payer_account" => (&mut known.payer_account, "payer_account"),
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
                 return Err(NotificationError::Malformed(format!("{name} appears more than once")));
             }
         }
-        let merchant_id = required("MERCHANT_ID")?;
-        let amount_text = required("AMOUNT")?;
-        let order_id = required("MERCHANT_ORDER_ID")?;
-        let received_sign = required("SIGN")?;
+        let merchant_id =
+            known.merchant_id.ok_or(NotificationError::MissingField("MERCHANT_ID"))?;
+        let amount_text = known.amount.ok_or(NotificationError::MissingField("AMOUNT"))?;
+        let order_id =
+            known.order_id.ok_or(NotificationError::MissingField("MERCHANT_ORDER_ID"))?;
+        let received_sign = known.sign.ok_or(NotificationError::MissingField("SIGN"))?;
 
-        if merchant_id != self.merchant_id.to_string() {
+        if merchant_id != self.merchant_id_text {
             return Err(NotificationError::WrongMerchant {
                 expected: self.merchant_id,
                 received: merchant_id.to_owned(),
@@ -401,24 +432,28 @@ impl NotificationVerifier {
         }
         // Informational fields outside the signature: a value this SDK cannot read is left
         // out of the typed field (it stays in `raw_fields`) rather than refusing a paid order.
-        let payment_system = get("CUR_ID").and_then(|text| text.parse::<PaymentSystemId>().ok());
-        let commission = get("commission")
+        let payment_system = known.cur_id.and_then(|text| text.parse::<PaymentSystemId>().ok());
+        let commission = known
+            .commission
             .filter(|text| !text.is_empty())
             .and_then(|text| AmountStyle::Shortest.parse(text).ok());
-        let optional = |name: &'static str| get(name).filter(|v| !v.is_empty()).map(str::to_owned);
-        let custom_fields =
-            fields.iter().filter(|(key, _)| key.starts_with("us_")).cloned().collect();
+        let optional = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
+        let custom_fields = fields
+            .iter()
+            .filter(|(key, _)| key.starts_with("us_"))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
         Ok(PaymentNotification {
             merchant_id: self.merchant_id,
             amount,
             amount_text: amount_text.to_owned(),
-            intid: optional("intid"),
+            intid: optional(known.intid),
             merchant_order_id: order_id.to_owned(),
-            payer_email: optional("P_EMAIL"),
-            payer_phone: optional("P_PHONE"),
+            payer_email: optional(known.payer_email),
+            payer_phone: optional(known.payer_phone),
             payment_system,
             commission,
-            payer_account: optional("payer_account"),
+            payer_account: optional(known.payer_account),
             custom_fields,
             raw_fields: fields,
         })
@@ -531,14 +566,14 @@ pub fn signed_notification_body(
 pub fn notification_fields(
     request: &WebhookRequest,
     max_body: usize,
-) -> Result<Vec<(String, String)>, NotificationError> {
+) -> Result<ReceivedFields, NotificationError> {
     let malformed = |error: WebhookError| NotificationError::Malformed(error.to_string());
     if request.method == Method::GET {
         let query = request.query.as_deref().unwrap_or_default();
         if query.len() > max_body {
             return Err(NotificationError::TooLarge { limit: max_body });
         }
-        return decode_form(query.as_bytes()).map_err(malformed);
+        return ReceivedFields::decode_form(query.as_bytes()).map_err(malformed);
     }
     if request.method != Method::POST {
         return Err(NotificationError::Malformed(format!(
@@ -550,7 +585,9 @@ pub fn notification_fields(
         return Err(NotificationError::TooLarge { limit: max_body });
     }
     match request.content_type().as_deref() {
-        Some("application/x-www-form-urlencoded") => decode_form(&request.body).map_err(malformed),
+        Some("application/x-www-form-urlencoded") => {
+            ReceivedFields::decode_form(&request.body).map_err(malformed)
+        }
         Some("multipart/form-data") => {
             let header = request
                 .headers
@@ -567,15 +604,12 @@ pub fn notification_fields(
 }
 
 /// Decodes a `multipart/form-data` body held in memory into text fields.
-fn decode_multipart(
-    body: Bytes,
-    content_type: &str,
-) -> Result<Vec<(String, String)>, NotificationError> {
+fn decode_multipart(body: Bytes, content_type: &str) -> Result<ReceivedFields, NotificationError> {
     let malformed = |reason: String| NotificationError::Malformed(format!("multipart: {reason}"));
     let boundary = multer::parse_boundary(content_type).map_err(|e| malformed(e.to_string()))?;
     let stream = futures_util::stream::iter([Ok::<Bytes, Infallible>(body)]);
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut fields = ReceivedFields::default();
     loop {
         let next = ready_now(multipart.next_field())
             .ok_or_else(|| malformed("body ended early".into()))?
@@ -590,10 +624,10 @@ fn decode_multipart(
             .map_err(|e| malformed(e.to_string()))?;
         let value = String::from_utf8(bytes.to_vec())
             .map_err(|_| malformed(format!("field {name:?} is not UTF-8")))?;
-        if fields.iter().any(|(seen, _)| *seen == name) {
+        if fields.get(&name).is_some() {
             return Err(malformed(format!("field {name:?} appears more than once")));
         }
-        fields.push((name, value));
+        fields.push(&name, &value);
     }
     Ok(fields)
 }
@@ -624,6 +658,7 @@ mod tests {
             field("MERCHANT_ORDER_ID", "test_order"),
             field("SIGN", "30c76991785c43f10af2079878acd3d6"),
         ];
+        let fields = fields.into_iter().collect();
         assert!(matches!(verifier.verify_fields(fields), Err(NotificationError::Malformed(_))));
     }
 
@@ -640,8 +675,11 @@ mod tests {
         let fields =
             decode_multipart(Bytes::from(body), "multipart/form-data; boundary=XyZ").unwrap();
         assert_eq!(
-            fields,
-            vec![("MERCHANT_ID".into(), "123".into()), ("AMOUNT".into(), "100.50".into())]
+            fields.to_vec(),
+            [
+                ("MERCHANT_ID".to_owned(), "123".to_owned()),
+                ("AMOUNT".to_owned(), "100.50".to_owned())
+            ]
         );
         let repeated = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n\
                         --b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--\r\n";

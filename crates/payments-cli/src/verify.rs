@@ -105,18 +105,16 @@ fn feennex(secret: &SecretString, body: String, json: bool) -> Result<(), Failur
     let fields = payments::feennex::webhook::callback_fields(&request)
         .map_err(|error| Failure::Check(error.to_string()))?;
     let received = fields
-        .iter()
-        .find(|(key, _)| key == "sign")
-        .map(|(_, value)| value.clone())
+        .get("sign")
         .ok_or_else(|| Failure::Check("the body has no sign field".to_owned()))?;
     let string_to_sign = payments::feennex::webhook::callback_string_to_sign(&fields)
         .map_err(|error| Failure::Check(error.to_string()))?;
-    if !payments::feennex::sign::verify(&string_to_sign, secret, &received) {
+    if !payments::feennex::sign::verify(&string_to_sign, secret, received) {
         return Err(Failure::Check(format!(
             "signature does not match; we signed {string_to_sign:?} (plus the secret)"
         )));
     }
-    print_fields(fields.into_iter().filter(|(key, _)| key != "sign"));
+    print_fields(fields.to_vec().into_iter().filter(|(key, _)| key != "sign"));
     Ok(())
 }
 

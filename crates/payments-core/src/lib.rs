@@ -21,6 +21,7 @@ pub mod mask;
 pub mod money;
 pub mod notification;
 pub mod payment;
+mod received_fields;
 pub mod report;
 pub mod signature;
 pub mod transport;

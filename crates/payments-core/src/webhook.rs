@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::WebhookError;
+pub use crate::received_fields::ReceivedFields;
 
 /// A webhook exactly as received: nothing re-encoded, so signatures can be checked over the
 /// bytes the gateway signed.
@@ -63,9 +64,26 @@ impl WebhookRequest {
 
     /// The media type of the body, lower-cased, without parameters (`application/json`).
     pub fn content_type(&self) -> Option<String> {
+        self.media_type().map(str::to_ascii_lowercase)
+    }
+
+    /// Whether the body's media type is `expected` (given in lower case), ignoring case and
+    /// parameters; a request with no `Content-Type` is none.
+    ///
+    /// ```
+    /// use payments_core::webhook::WebhookRequest;
+    ///
+    /// let request = WebhookRequest::form_post("a=1");
+    /// assert!(request.has_content_type("application/x-www-form-urlencoded"));
+    /// assert!(!request.has_content_type("application/json"));
+    /// ```
+    pub fn has_content_type(&self, expected: &str) -> bool {
+        self.media_type().is_some_and(|media_type| media_type.eq_ignore_ascii_case(expected))
+    }
+
+    fn media_type(&self) -> Option<&str> {
         let value = self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
-        let media_type = value.split(';').next().unwrap_or_default().trim();
-        Some(media_type.to_ascii_lowercase())
+        Some(value.split(';').next().unwrap_or_default().trim())
     }
 
     /// Decodes a form-urlencoded body into its fields, in order, refusing repeated names
@@ -80,33 +98,20 @@ impl WebhookRequest {
 }
 
 /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space, `%XX` a byte),
-/// refusing invalid UTF-8 and repeated names.
+/// refusing invalid UTF-8 and repeated names. [`ReceivedFields::decode_form`] does the same
+/// without a pair of strings per field.
 ///
 /// # Errors
 ///
 /// [`WebhookError::Malformed`].
 pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
-        let mut parts = pair.splitn(2, |byte| *byte == b'=');
-        let name = decode_component(parts.next().unwrap_or_default())?;
-        let value = decode_component(parts.next().unwrap_or_default())?;
-        fields.push((name, value));
-    }
-    // Repeats are found once all names are decoded, borrowing them rather than cloning each.
-    let mut seen = std::collections::HashSet::with_capacity(fields.len());
-    if let Some((name, _)) = fields.iter().find(|(name, _)| !seen.insert(name.as_str())) {
-        return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
-    }
-    Ok(fields)
+    ReceivedFields::decode_form(body).map(|fields| fields.to_vec())
 }
 
 /// Decodes a JSON object into its members, in order, each value as the text that was sent:
 /// a string's content, a number's digits exactly as written (`1.0` stays `1.0`), `null` as
-/// empty, an object or array as its raw JSON. Repeated names are refused.
-///
-/// This is what signatures over JSON bodies are computed from: the values as received, never
-/// re-serialised.
+/// empty, an object or array as its raw JSON. Repeated names are refused. See
+/// [`ReceivedFields::decode_json`].
 ///
 /// ```
 /// let fields = payments_core::webhook::decode_json_fields(br#"{"b": 1.0, "a": "x", "c": null}"#)?;
@@ -118,69 +123,7 @@ pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
 ///
 /// [`WebhookError::Malformed`] for anything but a JSON object, or a repeated name.
 pub fn decode_json_fields(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
-    let object: RawObject<'_> = serde_json::from_slice(body)
-        .map_err(|error| WebhookError::Malformed(format!("JSON body: {error}")))?;
-    let mut fields: Vec<(String, String)> = Vec::with_capacity(object.0.len());
-    let mut seen = std::collections::HashSet::new();
-    for (key, raw) in object.0 {
-        if !seen.insert(key.clone()) {
-            return Err(WebhookError::Malformed(format!("field {key:?} appears more than once")));
-        }
-        let text = raw.get();
-        let value = if text == "null" {
-            String::new()
-        } else if text.starts_with('"') {
-            serde_json::from_str(text)
-                .map_err(|error| WebhookError::Malformed(error.to_string()))?
-        } else {
-            text.to_owned()
-        };
-        fields.push((key, value));
-    }
-    Ok(fields)
-}
-
-/// A JSON object's members in order, values as raw JSON, repeated keys kept.
-struct RawObject<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Members<'a> {
-            type Value = RawObject<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<Self::Value, M::Error> {
-                let mut members = Vec::new();
-                while let Some(member) =
-                    map.next_entry::<String, &'de serde_json::value::RawValue>()?
-                {
-                    members.push(member);
-                }
-                Ok(RawObject(members))
-            }
-        }
-        deserializer.deserialize_map(Members(std::marker::PhantomData))
-    }
-}
-
-/// Decodes one form component: `+` is a space, `%XX` a byte; the result must be UTF-8.
-fn decode_component(raw: &[u8]) -> Result<String, WebhookError> {
-    // `+` becomes a space before `%XX` is decoded (so `%2B` stays `+`). Without a `+` no
-    // spaced copy is made, and without a `%` the bytes are copied once.
-    let bytes: Vec<u8> = if raw.contains(&b'+') {
-        let spaced: Vec<u8> =
-            raw.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
-        percent_encoding::percent_decode(&spaced).collect()
-    } else {
-        std::borrow::Cow::from(percent_encoding::percent_decode(raw)).into_owned()
-    };
-    String::from_utf8(bytes)
-        .map_err(|_| WebhookError::Malformed("form field is not valid UTF-8".into()))
+    ReceivedFields::decode_json(body).map(|fields| fields.to_vec())
 }
 
 /// What to answer the gateway once the notification has been handled.

@@ -51,7 +51,7 @@ pub async fn endpoint(
     request.headers = headers;
     // The API takes JSON; the raw tokens are what Feennex signs.
     let fields = match feennex::webhook::callback_fields(&request) {
-        Ok(fields) => fields,
+        Ok(fields) => fields.to_vec(),
         Err(error) => return fail(10, format!("Invalid request: {error}")),
     };
     let Some(signed) = feennex::api::signed_fields(&endpoint) else {
@@ -273,7 +273,8 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.to_owned()))
     .collect();
-    let sign = feennex::webhook::sign_callback(&fields, &shop.secret).ok()?;
+    let sign =
+        feennex::webhook::sign_callback(&fields.iter().cloned().collect(), &shop.secret).ok()?;
     fields.push(("sign".to_owned(), sign));
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
     Some(Outgoing {

@@ -1,0 +1,257 @@
+//! The fields of a received notification, decoded once into a single buffer.
+//!
+//! A verifier reads every field at least twice (the signature covers them, then the typed
+//! notification is built from them) and keeps them for the caller. Holding the decoded text in
+//! one string with the positions of each name and value costs two allocations per
+//! notification instead of two per field, and everything after decoding borrows from it.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::error::WebhookError;
+
+/// The fields of a received form or JSON body, in the order received, names unique.
+///
+/// ```
+/// use payments_core::webhook::ReceivedFields;
+///
+/// let fields = ReceivedFields::decode_form(b"b=2&a=x+y%21&c=")?;
+/// assert_eq!(fields.get("a"), Some("x y!"));
+/// assert_eq!(fields.get("c"), Some(""));
+/// assert_eq!(fields.iter().map(|(name, _)| name).collect::<Vec<_>>(), ["b", "a", "c"]);
+/// assert!(ReceivedFields::decode_form(b"a=1&a=2").is_err());
+/// # Ok::<(), payments_core::WebhookError>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ReceivedFields {
+    text: String,
+    spans: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl ReceivedFields {
+    /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space, `%XX` a byte),
+    /// refusing invalid UTF-8 and repeated names.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Malformed`].
+    pub fn decode_form(body: &[u8]) -> Result<Self, WebhookError> {
+        let pairs = body.iter().filter(|byte| **byte == b'&').count() + 1;
+        let mut fields =
+            Self { text: String::with_capacity(body.len()), spans: Vec::with_capacity(pairs) };
+        let mut scratch = Vec::new();
+        for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
+            let mut parts = pair.splitn(2, |byte| *byte == b'=');
+            let name =
+                fields.push_form_component(parts.next().unwrap_or_default(), &mut scratch)?;
+            let value =
+                fields.push_form_component(parts.next().unwrap_or_default(), &mut scratch)?;
+            fields.spans.push((name, value));
+        }
+        fields.refuse_repeats()?;
+        Ok(fields)
+    }
+
+    /// Decodes one form component onto the text: `+` is a space, `%XX` a byte, and the result
+    /// must be UTF-8. Returns where it sits. `scratch` is reused between components.
+    fn push_form_component(
+        &mut self,
+        raw: &[u8],
+        scratch: &mut Vec<u8>,
+    ) -> Result<Range<usize>, WebhookError> {
+        let start = self.text.len();
+        let decoded = if raw.iter().any(|byte| matches!(byte, b'+' | b'%')) {
+            scratch.clear();
+            // `+` is split on before `%XX` is decoded, so an encoded `%2B` stays a `+`.
+            for (index, chunk) in raw.split(|byte| *byte == b'+').enumerate() {
+                if index > 0 {
+                    scratch.push(b' ');
+                }
+                scratch.extend(percent_encoding::percent_decode(chunk));
+            }
+            scratch.as_slice()
+        } else {
+            raw
+        };
+        self.text.push_str(std::str::from_utf8(decoded).map_err(|_| not_utf8())?);
+        Ok(start..self.text.len())
+    }
+
+    /// Decodes a JSON object into its members, in order, each value as the text that was
+    /// sent: a string's content, a number's digits exactly as written (`1.0` stays `1.0`),
+    /// `null` as empty, an object or array as its raw JSON. Repeated names are refused.
+    ///
+    /// This is what signatures over JSON bodies are computed from: the values as received,
+    /// never re-serialised.
+    ///
+    /// ```
+    /// use payments_core::webhook::ReceivedFields;
+    ///
+    /// let fields = ReceivedFields::decode_json(br#"{"b": 1.0, "a": "x", "c": null, "d": {"e": 1}}"#)?;
+    /// assert_eq!(fields.to_vec(), [("b", "1.0"), ("a", "x"), ("c", ""), ("d", r#"{"e": 1}"#)]
+    ///     .map(|(name, value)| (name.to_owned(), value.to_owned())));
+    /// # Ok::<(), payments_core::WebhookError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Malformed`] for anything but a JSON object, or a repeated name.
+    pub fn decode_json(body: &[u8]) -> Result<Self, WebhookError> {
+        let object: RawObject<'_> = serde_json::from_slice(body)
+            .map_err(|error| WebhookError::Malformed(format!("JSON body: {error}")))?;
+        let mut fields = Self {
+            text: String::with_capacity(body.len()),
+            spans: Vec::with_capacity(object.0.len()),
+        };
+        for (name, raw) in object.0 {
+            let text = raw.get();
+            let value: std::borrow::Cow<'_, str> = if text == "null" {
+                "".into()
+            } else if text.starts_with('"') {
+                serde_json::from_str::<String>(text)
+                    .map_err(|error| WebhookError::Malformed(error.to_string()))?
+                    .into()
+            } else {
+                text.into()
+            };
+            fields.push(&name, &value);
+        }
+        fields.refuse_repeats()?;
+        Ok(fields)
+    }
+
+    fn refuse_repeats(&self) -> Result<(), WebhookError> {
+        let mut names: Vec<&str> = self.iter().map(|(name, _)| name).collect();
+        names.sort_unstable();
+        match names.windows(2).find_map(|pair| match pair {
+            [left, right] if left == right => Some(*left),
+            _ => None,
+        }) {
+            Some(name) => {
+                Err(WebhookError::Malformed(format!("field {name:?} appears more than once")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Appends a field. Nothing checks that `name` is new: this builds field lists for
+    /// signing and tests; received fields come from the decoders, which refuse repeats.
+    pub fn push(&mut self, name: &str, value: &str) {
+        let name_start = self.text.len();
+        self.text.push_str(name);
+        let value_start = self.text.len();
+        self.text.push_str(value);
+        self.spans.push((name_start..value_start, value_start..self.text.len()));
+    }
+
+    /// The fields in the order received.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.spans.iter().map(|(name, value)| (self.slice(name), self.slice(value)))
+    }
+
+    /// The value of the field `name`, if it was received.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(field, _)| *field == name).map(|(_, value)| value)
+    }
+
+    /// How many fields were received.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether no field was received.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The fields as owned pairs, in order.
+    pub fn to_vec(&self) -> Vec<(String, String)> {
+        self.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()
+    }
+
+    fn slice(&self, range: &Range<usize>) -> &str {
+        // Spans are made by `push`/the decoders on character boundaries of `text`.
+        self.text.get(range.clone()).unwrap_or_default()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for ReceivedFields {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut fields = Self::default();
+        for (name, value) in iter {
+            fields.push(name.as_ref(), value.as_ref());
+        }
+        fields
+    }
+}
+
+impl fmt::Debug for ReceivedFields {
+    // Values can hold payer data (card numbers, e-mail): only the names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter().map(|(name, _)| name)).finish()
+    }
+}
+
+fn not_utf8() -> WebhookError {
+    WebhookError::Malformed("form field is not valid UTF-8".into())
+}
+
+/// A JSON object's members in order, values as raw JSON, repeated names kept.
+struct RawObject<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Members<'a> {
+            type Value = RawObject<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) =
+                    map.next_entry::<String, &'de serde_json::value::RawValue>()?
+                {
+                    members.push(member);
+                }
+                Ok(RawObject(members))
+            }
+        }
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_split_between_name_and_value_is_refused() {
+        // "é" is C3 A9: each half alone is not UTF-8, even though the buffer would be.
+        assert!(ReceivedFields::decode_form(b"a%C3=%A9").is_err());
+        assert_eq!(ReceivedFields::decode_form(b"a=%C3%A9").unwrap().get("a"), Some("é"));
+    }
+
+    #[test]
+    fn plus_is_a_space_and_an_encoded_plus_stays() {
+        let fields = ReceivedFields::decode_form(b"a=1+2%2B3&b+c=%20").unwrap();
+        assert_eq!(fields.to_vec(), [("a".into(), "1 2+3".into()), ("b c".into(), " ".into())]);
+    }
+
+    #[test]
+    fn json_names_repeat_refused_and_debug_shows_names_only() {
+        assert!(ReceivedFields::decode_json(br#"{"a": 1, "a": 2}"#).is_err());
+        assert!(ReceivedFields::decode_json(b"[1]").is_err());
+        let fields = ReceivedFields::decode_json(br#"{"card": "4111111111111111"}"#).unwrap();
+        assert_eq!(format!("{fields:?}"), r#"["card"]"#);
+    }
+
+    #[test]
+    fn built_fields_read_back() {
+        let fields: ReceivedFields = [("x", "1"), ("y", "")].into_iter().collect();
+        assert_eq!((fields.len(), fields.get("y"), fields.get("z")), (2, Some(""), None));
+    }
+}
