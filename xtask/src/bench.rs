@@ -451,7 +451,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// The workspace root, as cargo finds it from the current directory.
-fn workspace_root() -> Result<PathBuf, String> {
+pub fn workspace_root() -> Result<PathBuf, String> {
     let output = Command::new(cargo_bin())
         .args(["locate-project", "--workspace", "--message-format", "plain"])
         .output()

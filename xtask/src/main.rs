@@ -1,13 +1,16 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
 //! - `ci [--skip-tests]`: formatting, clippy with warnings denied, the tests, signing-only
-//!   builds of the gateway crates, and the docs with warnings denied.
+//!   builds of the gateway crates, the fuzz targets compiling, and the docs with warnings
+//!   denied.
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
 //! - `bench`: runs the criterion benchmarks and prints each figure as a ratio to the raw
 //!   digest (or raw HTTP call) measured in the same run.
 //! - `build-cost`: cold-builds three tiny programs (signing-only `freekassa`, `freekassa` with
 //!   defaults, the full façade) and reports time and compiled crates.
+//! - `fuzz <target> <seconds> | all <seconds> | list`: runs the libFuzzer targets of
+//!   `crates/payments-fuzz` (cargo-fuzz; installed if missing), seeded from the test vectors.
 //! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
 //!   the browser test of the sandbox's checkout page (ignored by the normal test run).
 #![allow(
@@ -17,6 +20,7 @@
 )]
 
 mod bench;
+mod fuzz;
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -35,8 +39,11 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench") => bench::bench(),
         Some("build-cost") => bench::build_cost(),
+        Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
-            eprintln!("usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost>");
+            eprintln!(
+                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost | fuzz>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -72,6 +79,12 @@ fn ci(skip_tests: bool) -> Result<(), String> {
         )?;
         only_gateway(gateway)?;
     }
+    // The fuzz targets live outside the workspace (cargo-fuzz builds them); check they still
+    // compile against the crates they exercise.
+    cargo(
+        &["check", "--manifest-path", "crates/payments-fuzz/Cargo.toml", "--bins"],
+        &[("RUSTFLAGS", "-D warnings")],
+    )?;
     cargo(
         &["doc", "--workspace", "--all-features", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],

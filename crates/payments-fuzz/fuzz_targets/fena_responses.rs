@@ -1,0 +1,4 @@
+//! Fuzz target: see `payments_fuzz::fena_responses`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| payments_fuzz::fena_responses(data));
