@@ -106,11 +106,10 @@ pub fn parse<T: DeserializeOwned>(
         return Err(Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) });
     }
     let data = envelope.data.map_or("null", serde_json::value::RawValue::get);
-    let mut deserializer = serde_json::Deserializer::from_str(data);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+    payments_core::wire::from_json(data.as_bytes()).map_err(|error| Error::Decode {
         endpoint,
-        path: format!("data.{}", error.path()),
-        source: error.into_inner(),
+        path: format!("data.{}", error.path),
+        source: error.source,
         body: response.body_snippet(SNIPPET),
     })
 }

@@ -60,11 +60,10 @@ pub fn parse<T: DeserializeOwned>(
     let raw: HashMap<String, &RawValue> = serde_json::from_slice(&response.body)
         .map_err(|source| Error::Decode { endpoint, path: ".".to_owned(), source, body: body() })?;
     let payload = raw.get(key).map_or("null", |payload| payload.get());
-    let mut deserializer = serde_json::Deserializer::from_str(payload);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+    payments_core::wire::from_json(payload.as_bytes()).map_err(|error| Error::Decode {
         endpoint,
-        path: format!("{key}.{}", error.path()),
-        source: error.into_inner(),
+        path: format!("{key}.{}", error.path),
+        source: error.source,
         body: body(),
     })
 }

@@ -47,11 +47,10 @@ pub fn parse<T: DeserializeOwned>(
         Some("error") => Err(Error::Api { endpoint, message: error_message(&value), http_status }),
         Some("success") if response.status.is_success() => {
             // Read from the bytes, not from `value`: the amount readers need the raw JSON text.
-            let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+            payments_core::wire::from_json(&response.body).map_err(|error| Error::Decode {
                 endpoint,
-                path: error.path().to_string(),
-                source: error.into_inner(),
+                path: error.path,
+                source: error.source,
                 body: response.body_snippet(SNIPPET),
             })
         }

@@ -36,45 +36,24 @@ impl ReceivedFields {
     ///
     /// [`WebhookError::Malformed`].
     pub fn decode_form(body: &[u8]) -> Result<Self, WebhookError> {
+        // Separators are ASCII, so a body that is UTF-8 splits into UTF-8 components: only a
+        // component with `%XX` escapes needs checking after decoding.
+        std::str::from_utf8(body).map_err(|_| not_utf8())?;
         let pairs = body.iter().filter(|byte| **byte == b'&').count() + 1;
-        let mut fields =
-            Self { text: String::with_capacity(body.len()), spans: Vec::with_capacity(pairs) };
-        let mut scratch = Vec::new();
+        let mut text = Vec::with_capacity(body.len());
+        let mut spans = Vec::with_capacity(pairs);
         for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
-            let mut parts = pair.splitn(2, |byte| *byte == b'=');
-            let name =
-                fields.push_form_component(parts.next().unwrap_or_default(), &mut scratch)?;
-            let value =
-                fields.push_form_component(parts.next().unwrap_or_default(), &mut scratch)?;
-            fields.spans.push((name, value));
+            let (name, value) = match pair.iter().position(|byte| *byte == b'=') {
+                Some(at) => pair.split_at(at),
+                None => (pair, &b""[..]),
+            };
+            let name = push_form_component(&mut text, name)?;
+            let value = push_form_component(&mut text, value.get(1..).unwrap_or_default())?;
+            spans.push((name, value));
         }
+        let fields = Self { text: String::from_utf8(text).map_err(|_| not_utf8())?, spans };
         fields.refuse_repeats()?;
         Ok(fields)
-    }
-
-    /// Decodes one form component onto the text: `+` is a space, `%XX` a byte, and the result
-    /// must be UTF-8. Returns where it sits. `scratch` is reused between components.
-    fn push_form_component(
-        &mut self,
-        raw: &[u8],
-        scratch: &mut Vec<u8>,
-    ) -> Result<Range<usize>, WebhookError> {
-        let start = self.text.len();
-        let decoded = if raw.iter().any(|byte| matches!(byte, b'+' | b'%')) {
-            scratch.clear();
-            // `+` is split on before `%XX` is decoded, so an encoded `%2B` stays a `+`.
-            for (index, chunk) in raw.split(|byte| *byte == b'+').enumerate() {
-                if index > 0 {
-                    scratch.push(b' ');
-                }
-                scratch.extend(percent_encoding::percent_decode(chunk));
-            }
-            scratch.as_slice()
-        } else {
-            raw
-        };
-        self.text.push_str(std::str::from_utf8(decoded).map_err(|_| not_utf8())?);
-        Ok(start..self.text.len())
     }
 
     /// Decodes a JSON object into its members, in order, each value as the text that was
@@ -189,6 +168,28 @@ impl fmt::Debug for ReceivedFields {
     // Values can hold payer data (card numbers, e-mail): only the names are shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter().map(|(name, _)| name)).finish()
+    }
+}
+
+/// Decodes one form component onto `text` (`+` is a space, `%XX` a byte) and returns where
+/// it sits. `raw` is UTF-8; what its escapes decode to is checked.
+fn push_form_component(text: &mut Vec<u8>, raw: &[u8]) -> Result<Range<usize>, WebhookError> {
+    let start = text.len();
+    if !raw.iter().any(|byte| matches!(byte, b'+' | b'%')) {
+        text.extend_from_slice(raw);
+        return Ok(start..text.len());
+    }
+    // `+` is split on before `%XX` is decoded, so an encoded `%2B` stays a `+`.
+    for (index, chunk) in raw.split(|byte| *byte == b'+').enumerate() {
+        if index > 0 {
+            text.push(b' ');
+        }
+        text.extend(percent_encoding::percent_decode(chunk));
+    }
+    let end = text.len();
+    match text.get(start..end).map(std::str::from_utf8) {
+        Some(Ok(_)) => Ok(start..end),
+        _ => Err(not_utf8()),
     }
 }
 

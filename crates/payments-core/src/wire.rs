@@ -4,10 +4,49 @@
 //! would lose exactness, so these helpers read the raw JSON text and parse it as a decimal.
 
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 use crate::amount_text::parse_plain_decimal;
+
+/// Why a JSON text could not be read as the expected type, and where.
+#[derive(Debug)]
+pub struct PathError {
+    /// Where reading failed, as a path from the root (`.` for the root itself, `items[2].amount`).
+    pub path: String,
+    /// serde's error.
+    pub source: serde_json::Error,
+}
+
+/// Reads `json` as `T`, and when that fails, says where.
+///
+/// A plain read comes first; only a text that fails is read again tracking the path, so a
+/// good response pays nothing for the diagnostics.
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Page { items: Vec<Item> }
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Item { id: u64 }
+///
+/// let page: Page = payments_core::wire::from_json(br#"{"items": [{"id": 1}]}"#).unwrap();
+/// assert_eq!(page.items[0].id, 1);
+/// let error = payments_core::wire::from_json::<Page>(br#"{"items": [{"id": 1}, {"id": "x"}]}"#).unwrap_err();
+/// assert_eq!(error.path, "items[1].id");
+/// ```
+///
+/// # Errors
+///
+/// A [`PathError`].
+pub fn from_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, PathError> {
+    if let Ok(value) = serde_json::from_slice(json) {
+        return Ok(value);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| PathError { path: error.path().to_string(), source: error.into_inner() })
+}
 
 /// Reads a JSON number or string as an exact non-negative [`Decimal`].
 ///
