@@ -92,6 +92,7 @@ mod config;
 mod error;
 pub mod form;
 pub mod model;
+mod multipart;
 pub mod nonce;
 pub mod request;
 pub mod response;

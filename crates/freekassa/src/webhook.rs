@@ -37,15 +37,10 @@
 //! ```
 
 use payments_core::mask::mask_all_but_last_four as mask;
-use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use http::Method;
 use payments_core::gateway::WebhookVerifier;
 use payments_core::notification::Notification;
@@ -594,51 +589,12 @@ pub fn notification_fields(
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default();
-            decode_multipart(request.body.clone(), header)
+            crate::multipart::decode(request.body.clone(), header)
         }
         other => Err(NotificationError::Malformed(format!(
             "content type {} (expected a form)",
             other.unwrap_or("missing")
         ))),
-    }
-}
-
-/// Decodes a `multipart/form-data` body held in memory into text fields.
-fn decode_multipart(body: Bytes, content_type: &str) -> Result<ReceivedFields, NotificationError> {
-    let malformed = |reason: String| NotificationError::Malformed(format!("multipart: {reason}"));
-    let boundary = multer::parse_boundary(content_type).map_err(|e| malformed(e.to_string()))?;
-    let stream = futures_util::stream::iter([Ok::<Bytes, Infallible>(body)]);
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut fields = ReceivedFields::default();
-    loop {
-        let next = ready_now(multipart.next_field())
-            .ok_or_else(|| malformed("body ended early".into()))?
-            .map_err(|e| malformed(e.to_string()))?;
-        let Some(field) = next else { break };
-        if field.file_name().is_some() {
-            return Err(malformed("file parts are not notification fields".into()));
-        }
-        let name = field.name().ok_or_else(|| malformed("a part has no name".into()))?.to_owned();
-        let bytes = ready_now(field.bytes())
-            .ok_or_else(|| malformed("body ended early".into()))?
-            .map_err(|e| malformed(e.to_string()))?;
-        let value = String::from_utf8(bytes.to_vec())
-            .map_err(|_| malformed(format!("field {name:?} is not UTF-8")))?;
-        if fields.get(&name).is_some() {
-            return Err(malformed(format!("field {name:?} appears more than once")));
-        }
-        fields.push(&name, &value);
-    }
-    Ok(fields)
-}
-
-/// Runs a future over an in-memory stream, which never waits: polled once, it is ready. One
-/// that is not (it cannot happen with a complete body) is treated as an unreadable body.
-fn ready_now<F: Future>(future: F) -> Option<F::Output> {
-    let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => Some(output),
-        Poll::Pending => None,
     }
 }
 
@@ -666,35 +622,5 @@ mod tests {
     fn masking_keeps_the_last_four() {
         assert_eq!(mask("5555555555554444"), "************4444");
         assert_eq!(mask("abc"), "abc");
-    }
-
-    #[test]
-    fn multipart_bodies_decode_and_refuse_files_and_repeats() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"MERCHANT_ID\"\r\n\r\n123\r\n\
-                    --XyZ\r\nContent-Disposition: form-data; name=\"AMOUNT\"\r\n\r\n100.50\r\n--XyZ--\r\n";
-        let fields =
-            decode_multipart(Bytes::from(body), "multipart/form-data; boundary=XyZ").unwrap();
-        assert_eq!(
-            fields.to_vec(),
-            [
-                ("MERCHANT_ID".to_owned(), "123".to_owned()),
-                ("AMOUNT".to_owned(), "100.50".to_owned())
-            ]
-        );
-        let repeated = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n\
-                        --b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--\r\n";
-        assert!(
-            decode_multipart(Bytes::from(repeated), "multipart/form-data; boundary=b").is_err()
-        );
-        let file = "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"x.txt\"\r\n\r\n1\r\n--b--\r\n";
-        assert!(decode_multipart(Bytes::from(file), "multipart/form-data; boundary=b").is_err());
-        assert!(
-            decode_multipart(
-                Bytes::from("--b\r\nContent-Dispo"),
-                "multipart/form-data; boundary=b"
-            )
-            .is_err()
-        );
-        assert!(decode_multipart(Bytes::from(body), "multipart/form-data").is_err());
     }
 }
