@@ -80,10 +80,13 @@ fn ci(skip_tests: bool) -> Result<(), String> {
         only_gateway(gateway)?;
     }
     // The fuzz targets live outside the workspace (cargo-fuzz builds them); check they still
-    // compile against the crates they exercise.
+    // compile against the crates they exercise, reusing the workspace's build directory.
+    let root = bench::workspace_root()?;
+    let target = root.join("target");
+    let manifest = root.join("crates").join("payments-fuzz").join("Cargo.toml");
     cargo(
-        &["check", "--manifest-path", "crates/payments-fuzz/Cargo.toml", "--bins"],
-        &[("RUSTFLAGS", "-D warnings")],
+        &["check", "--manifest-path", &manifest.to_string_lossy(), "--bins"],
+        &[("RUSTFLAGS", "-D warnings"), ("CARGO_TARGET_DIR", &target.to_string_lossy())],
     )?;
     cargo(
         &["doc", "--workspace", "--all-features", "--no-deps"],
