@@ -48,6 +48,23 @@ async fn sends_method_headers_and_body_and_returns_everything() {
 }
 
 #[tokio::test]
+async fn a_body_arriving_in_many_chunks_is_kept_whole_and_in_order() {
+    // 600 KB arrives in many reads; every byte must come back in place.
+    let body: Vec<u8> = (0..600_000_u32).map(|index| (index % 251) as u8).collect();
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/many");
+            then.status(200).body(body.clone());
+        })
+        .await;
+    let request = HttpRequest::get(GatewayId::Fena, "many", server.url("/many").parse().unwrap());
+    let response = transport().send(&request).await.unwrap();
+    assert_eq!(response.body.len(), body.len());
+    assert!(response.body[..] == body[..], "the body came back changed");
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_refused() {
     let server = MockServer::start_async().await;
     server

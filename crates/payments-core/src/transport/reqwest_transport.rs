@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 
 use super::{HttpRequest, HttpResponse, Transport, TransportError};
 
@@ -121,13 +122,24 @@ impl Transport for ReqwestTransport {
         if response.content_length().is_some_and(|length| length > limit as u64) {
             return Err(TransportError::BodyTooLarge { limit });
         }
-        let mut body = Vec::new();
+        // A small response usually arrives as one chunk: it is kept as it is, not copied.
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        let mut received_bytes = 0_usize;
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len().saturating_add(chunk.len()) > limit {
+            received_bytes = received_bytes.saturating_add(chunk.len());
+            if received_bytes > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if rest.is_empty() => first = Some(chunk),
+                earlier => {
+                    rest.extend_from_slice(&earlier.unwrap_or_default());
+                    rest.extend_from_slice(&chunk);
+                }
+            }
         }
+        let body = first.unwrap_or_else(|| Bytes::from(rest));
         let mut received = HttpResponse::new(status, body);
         received.headers = headers;
         Ok(received)
