@@ -162,7 +162,7 @@ impl SignedRequest {
         }
 
         let url = config.endpoint_url(self.endpoint)?;
-        let bytes = serde_json::to_vec(&JsonObject(&body)).map_err(|error| {
+        let bytes = payments_core::wire::json_object(&body).map_err(|error| {
             payments_core::InputError::field("body", format!("cannot serialise: {error}"))
         })?;
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
@@ -187,15 +187,6 @@ impl serde::Serialize for BodyValue<'_> {
             Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
             Self::Json(value) => value.serialize(serializer),
         }
-    }
-}
-
-/// Members written as one JSON object, in the order given.
-struct JsonObject<'a>(&'a [(&'a str, BodyValue<'a>)]);
-
-impl serde::Serialize for JsonObject<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
     }
 }
 

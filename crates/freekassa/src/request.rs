@@ -76,15 +76,6 @@ impl serde::Serialize for BodyValue<'_> {
     }
 }
 
-/// Members written as one JSON object, in the order given.
-struct JsonObject<'a>(&'a [(&'a str, BodyValue<'a>)]);
-
-impl serde::Serialize for JsonObject<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
-    }
-}
-
 impl From<String> for FieldValue {
     fn from(text: String) -> Self {
         Self::Text(text)
@@ -196,7 +187,7 @@ impl ApiRequest {
         }
         body.push(("signature", BodyValue::Signature(&signature)));
         body.sort_unstable_by(|left, right| left.0.cmp(right.0));
-        let bytes = serde_json::to_vec(&JsonObject(&body))
+        let bytes = payments_core::wire::json_object(&body)
             .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
         let url = config.endpoint_url(self.path.as_deref().unwrap_or(self.endpoint))?;
         let request = HttpRequest::post_json(GatewayId::Freekassa, self.endpoint, url, bytes)

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::amount_text::parse_plain_decimal;
 
@@ -46,6 +46,31 @@ pub fn from_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, PathError> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| PathError { path: error.path().to_string(), source: error.into_inner() })
+}
+
+/// Writes `members` as one JSON object, in the order given (a request body built straight
+/// from its fields, with no intermediate map).
+///
+/// ```
+/// let body = payments_core::wire::json_object(&[("b", 1), ("a", 2)])?;
+/// assert_eq!(body, br#"{"b":1,"a":2}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// When a value cannot be serialised.
+pub fn json_object<V: Serialize>(members: &[(&str, V)]) -> Result<Vec<u8>, serde_json::Error> {
+    struct Object<'a, V>(&'a [(&'a str, V)]);
+    impl<V: Serialize> Serialize for Object<'_, V> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+        }
+    }
+    // Sized for a typical gateway request, so the buffer rarely grows.
+    let mut body = Vec::with_capacity(256);
+    serde_json::to_writer(&mut body, &Object(members))?;
+    Ok(body)
 }
 
 /// Reads a JSON number or string as an exact non-negative [`Decimal`].

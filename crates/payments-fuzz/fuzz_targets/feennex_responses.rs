@@ -1,4 +1,9 @@
-//! Fuzz target: see `payments_fuzz::feennex_responses`.
+//! Fuzz target `feennex_responses`: every Feennex response parser (13) on every input.
+//!
+//! Scheme: the first byte picks an error status, `[400, 401, 404, 429, 500, 502]` indexed
+//! modulo 6; the rest is the body. Each parser reads the body twice, as an HTTP 200 and with
+//! that error status (`content-type: application/json`), so every parser sees every input
+//! for the whole run. Body: `payments_fuzz::feennex_responses`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| payments_fuzz::feennex_responses(data));
