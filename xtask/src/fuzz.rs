@@ -3,17 +3,22 @@
 //! - `cargo xtask fuzz list` prints the targets.
 //! - `cargo xtask fuzz <target> <seconds>` seeds the target's corpus from the test vectors
 //!   (`testdata/vectors`) and the committed example responses (`crates/payments-fuzz/seeds`),
-//!   then runs libFuzzer for that long with a 10 s hang limit and a 2 GiB memory limit. It
-//!   prints the number of executions and fails on any crash, naming the artifact to replay.
-//! - `cargo xtask fuzz all <seconds>` runs every target in turn.
+//!   then runs libFuzzer for that long with a 10 s hang limit, a 2 GiB RSS limit and a
+//!   512 MiB single-allocation limit. It prints the number of executions and fails on any
+//!   crash, hang or memory blow-up, naming the artifact to replay.
+//! - `cargo xtask fuzz all <seconds>` runs every target in turn (all of them, even after a
+//!   failure) and fails if any failed.
 //!
 //! cargo-fuzz is installed when missing. It needs a nightly toolchain for the sanitizers;
 //! without one it runs on stable with `RUSTC_BOOTSTRAP=1` and no sanitizer (Rust code has no
 //! memory errors to find without `unsafe`; panics, hangs and memory blow-ups are still found).
+//!
+//! Seeds are whole inputs: the first byte is the mode the target reads (see the top of each
+//! `fuzz_targets/<target>.rs`), the rest what that mode feeds.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -28,13 +33,26 @@ pub const TARGETS: &[&str] = &[
     "fena_responses",
 ];
 
+/// The boundary of `freekassa_notification`'s multipart mode.
+const MULTIPART_BOUNDARY: &str = "XyZ";
+
+/// The unsigned Toolkit webhook of `crates/fena/tests/toolkit.rs` (`forged_trigger`).
+const TOOLKIT_TRIGGER: &str = r#"{"amount":"10.00","eventName":"status-update","eventScope":"single-payments","id":"65a1b2c3d4e5f60718293a4b","reference":"ORDER-7","status":"paid"}"#;
+
+/// How one target's run ended.
+enum Outcome {
+    /// Ran the whole time: the number of executions.
+    Clean(u64),
+    /// Found a failing input: what libFuzzer said, and the artifact when it wrote one.
+    Failed(String),
+}
+
 /// Runs `cargo xtask fuzz <args>`.
 ///
 /// # Errors
 ///
-/// Bad arguments, a tool that cannot run, or a crash found.
+/// Bad arguments, a tool that cannot run, or a failing input found.
 pub fn fuzz(args: &[String]) -> Result<(), String> {
-    let root = crate::bench::workspace_root()?;
     match args {
         [list] if list == "list" => {
             for target in TARGETS {
@@ -44,21 +62,34 @@ pub fn fuzz(args: &[String]) -> Result<(), String> {
         }
         [all, seconds] if all == "all" => {
             let seconds = parse_seconds(seconds)?;
-            let mut executions = Vec::new();
+            let root = crate::bench::workspace_root()?;
+            let mut outcomes = Vec::new();
             for target in TARGETS {
-                executions.push((target, run(&root, target, seconds)?));
+                outcomes.push((target, run(&root, target, seconds)?));
             }
-            println!("\nxtask fuzz: every target ran {seconds} s clean");
-            for (target, runs) in executions {
-                println!("  {target:<24} {runs:>12} executions");
+            println!("\nxtask fuzz: every target, {seconds} s each");
+            let mut failed = 0_usize;
+            for (target, outcome) in &outcomes {
+                match outcome {
+                    Outcome::Clean(runs) => println!("  {target:<24} {runs:>12} executions, clean"),
+                    Outcome::Failed(what) => {
+                        failed = failed.saturating_add(1);
+                        println!("  {target:<24} FAILED: {what}");
+                    }
+                }
             }
-            Ok(())
+            if failed == 0 { Ok(()) } else { Err(format!("{failed} target(s) found a failure")) }
         }
         [target, seconds] if TARGETS.contains(&target.as_str()) => {
             let seconds = parse_seconds(seconds)?;
-            let runs = run(&root, target, seconds)?;
-            println!("\nxtask fuzz: {target} ran {seconds} s clean, {runs} executions");
-            Ok(())
+            let root = crate::bench::workspace_root()?;
+            match run(&root, target, seconds)? {
+                Outcome::Clean(runs) => {
+                    println!("\nxtask fuzz: {target} ran {seconds} s clean, {runs} executions");
+                    Ok(())
+                }
+                Outcome::Failed(what) => Err(format!("{target}: {what}")),
+            }
         }
         _ => Err(format!(
             "usage: cargo xtask fuzz <list | all <seconds> | <target> <seconds>>; targets: {}",
@@ -68,25 +99,32 @@ pub fn fuzz(args: &[String]) -> Result<(), String> {
 }
 
 fn parse_seconds(text: &str) -> Result<u64, String> {
-    text.parse().map_err(|_| format!("{text:?} is not a number of seconds"))
+    match text.parse() {
+        Ok(seconds) if seconds > 0 => Ok(seconds),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }
 
-/// Runs one target; returns the number of executions.
-fn run(root: &Path, target: &str, seconds: u64) -> Result<u64, String> {
+/// Seeds and runs one target.
+fn run(root: &Path, target: &str, seconds: u64) -> Result<Outcome, String> {
     ensure_cargo_fuzz()?;
     let fuzz_dir = root.join("crates").join("payments-fuzz");
     let corpus = fuzz_dir.join("corpus").join(target);
     fs::create_dir_all(&corpus)
         .map_err(|error| format!("cannot create {}: {error}", corpus.display()))?;
     let seeded = seed(root, &fuzz_dir, target, &corpus)?;
-    println!("xtask fuzz: {target}: {seeded} seeds in {}", corpus.display());
+    println!("xtask fuzz: {target}: {seeded} seeds written to {}", corpus.display());
 
     let nightly = has_nightly();
+    // The rustup proxy, not `$CARGO`: `+nightly` needs it.
     let mut command = Command::new("cargo");
     if nightly {
         command.arg("+nightly");
     } else {
-        println!("xtask fuzz: no nightly toolchain; stable with RUSTC_BOOTSTRAP=1, no sanitizer");
+        println!(
+            "xtask fuzz: no nightly toolchain installed; running on stable with \
+             RUSTC_BOOTSTRAP=1 and --sanitizer none"
+        );
         command.env("RUSTC_BOOTSTRAP", "1");
     }
     command.args(["fuzz", "run", "--fuzz-dir"]).arg(&fuzz_dir);
@@ -106,30 +144,67 @@ fn run(root: &Path, target: &str, seconds: u64) -> Result<u64, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|error| format!("cannot run cargo fuzz: {error}"))?;
-    let mut executions = None;
-    let mut crash = None;
+    let mut report = Report::default();
     if let Some(stderr) = child.stderr.take() {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             // Progress lines are many; keep the rest, which say what happened.
             if !line.starts_with('#') {
                 eprintln!("{line}");
             }
-            if let Some(count) = line.strip_prefix("stat::number_of_executed_units:") {
-                executions = count.trim().parse().ok();
-            }
-            if line.contains("Test unit written to") {
-                crash = Some(line.clone());
-            }
+            report.read(&line);
         }
     }
     let status = child.wait().map_err(|error| format!("cargo fuzz did not finish: {error}"))?;
-    if let Some(line) = crash {
-        return Err(format!("{target} found a failing input: {line}"));
+    if let Some(artifact) = report.artifact {
+        let error = report.error.unwrap_or_else(|| "a failing input".to_owned());
+        return Ok(Outcome::Failed(format!(
+            "{error}; input written to {artifact} (replay: cargo +nightly fuzz run --fuzz-dir \
+             {} {target} {artifact})",
+            fuzz_dir.display()
+        )));
     }
     if !status.success() {
-        return Err(format!("`cargo fuzz run {target}` failed ({status})"));
+        // A failure without an artifact: the build, or libFuzzer itself.
+        let error = report.error.unwrap_or_else(|| format!("cargo fuzz run exited with {status}"));
+        return Err(format!("{target}: {error}"));
     }
-    executions.ok_or_else(|| format!("{target}: libFuzzer printed no execution count"))
+    match report.executions {
+        Some(runs) => Ok(Outcome::Clean(runs)),
+        None => Err(format!("{target}: libFuzzer printed no execution count")),
+    }
+}
+
+/// What libFuzzer's output says about a run.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Report {
+    executions: Option<u64>,
+    artifact: Option<String>,
+    error: Option<String>,
+}
+
+impl Report {
+    fn read(&mut self, line: &str) {
+        // `Done 123 runs in 30 second(s)`, and with -print_final_stats=1
+        // `stat::number_of_executed_units: 123`.
+        if let Some(count) = line.strip_prefix("stat::number_of_executed_units:") {
+            self.executions = count.trim().parse().ok().or(self.executions);
+        } else if let Some(rest) = line.strip_prefix("Done ")
+            && let Some((count, _)) = rest.split_once(" runs in ")
+        {
+            self.executions = count.trim().parse().ok().or(self.executions);
+        }
+        // `==123== ERROR: libFuzzer: deadly signal`, `... timeout after 10 seconds`,
+        // `... out-of-memory (malloc(...))`; panics print `thread '...' panicked at ...`.
+        if let Some((_, error)) = line.split_once("ERROR: libFuzzer: ") {
+            self.error.get_or_insert_with(|| error.trim().to_owned());
+        } else if line.contains("panicked at") {
+            self.error = Some(line.trim().to_owned());
+        }
+        // `artifact_prefix='...'; Test unit written to ./artifacts/<target>/crash-<sha1>`
+        if let Some((_, path)) = line.split_once("Test unit written to ") {
+            self.artifact = Some(path.trim().to_owned());
+        }
+    }
 }
 
 fn ensure_cargo_fuzz() -> Result<(), String> {
@@ -142,6 +217,7 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
     if installed {
         return Ok(());
     }
+    println!("xtask fuzz: cargo-fuzz is missing, installing it");
     crate::run("cargo", &["install", "cargo-fuzz", "--locked"], &[])
 }
 
@@ -154,21 +230,22 @@ fn has_nightly() -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// Writes the seeds of `target` into `corpus`: inputs built from the test vectors, then the
-/// committed files of `seeds/<target>`. Returns how many there are.
+/// Writes the seeds of `target` into `corpus` (as `seed-<name>`, overwriting older seeds of
+/// the same name): inputs built from the test vectors, then the committed files of
+/// `seeds/<target>`, each prefixed with byte 0 (HTTP 200 and 400 for the response targets).
+/// Returns how many there are.
 fn seed(root: &Path, fuzz_dir: &Path, target: &str, corpus: &Path) -> Result<usize, String> {
     let mut seeds = vector_seeds(root, target)?;
     let committed = fuzz_dir.join("seeds").join(target);
     if committed.is_dir() {
         let entries = fs::read_dir(&committed)
             .map_err(|error| format!("cannot list {}: {error}", committed.display()))?;
-        for entry in entries.map_while(Result::ok) {
-            let body = read(&entry.path())?;
-            // Each example is fed as a 200 and as a 400 (the first byte picks the status).
-            for status in [0_u8, 2] {
-                let name = format!("{}-{status}", entry.file_name().to_string_lossy());
-                seeds.push((name, [vec![status], body.clone()].concat()));
-            }
+        let mut paths: Vec<_> = entries.map_while(Result::ok).map(|entry| entry.path()).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned());
+            let body = read(&path)?;
+            seeds.push((name.unwrap_or_default(), [vec![0], body].concat()));
         }
     }
     for (name, bytes) in &seeds {
@@ -189,45 +266,66 @@ fn vector_seeds(root: &Path, target: &str) -> Result<Vec<(String, Vec<u8>)>, Str
     let entries = |value: &Value, key: &str| -> Vec<Value> {
         value.get(key).and_then(Value::as_array).cloned().unwrap_or_default()
     };
-    let text = |entry: &Value, key: &str| -> Vec<u8> {
-        entry.get(key).and_then(Value::as_str).unwrap_or_default().as_bytes().to_vec()
+    let text = |entry: &Value, key: &str| -> Option<String> {
+        entry.get(key).and_then(Value::as_str).map(str::to_owned)
     };
     let mut seeds = Vec::new();
-    let mut add = |name: String, mode: u8, bytes: Vec<u8>| {
-        seeds.push((name, [vec![mode], bytes].concat()));
+    let mut add = |name: String, mode: u8, bytes: &[u8]| {
+        seeds.push((name, [&[mode][..], bytes].concat()));
     };
     match target {
+        // Modes: 0 form, 1 JSON, 2 form re-signed, 3 JSON re-signed.
         "feennex_callback" => {
             for (index, entry) in entries(&vectors("feennex")?, "callbacks").iter().enumerate() {
-                let json =
-                    entry.get("content_type").and_then(Value::as_str) == Some("application/json");
-                let body = text(entry, "body");
-                add(format!("callback-{index}"), u8::from(json), body.clone());
-                if !json {
-                    add(format!("callback-{index}-resigned"), 2, body);
+                let Some(body) = text(entry, "body") else { continue };
+                if entry.get("content_type").and_then(Value::as_str) == Some("application/json") {
+                    add(format!("callback-{index}-json"), 1, body.as_bytes());
+                    add(format!("callback-{index}-json-resigned"), 3, body.as_bytes());
+                    continue;
                 }
+                add(format!("callback-{index}-form"), 0, body.as_bytes());
+                add(format!("callback-{index}-form-resigned"), 2, body.as_bytes());
+                // The same fields as a JSON object of strings: the same values, so the same
+                // signature.
+                let object: serde_json::Map<String, Value> = form_pairs(&body)
+                    .into_iter()
+                    .map(|(name, value)| (name, Value::String(value)))
+                    .collect();
+                let json = Value::Object(object).to_string();
+                add(format!("callback-{index}-json"), 1, json.as_bytes());
+                add(format!("callback-{index}-json-resigned"), 3, json.as_bytes());
             }
         }
+        // Modes: 0 GET query, 1 form POST, 2 multipart POST, 3 re-signed.
         "freekassa_notification" => {
             let notifications = entries(&vectors("freekassa")?, "notification");
             for (index, entry) in notifications.iter().enumerate() {
-                for mode in [0, 1, 3] {
-                    add(format!("notification-{index}-{mode}"), mode, text(entry, "body"));
-                }
+                let Some(body) = text(entry, "body") else { continue };
+                add(format!("notification-{index}-get"), 0, body.as_bytes());
+                add(format!("notification-{index}-form"), 1, body.as_bytes());
+                let multipart = multipart(&form_pairs(&body));
+                add(format!("notification-{index}-multipart"), 2, multipart.as_bytes());
+                add(format!("notification-{index}-resigned"), 3, body.as_bytes());
             }
         }
+        // Modes: 0 request, 1 form body, 2 token, 3 claims signed, 4 Toolkit webhook.
         "fena_webhook" => {
             let fena = vectors("fena")?;
-            for (index, entry) in entries(&fena, "valid").iter().enumerate() {
-                let token = text(entry, "token");
-                add(format!("valid-{index}-form"), 0, [b"token=".to_vec(), token.clone()].concat());
-                add(format!("valid-{index}-token"), 1, token);
-                let claims = entry.get("claims").map(Value::to_string).unwrap_or_default();
-                add(format!("valid-{index}-claims"), 2, claims.into_bytes());
+            let groups =
+                [("valid", entries(&fena, "valid")), ("invalid", entries(&fena, "invalid"))];
+            for (group, list) in &groups {
+                for (index, entry) in list.iter().enumerate() {
+                    let Some(token) = text(entry, "token") else { continue };
+                    let form = text(entry, "form_body").unwrap_or_else(|| format!("token={token}"));
+                    add(format!("{group}-{index}-request"), 0, form.as_bytes());
+                    add(format!("{group}-{index}-form"), 1, form.as_bytes());
+                    add(format!("{group}-{index}-token"), 2, token.as_bytes());
+                    if let Some(claims) = entry.get("claims") {
+                        add(format!("{group}-{index}-claims"), 3, claims.to_string().as_bytes());
+                    }
+                }
             }
-            for (index, entry) in entries(&fena, "invalid").iter().enumerate() {
-                add(format!("invalid-{index}-token"), 1, text(entry, "token"));
-            }
+            add("toolkit-trigger".to_owned(), 4, TOOLKIT_TRIGGER.as_bytes());
         }
         // The vectors hold requests, not responses: the response targets use `seeds/`.
         _ => {}
@@ -235,6 +333,109 @@ fn vector_seeds(root: &Path, target: &str) -> Result<Vec<(String, Vec<u8>)>, Str
     Ok(seeds)
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+/// The pairs of a form body, decoded (`+` is a space, `%XX` a byte; bad escapes kept).
+fn form_pairs(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let escaped = (byte == b'%')
+            .then(|| bytes.get(at.saturating_add(1)..at.saturating_add(3)))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(decoded) => {
+                out.push(decoded);
+                at = at.saturating_add(3);
+            }
+            None => {
+                out.push(if byte == b'+' { b' ' } else { byte });
+                at = at.saturating_add(1);
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A `multipart/form-data` body with [`MULTIPART_BOUNDARY`].
+fn multipart(pairs: &[(String, String)]) -> String {
+    let mut body = String::new();
+    for (name, value) in pairs {
+        body.push_str(&format!(
+            "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n\
+             {value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{MULTIPART_BOUNDARY}--\r\n"));
+    body
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
     fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_executions_and_the_artifact() {
+        let mut report = Report::default();
+        for line in [
+            "#1048576\tpulse  cov: 1200 ft: 4000 corp: 300/20Kb exec/s: 34952 rss: 80Mb",
+            "Done 1048576 runs in 31 second(s)",
+            "stat::number_of_executed_units: 1048577",
+        ] {
+            report.read(line);
+        }
+        assert_eq!(report.executions, Some(1_048_577));
+        assert_eq!(report.artifact, None);
+
+        let mut report = Report::default();
+        for line in [
+            "thread '<unnamed>' panicked at crates/feennex/src/webhook.rs:10:5:",
+            "==42== ERROR: libFuzzer: deadly signal",
+            "artifact_prefix='/x/artifacts/t/'; Test unit written to /x/artifacts/t/crash-ab12",
+        ] {
+            report.read(line);
+        }
+        assert_eq!(report.artifact.as_deref(), Some("/x/artifacts/t/crash-ab12"));
+        assert_eq!(
+            report.error.as_deref(),
+            Some("thread '<unnamed>' panicked at crates/feennex/src/webhook.rs:10:5:")
+        );
+    }
+
+    #[test]
+    fn decodes_forms_into_multipart() {
+        let pairs = form_pairs("A=1+2&B=%7B%22x%22%7D&C=&D=%zz");
+        assert_eq!(
+            pairs,
+            [("A", "1 2"), ("B", "{\"x\"}"), ("C", ""), ("D", "%zz")]
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        );
+        let body = multipart(&pairs[..1]);
+        assert_eq!(
+            body,
+            "--XyZ\r\nContent-Disposition: form-data; name=\"A\"\r\n\r\n1 2\r\n--XyZ--\r\n"
+        );
+    }
+
+    #[test]
+    fn seconds_must_be_positive() {
+        assert_eq!(parse_seconds("30"), Ok(30));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("x").is_err());
+    }
 }

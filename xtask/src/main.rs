@@ -10,7 +10,9 @@
 //! - `build-cost`: cold-builds three tiny programs (signing-only `freekassa`, `freekassa` with
 //!   defaults, the full façade) and reports time and compiled crates.
 //! - `fuzz <target> <seconds> | all <seconds> | list`: runs the libFuzzer targets of
-//!   `crates/payments-fuzz` (cargo-fuzz; installed if missing), seeded from the test vectors.
+//!   `crates/payments-fuzz` (cargo-fuzz, installed if missing; nightly, else stable with
+//!   `RUSTC_BOOTSTRAP=1` and no sanitizer), seeded from the test vectors and the committed
+//!   example responses; prints the executions and fails on a crash, naming the artifact.
 //! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
 //!   the browser test of the sandbox's checkout page (ignored by the normal test run).
 #![allow(
@@ -42,7 +44,8 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost | fuzz>"
+                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost \
+                 | fuzz <target> <seconds> | fuzz all <seconds> | fuzz list>"
             );
             return ExitCode::from(2);
         }
