@@ -109,14 +109,11 @@ impl CallbackVerifier {
 ///
 /// [`WebhookError::Malformed`] for another content type, bad encoding or repeated fields.
 pub fn callback_fields(request: &WebhookRequest) -> Result<ReceivedFields, WebhookError> {
-    if request.has_content_type("application/json") {
-        return ReceivedFields::decode_json(&request.body);
-    }
-    match request.content_type() {
-        None => ReceivedFields::decode_form(&request.body),
-        Some(form) if form == "application/x-www-form-urlencoded" => {
+    match request.content_type().as_deref() {
+        None | Some("application/x-www-form-urlencoded") => {
             ReceivedFields::decode_form(&request.body)
         }
+        Some("application/json") => ReceivedFields::decode_json(&request.body),
         Some(other) => Err(WebhookError::Malformed(format!("unsupported content type {other}"))),
     }
 }

@@ -376,21 +376,21 @@ impl NotificationVerifier {
         // signed would be ambiguous, so a repeated field read here is refused.
         let mut known = Known::default();
         for (key, value) in fields.iter() {
-            let (slot, name) = match key {
-                "MERCHANT_ID" => (&mut known.merchant_id, "MERCHANT_ID"),
-                "AMOUNT" => (&mut known.amount, "AMOUNT"),
-                "MERCHANT_ORDER_ID" => (&mut known.order_id, "MERCHANT_ORDER_ID"),
-                "SIGN" => (&mut known.sign, "SIGN"),
-                "intid" => (&mut known.intid, "intid"),
-                "P_EMAIL" => (&mut known.payer_email, "P_EMAIL"),
-                "P_PHONE" => (&mut known.payer_phone, "P_PHONE"),
-                "CUR_ID" => (&mut known.cur_id, "CUR_ID"),
-                "commission" => (&mut known.commission, "commission"),
-                "payer_account" => (&mut known.payer_account, "payer_account"),
+            let slot = match key {
+                "MERCHANT_ID" => &mut known.merchant_id,
+                "AMOUNT" => &mut known.amount,
+                "MERCHANT_ORDER_ID" => &mut known.order_id,
+                "SIGN" => &mut known.sign,
+                "intid" => &mut known.intid,
+                "P_EMAIL" => &mut known.payer_email,
+                "P_PHONE" => &mut known.payer_phone,
+                "CUR_ID" => &mut known.cur_id,
+                "commission" => &mut known.commission,
+                "payer_account" => &mut known.payer_account,
                 _ => continue,
             };
             if slot.replace(value).is_some() {
-                return Err(NotificationError::Malformed(format!("{name} appears more than once")));
+                return Err(NotificationError::Malformed(format!("{key} appears more than once")));
             }
         }
         let merchant_id =

@@ -64,26 +64,9 @@ impl WebhookRequest {
 
     /// The media type of the body, lower-cased, without parameters (`application/json`).
     pub fn content_type(&self) -> Option<String> {
-        self.media_type().map(str::to_ascii_lowercase)
-    }
-
-    /// Whether the body's media type is `expected` (given in lower case), ignoring case and
-    /// parameters; a request with no `Content-Type` is none.
-    ///
-    /// ```
-    /// use payments_core::webhook::WebhookRequest;
-    ///
-    /// let request = WebhookRequest::form_post("a=1");
-    /// assert!(request.has_content_type("application/x-www-form-urlencoded"));
-    /// assert!(!request.has_content_type("application/json"));
-    /// ```
-    pub fn has_content_type(&self, expected: &str) -> bool {
-        self.media_type().is_some_and(|media_type| media_type.eq_ignore_ascii_case(expected))
-    }
-
-    fn media_type(&self) -> Option<&str> {
         let value = self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
-        Some(value.split(';').next().unwrap_or_default().trim())
+        let media_type = value.split(';').next().unwrap_or_default().trim();
+        Some(media_type.to_ascii_lowercase())
     }
 
     /// Decodes a form-urlencoded body into its fields, in order, refusing repeated names

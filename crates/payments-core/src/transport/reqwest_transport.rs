@@ -122,24 +122,20 @@ impl Transport for ReqwestTransport {
         if response.content_length().is_some_and(|length| length > limit as u64) {
             return Err(TransportError::BodyTooLarge { limit });
         }
-        // A small response usually arrives as one chunk: it is kept as it is, not copied.
-        let mut first: Option<Bytes> = None;
-        let mut rest: Vec<u8> = Vec::new();
+        let mut chunks: Vec<Bytes> = Vec::new();
         let mut received_bytes = 0_usize;
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             received_bytes = received_bytes.saturating_add(chunk.len());
             if received_bytes > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
-            match first.take() {
-                None if rest.is_empty() => first = Some(chunk),
-                earlier => {
-                    rest.extend_from_slice(&earlier.unwrap_or_default());
-                    rest.extend_from_slice(&chunk);
-                }
-            }
+            chunks.push(chunk);
         }
-        let body = first.unwrap_or_else(|| Bytes::from(rest));
+        // A small answer usually arrives as one chunk: it is kept as received, not copied.
+        let body = match chunks.as_slice() {
+            [only] => only.clone(),
+            _ => Bytes::from(chunks.concat()),
+        };
         let mut received = HttpResponse::new(status, body);
         received.headers = headers;
         Ok(received)
