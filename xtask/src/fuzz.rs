@@ -335,37 +335,7 @@ fn vector_seeds(root: &Path, target: &str) -> Result<Vec<(String, Vec<u8>)>, Str
 
 /// The pairs of a form body, decoded (`+` is a space, `%XX` a byte; bad escapes kept).
 fn form_pairs(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(name), percent_decode(value))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
-        let escaped = (byte == b'%')
-            .then(|| bytes.get(at.saturating_add(1)..at.saturating_add(3)))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(decoded) => {
-                out.push(decoded);
-                at = at.saturating_add(3);
-            }
-            None => {
-                out.push(if byte == b'+' { b' ' } else { byte });
-                at = at.saturating_add(1);
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
 }
 
 /// A `multipart/form-data` body with [`MULTIPART_BOUNDARY`].
