@@ -150,16 +150,8 @@ impl SignedRequest {
         body.extend(self.unsigned.iter().map(|(key, value)| (*key, BodyValue::Json(value))));
         body.extend(self.extra.iter().map(|(key, value)| (key.as_str(), BodyValue::Json(value))));
         body.push(("sign", BodyValue::Sign(&signature)));
-        body.sort_unstable_by(|left, right| left.0.cmp(right.0));
-        if let Some(key) = body.windows(2).find_map(|pair| match pair {
-            [left, right] if left.0 == right.0 => Some(left.0),
-            _ => None,
-        }) {
-            return Err(payments_core::InputError::from(
-                payments_core::signature::CanonicalError::DuplicateKey { key: key.to_owned() },
-            )
-            .into());
-        }
+        payments_core::signature::sort_by_key_unique(&mut body)
+            .map_err(payments_core::InputError::from)?;
 
         let url = config.endpoint_url(self.endpoint)?;
         let bytes = payments_core::wire::json_object(&body).map_err(|error| {

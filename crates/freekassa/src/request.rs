@@ -178,15 +178,14 @@ impl ApiRequest {
                 .map_err(InputError::from)?;
         let signature = sign::api_signature(&string_to_sign, api_key);
 
-        // The body is written straight from the fields, in key order (the string to sign
-        // refused repeated keys and `signature` is reserved).
+        // The body is written straight from the fields, in key order, each key once.
         let mut body: Vec<(&str, BodyValue<'_>)> = Vec::with_capacity(fields.len() + 1);
         for (key, value) in &fields {
             value.check(key)?;
             body.push((key, BodyValue::Field(value)));
         }
         body.push(("signature", BodyValue::Signature(&signature)));
-        body.sort_unstable_by(|left, right| left.0.cmp(right.0));
+        payments_core::signature::sort_by_key_unique(&mut body).map_err(InputError::from)?;
         let bytes = payments_core::wire::json_object(&body)
             .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
         let url = config.endpoint_url(self.path.as_deref().unwrap_or(self.endpoint))?;

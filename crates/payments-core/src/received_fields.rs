@@ -9,6 +9,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::error::WebhookError;
+use crate::signature::{CanonicalError, sort_by_key_unique};
 
 /// The fields of a received form or JSON body, in the order received, names unique.
 ///
@@ -100,17 +101,10 @@ impl ReceivedFields {
     }
 
     fn refuse_repeats(&self) -> Result<(), WebhookError> {
-        let mut names: Vec<&str> = self.iter().map(|(name, _)| name).collect();
-        names.sort_unstable();
-        match names.windows(2).find_map(|pair| match pair {
-            [left, right] if left == right => Some(*left),
-            _ => None,
-        }) {
-            Some(name) => {
-                Err(WebhookError::Malformed(format!("field {name:?} appears more than once")))
-            }
-            None => Ok(()),
-        }
+        let mut names: Vec<(&str, ())> = self.iter().map(|(name, _)| (name, ())).collect();
+        sort_by_key_unique(&mut names).map_err(|CanonicalError::DuplicateKey { key }| {
+            WebhookError::Malformed(format!("field {key:?} appears more than once"))
+        })
     }
 
     /// Appends a field. Nothing checks that `name` is new: this builds field lists for

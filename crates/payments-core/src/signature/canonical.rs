@@ -89,23 +89,43 @@ pub fn write_canonical(
     Ok(())
 }
 
+/// Sorts `fields` by key, byte-wise (what the gateways mean by "sorted"), and refuses a key
+/// that appears twice. Used for signed fields and for whole request bodies.
+///
+/// ```
+/// use payments_core::signature::sort_by_key_unique;
+///
+/// let mut fields = [("b", 2), ("a", 1)];
+/// sort_by_key_unique(&mut fields)?;
+/// assert_eq!(fields, [("a", 1), ("b", 2)]);
+/// assert!(sort_by_key_unique(&mut [("a", 1), ("a", 2)]).is_err());
+/// # Ok::<(), payments_core::signature::CanonicalError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CanonicalError::DuplicateKey`] naming the repeated key.
+pub fn sort_by_key_unique<T>(fields: &mut [(&str, T)]) -> Result<(), CanonicalError> {
+    // Lists usually arrive sorted: one pass of strict comparisons proves order and uniqueness.
+    // Otherwise sort, and a repeated key then sits next to itself.
+    if fields.is_sorted_by(|left, right| left.0 < right.0) {
+        return Ok(());
+    }
+    fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
+    match fields.windows(2).find_map(|pair| match pair {
+        [left, right] if left.0 == right.0 => Some(left.0),
+        _ => None,
+    }) {
+        Some(key) => Err(CanonicalError::DuplicateKey { key: key.to_owned() }),
+        None => Ok(()),
+    }
+}
+
 /// Puts `fields` in `order` (sorting in place for [`KeyOrder::Sorted`]) and refuses a
 /// repeated key.
 fn check_unique(fields: &mut [(&str, &str)], order: KeyOrder) -> Result<(), CanonicalError> {
     let repeated = match order {
-        KeyOrder::Sorted => {
-            // Signed lists usually arrive sorted: one pass of strict comparisons proves both
-            // order and uniqueness. Otherwise sort (`str` orders byte-wise, which is what the
-            // gateways mean by "sorted"), and a repeated key then sits next to itself.
-            if fields.is_sorted_by(|left, right| left.0 < right.0) {
-                return Ok(());
-            }
-            fields.sort_unstable_by(|left, right| left.0.cmp(right.0));
-            fields.windows(2).find_map(|pair| match pair {
-                [left, right] if left.0 == right.0 => Some(left.0),
-                _ => None,
-            })
-        }
+        KeyOrder::Sorted => return sort_by_key_unique(fields),
         // Signed field lists are short: comparing every pair costs less than sorting a copy.
         KeyOrder::AsGiven => fields.iter().enumerate().find_map(|(index, (key, _))| {
             fields

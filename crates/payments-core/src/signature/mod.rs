@@ -21,7 +21,9 @@
 mod canonical;
 mod digest;
 
-pub use canonical::{CanonicalError, KeyOrder, canonical_string, write_canonical};
+pub use canonical::{
+    CanonicalError, KeyOrder, canonical_string, sort_by_key_unique, write_canonical,
+};
 pub use digest::{
     HexDigest, hmac_sha256_canonical, hmac_sha256_hex, md5_hex, sha256_canonical_with_secret,
     sha256_hex_with_secret, verify_hex,
