@@ -60,6 +60,18 @@ pub enum WebhookError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body has more fields than the limit: refused before any field is decoded.
+    #[error("more than {limit} fields")]
+    TooManyFields {
+        /// The most fields accepted.
+        limit: usize,
+    },
+    /// A field name or value is longer than the limit.
+    #[error("a field is longer than {limit} bytes")]
+    FieldTooLong {
+        /// The most bytes accepted in one name or value.
+        limit: usize,
+    },
     /// The notification is for another shop or terminal.
     #[error("notification is for merchant {received}, expected {expected}")]
     WrongMerchant {

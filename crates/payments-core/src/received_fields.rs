@@ -11,6 +11,15 @@ use std::ops::Range;
 use crate::error::WebhookError;
 use crate::signature::{CanonicalError, sort_by_key_unique};
 
+/// The most fields a received notification may have. The gateways send at most a dozen or so
+/// (and Freekassa's few `us_*` fields of the shop's own); anything far past that is junk,
+/// refused before it is decoded or any signature work is done.
+pub const MAX_FIELDS: usize = 100;
+
+/// The longest field name or value a received notification may have, in bytes once decoded.
+/// The longest the gateways send is Fena's token, about 500 bytes.
+pub const MAX_FIELD_BYTES: usize = 8 * 1024;
+
 /// The fields of a received form or JSON body, in the order received, names unique.
 ///
 /// ```
@@ -35,12 +44,18 @@ impl ReceivedFields {
     ///
     /// # Errors
     ///
-    /// [`WebhookError::Malformed`].
+    /// [`WebhookError::Malformed`]; [`WebhookError::TooManyFields`] past [`MAX_FIELDS`] fields
+    /// and [`WebhookError::FieldTooLong`] for a name or value over [`MAX_FIELD_BYTES`].
     pub fn decode_form(body: &[u8]) -> Result<Self, WebhookError> {
+        // Counting separators is far cheaper than decoding: a body of thousands of empty
+        // fields is refused before any of them is decoded.
+        let pairs = body.iter().filter(|byte| **byte == b'&').count() + 1;
+        if pairs > MAX_FIELDS {
+            return Err(WebhookError::TooManyFields { limit: MAX_FIELDS });
+        }
         // Separators are ASCII, so a body that is UTF-8 splits into UTF-8 components: only a
         // component with `%XX` escapes needs checking after decoding.
         std::str::from_utf8(body).map_err(|_| not_utf8())?;
-        let pairs = body.iter().filter(|byte| **byte == b'&').count() + 1;
         let mut text = Vec::with_capacity(body.len());
         let mut spans = Vec::with_capacity(pairs);
         for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
@@ -50,6 +65,8 @@ impl ReceivedFields {
             };
             let name = push_form_component(&mut text, name)?;
             let value = push_form_component(&mut text, value.get(1..).unwrap_or_default())?;
+            check_length(name.len())?;
+            check_length(value.len())?;
             spans.push((name, value));
         }
         let fields = Self { text: String::from_utf8(text).map_err(|_| not_utf8())?, spans };
@@ -75,15 +92,19 @@ impl ReceivedFields {
     ///
     /// # Errors
     ///
-    /// [`WebhookError::Malformed`] for anything but a JSON object, or a repeated name.
+    /// [`WebhookError::Malformed`] for anything but a JSON object, or a repeated name;
+    /// [`WebhookError::TooManyFields`] and [`WebhookError::FieldTooLong`] as for forms.
     pub fn decode_json(body: &[u8]) -> Result<Self, WebhookError> {
         let object: RawObject<'_> = serde_json::from_slice(body)
             .map_err(|error| WebhookError::Malformed(format!("JSON body: {error}")))?;
+        if object.too_many {
+            return Err(WebhookError::TooManyFields { limit: MAX_FIELDS });
+        }
         let mut fields = Self {
             text: String::with_capacity(body.len()),
-            spans: Vec::with_capacity(object.0.len()),
+            spans: Vec::with_capacity(object.members.len()),
         };
-        for (name, raw) in object.0 {
+        for (name, raw) in object.members {
             let text = raw.get();
             let value: std::borrow::Cow<'_, str> = if text == "null" {
                 "".into()
@@ -94,7 +115,7 @@ impl ReceivedFields {
             } else {
                 text.into()
             };
-            fields.push(&name, &value);
+            fields.push_received(&name, &value)?;
         }
         fields.refuse_repeats()?;
         Ok(fields)
@@ -105,6 +126,23 @@ impl ReceivedFields {
         sort_by_key_unique(&mut names).map_err(|CanonicalError::DuplicateKey { key }| {
             WebhookError::Malformed(format!("field {key:?} appears more than once"))
         })
+    }
+
+    /// Appends a received field, within the limits every decoder applies: at most
+    /// [`MAX_FIELDS`] fields, names and values of at most [`MAX_FIELD_BYTES`]. For decoders of
+    /// other encodings (multipart); nothing checks that `name` is new.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::TooManyFields`] or [`WebhookError::FieldTooLong`]; nothing is added.
+    pub fn push_received(&mut self, name: &str, value: &str) -> Result<(), WebhookError> {
+        if self.spans.len() >= MAX_FIELDS {
+            return Err(WebhookError::TooManyFields { limit: MAX_FIELDS });
+        }
+        check_length(name.len())?;
+        check_length(value.len())?;
+        self.push(name, value);
+        Ok(())
     }
 
     /// Appends a field. Nothing checks that `name` is new: this builds field lists for
@@ -187,12 +225,23 @@ fn push_form_component(text: &mut Vec<u8>, raw: &[u8]) -> Result<Range<usize>, W
     }
 }
 
+fn check_length(bytes: usize) -> Result<(), WebhookError> {
+    if bytes > MAX_FIELD_BYTES {
+        return Err(WebhookError::FieldTooLong { limit: MAX_FIELD_BYTES });
+    }
+    Ok(())
+}
+
 fn not_utf8() -> WebhookError {
     WebhookError::Malformed("form field is not valid UTF-8".into())
 }
 
-/// A JSON object's members in order, values as raw JSON, repeated names kept.
-struct RawObject<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+/// A JSON object's members in order, values as raw JSON, repeated names kept; past
+/// [`MAX_FIELDS`] members the rest is only read over and `too_many` is set.
+struct RawObject<'a> {
+    members: Vec<(String, &'a serde_json::value::RawValue)>,
+    too_many: bool,
+}
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -207,12 +256,16 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
                 mut map: M,
             ) -> Result<Self::Value, M::Error> {
                 let mut members = Vec::new();
-                while let Some(member) =
-                    map.next_entry::<String, &'de serde_json::value::RawValue>()?
-                {
-                    members.push(member);
+                while members.len() < MAX_FIELDS {
+                    match map.next_entry::<String, &'de serde_json::value::RawValue>()? {
+                        Some(member) => members.push(member),
+                        None => return Ok(RawObject { members, too_many: false }),
+                    }
                 }
-                Ok(RawObject(members))
+                let too_many =
+                    map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some();
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(RawObject { members, too_many })
             }
         }
         deserializer.deserialize_map(Members(std::marker::PhantomData))
@@ -242,6 +295,36 @@ mod tests {
         assert!(ReceivedFields::decode_json(b"[1]").is_err());
         let fields = ReceivedFields::decode_json(br#"{"card": "4111111111111111"}"#).unwrap();
         assert_eq!(format!("{fields:?}"), r#"["card"]"#);
+    }
+
+    #[test]
+    fn field_count_and_length_are_capped_in_forms_and_json() {
+        let form =
+            |count: usize| (0..count).map(|i| format!("f{i}=1")).collect::<Vec<_>>().join("&");
+        assert_eq!(ReceivedFields::decode_form(form(100).as_bytes()).unwrap().len(), 100);
+        assert_eq!(
+            ReceivedFields::decode_form(form(101).as_bytes()),
+            Err(WebhookError::TooManyFields { limit: 100 })
+        );
+        let json = |count: usize| {
+            let members: Vec<_> = (0..count).map(|i| format!("\"f{i}\": {i}")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        assert_eq!(ReceivedFields::decode_json(json(100).as_bytes()).unwrap().len(), 100);
+        assert_eq!(
+            ReceivedFields::decode_json(json(101).as_bytes()),
+            Err(WebhookError::TooManyFields { limit: 100 })
+        );
+        let long = "a".repeat(MAX_FIELD_BYTES + 1);
+        let too_long = Err(WebhookError::FieldTooLong { limit: MAX_FIELD_BYTES });
+        assert_eq!(ReceivedFields::decode_form(format!("a={long}").as_bytes()), too_long);
+        assert_eq!(ReceivedFields::decode_form(format!("{long}=1").as_bytes()), too_long);
+        assert_eq!(
+            ReceivedFields::decode_json(format!(r#"{{"a": "{long}"}}"#).as_bytes()),
+            too_long
+        );
+        let longest = &long[1..];
+        assert!(ReceivedFields::decode_form(format!("a={longest}").as_bytes()).is_ok());
     }
 
     #[test]

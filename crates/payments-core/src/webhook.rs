@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::WebhookError;
-pub use crate::received_fields::ReceivedFields;
+pub use crate::received_fields::{MAX_FIELD_BYTES, MAX_FIELDS, ReceivedFields};
 
 /// A webhook exactly as received: nothing re-encoded, so signatures can be checked over the
 /// bytes the gateway signed.
