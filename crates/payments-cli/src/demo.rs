@@ -143,9 +143,10 @@ fn merchant(
     for gateway in gateways {
         router = router.gateway(gateway);
     }
-    let app = router.into_router().into_make_service_with_connect_info::<SocketAddr>();
+    let app = router.into_router();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let options = payments::axum::ServeOptions::default();
+        let _ = payments::axum::serve(listener, app, options, std::future::pending()).await;
     });
     Merchant { base_url, received }
 }

@@ -1,11 +1,14 @@
 //! A webhook server for every configured gateway, with axum.
 //!
 //! `PAYMENTS_GATEWAY=feennex PAYMENTS_SHOP_ID=5 PAYMENTS_SECRET=... cargo run -p payments --features axum --example webhook_server`
+//!
+//! It serves with `payments::axum::serve` (header and body read deadlines, a connection limit)
+//! and, on Ctrl-C, stops accepting, lets the handlers running finish, and exits.
 #![allow(clippy::print_stdout, reason = "an example prints what it receives")]
 
-use std::net::SocketAddr;
+use std::time::Duration;
 
-use payments::axum::WebhookRouter;
+use payments::axum::{ServeOptions, WebhookRouter, serve};
 use payments::notification::Notification;
 use payments::payment::PaymentStatus;
 use payments::{AnyGateway, GatewayConfig};
@@ -21,11 +24,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok::<(), std::io::Error>(())
     })
-    .gateway(&gateway)
-    .into_router();
-    let app = axum::Router::new().nest("/webhooks", webhooks);
+    .gateway(&gateway);
+    let in_flight = webhooks.in_flight();
+    let app = axum::Router::new().nest("/webhooks", webhooks.into_router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
     println!("listening on http://127.0.0.1:8080/webhooks/{}", gateway.id());
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    serve(listener, app, ServeOptions::default(), ctrl_c).await?;
+    let stopped = in_flight.settle(Duration::from_secs(20)).await;
+    println!("stopped; {stopped} handlers were cut off and their notifications released");
     Ok(())
 }

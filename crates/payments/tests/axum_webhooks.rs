@@ -15,40 +15,9 @@ use axum::http::{Request, StatusCode};
 use payments::axum::WebhookRouter;
 use payments::notification::Notification;
 use payments::{AnyGateway, GatewayConfig};
-use sha2::{Digest, Sha256};
-use tower::ServiceExt;
+use support::{feennex, feennex_callback, post, send};
 
-fn feennex() -> AnyGateway {
-    let config = GatewayConfig::from_json(
-        r#"{"gateway": "feennex", "shop_id": 5, "secret": "SecretKey01"}"#,
-    )
-    .unwrap();
-    AnyGateway::from_config(&config).unwrap()
-}
-
-fn feennex_callback(order: &str) -> String {
-    let fields = format!(
-        "payment_id=9&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id={order}&status=success"
-    );
-    let string = format!("9:5.0:840:5:{order}:successSecretKey01");
-    let sign: String =
-        Sha256::digest(string.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    format!("{fields}&sign={sign}")
-}
-
-fn post(path: &str, body: String) -> Request<Body> {
-    Request::post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap()
-}
-
-async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
-    (status, String::from_utf8(body.to_vec()).unwrap())
-}
+mod support;
 
 /// A router whose handler counts its calls and fails while `fail` is set.
 fn router(calls: Arc<AtomicUsize>, fail: Arc<std::sync::atomic::AtomicBool>) -> axum::Router {

@@ -1,0 +1,171 @@
+//! One delivery: read, verify, claim, run the handler in its own task, answer.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::sync::Arc;
+
+use ::axum::body::Body;
+use ::axum::extract::{ConnectInfo, Request, State};
+use ::axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
+use futures_util::future::{Either, select};
+use http::{HeaderValue, StatusCode, header};
+use payments_core::gateway::WebhookVerifier;
+use payments_core::notification::Notification;
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+use payments_core::{Error, WebhookError};
+
+use super::{Handler, InFlight};
+use crate::seen::{Claim, SeenStore};
+
+/// What a gateway's route needs.
+pub(super) struct Route {
+    pub(super) verifier: Arc<dyn WebhookVerifier>,
+    pub(super) handler: Handler,
+    pub(super) store: Arc<dyn SeenStore>,
+    pub(super) max_body_bytes: usize,
+    pub(super) in_flight: InFlight,
+}
+
+/// How a handler's run ended, once its claim was settled.
+enum Settled {
+    /// The handler succeeded and the key is marked processed.
+    Completed,
+    /// The handler failed or panicked; the key was released for a redelivery.
+    HandlerFailed,
+    /// The handler succeeded but the store could not mark the key processed.
+    StoreFailed,
+    /// The shutdown grace ran out before the handler finished; the key was released.
+    Stopped,
+}
+
+pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -> Response {
+    let gateway = route.verifier.gateway();
+    let (parts, body) = request.into_parts();
+    let bytes = match ::axum::body::to_bytes(body, route.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(error) if is_timeout(&error) => {
+            tracing::warn!(%gateway, "webhook refused: body not received in time");
+            return plain(StatusCode::REQUEST_TIMEOUT, "body not received in time");
+        }
+        Err(_) => {
+            tracing::warn!(%gateway, "webhook refused: body too large");
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        }
+    };
+    let mut webhook = WebhookRequest::new(parts.method, bytes);
+    webhook.headers = parts.headers;
+    webhook.query = parts.uri.query().map(str::to_owned);
+    webhook.peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
+
+    let notification = match route.verifier.verify(&webhook).await {
+        Ok(notification) => notification,
+        Err(Error::Webhook { source, .. }) => {
+            tracing::warn!(%gateway, reason = %source, "webhook refused");
+            return plain(rejection_status(&source), "refused");
+        }
+        Err(other) => {
+            tracing::warn!(%gateway, error = %other, "webhook could not be confirmed");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        }
+    };
+
+    let key = notification.dedup_key();
+    match route.store.claim(&key).await {
+        Ok(Claim::New) => {}
+        Ok(Claim::Done) => return ack(&route.verifier.ack()),
+        Ok(Claim::InProgress) => return plain(StatusCode::CONFLICT, "being processed"),
+        Err(error) => {
+            tracing::error!(%gateway, %error, "webhook store failed");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        }
+    }
+    // From here the claim is the task's to settle. This future may be dropped at any await
+    // (the gateway hangs up, a request timeout fires); the task goes on regardless.
+    let task = route.in_flight.spawn(run_and_settle(route.clone(), key, notification));
+    match task.await {
+        Ok(Settled::Completed) => ack(&route.verifier.ack()),
+        Ok(Settled::HandlerFailed) => plain(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
+        Ok(Settled::StoreFailed | Settled::Stopped) | Err(_) => {
+            plain(StatusCode::SERVICE_UNAVAILABLE, "try again later")
+        }
+    }
+}
+
+/// Runs the handler, then marks the key processed (success) or releases it (failure, panic,
+/// or stopped at shutdown), so no outcome leaves it in progress.
+async fn run_and_settle(route: Arc<Route>, key: String, notification: Notification) -> Settled {
+    let gateway = route.verifier.gateway();
+    // Once the shutdown grace ran out no handler starts; one that is running races the stop.
+    // The handler is polled first, so one that finishes at once never waits on the stop.
+    let outcome = if route.in_flight.is_stopped() {
+        None
+    } else {
+        let handler = pin!(AssertUnwindSafe((route.handler)(notification)).catch_unwind());
+        match select(handler, pin!(route.in_flight.stopped())).await {
+            Either::Left((outcome, _)) => Some(outcome),
+            Either::Right(((), _)) => None,
+        }
+    };
+    let settled = match outcome {
+        Some(Ok(Ok(()))) => match route.store.complete(&key).await {
+            Ok(()) => return Settled::Completed,
+            Err(error) => {
+                // The order was handled; the gateway will deliver again and the handler must
+                // then see it as done in the shop's own records.
+                tracing::error!(%gateway, %error, "webhook store failed after handling");
+                return Settled::StoreFailed;
+            }
+        },
+        Some(Ok(Err(error))) => {
+            tracing::error!(%gateway, %error, "webhook handler failed");
+            Settled::HandlerFailed
+        }
+        Some(Err(_panic)) => {
+            tracing::error!(%gateway, "webhook handler panicked");
+            Settled::HandlerFailed
+        }
+        None => {
+            tracing::warn!(%gateway, "webhook handler stopped at shutdown");
+            Settled::Stopped
+        }
+    };
+    if let Err(error) = route.store.release(&key).await {
+        tracing::error!(%gateway, %error, "webhook store failed to release");
+    }
+    settled
+}
+
+/// Whether reading the body failed on tower-http's body read timeout.
+fn is_timeout(error: &::axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
+fn rejection_status(error: &WebhookError) -> StatusCode {
+    match error {
+        WebhookError::TooLarge { .. }
+        | WebhookError::TooManyFields { .. }
+        | WebhookError::FieldTooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        WebhookError::ForbiddenSource(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn ack(ack: &WebhookAck) -> Response {
+    let mut response = Response::new(Body::from(ack.body));
+    *response.status_mut() = ack.status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ack.content_type));
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (status, text).into_response()
+}

@@ -1,0 +1,229 @@
+//! What happens to a notification's claim whatever happens to its request: the sender hangs up
+//! mid-handler, the handler fails or panics, the server shuts down; and the bounds on what a
+//! delivery may cost (seen-store capacity, fields per body).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use payments::axum::{InFlight, WebhookRouter};
+use payments::notification::Notification;
+use payments::seen::{Claim, InMemorySeenStore, SeenLimits, SeenStore};
+use support::{feennex, feennex_callback, post, send};
+use tokio::sync::{Notify, Semaphore};
+use tower::ServiceExt;
+
+mod support;
+
+/// How the gated handler ends once it is let go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Succeed,
+    Fail,
+    Panic,
+}
+
+/// A handler that counts its calls, says when one started, waits for a permit, then ends as
+/// told (only the first call: later calls succeed at once).
+struct Gate {
+    calls: Arc<AtomicUsize>,
+    started: Arc<Notify>,
+    permits: Arc<Semaphore>,
+}
+
+fn gated_router(first: Ending) -> (axum::Router, InFlight, Gate) {
+    let gate = Gate {
+        calls: Arc::default(),
+        started: Arc::new(Notify::new()),
+        permits: Arc::new(Semaphore::new(0)),
+    };
+    let (calls, started, permits) =
+        (gate.calls.clone(), gate.started.clone(), gate.permits.clone());
+    let webhooks = WebhookRouter::new(move |_notification: Notification| {
+        let (calls, started, permits) = (calls.clone(), started.clone(), permits.clone());
+        async move {
+            if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+                return Ok(());
+            }
+            started.notify_one();
+            permits.acquire().await.unwrap().forget();
+            match first {
+                Ending::Succeed => Ok(()),
+                Ending::Fail => Err(std::io::Error::other("database down")),
+                Ending::Panic => panic!("handler bug"),
+            }
+        }
+    })
+    .gateway(&feennex());
+    let in_flight = webhooks.in_flight();
+    (webhooks.into_router(), in_flight, gate)
+}
+
+/// Delivers `order`, and drops the request (as hyper does when the sender hangs up) once the
+/// handler has started; then lets the handler end and waits until its task settled.
+async fn deliver_and_hang_up(
+    router: &axum::Router,
+    in_flight: &InFlight,
+    gate: &Gate,
+    order: &str,
+) {
+    let request = router.clone().oneshot(post("/feennex", feennex_callback(order)));
+    let delivery = tokio::spawn(request);
+    gate.started.notified().await;
+    delivery.abort();
+    assert!(delivery.await.unwrap_err().is_cancelled());
+    gate.permits.add_permits(1);
+    assert_eq!(in_flight.settle(Duration::from_secs(10)).await, 0, "the handler finished");
+}
+
+#[tokio::test]
+async fn a_sender_that_hangs_up_mid_handler_gets_the_redelivery_acknowledged_once() {
+    let (router, in_flight, gate) = gated_router(Ending::Succeed);
+    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-1").await;
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("hang-up-1"))).await,
+        (StatusCode::OK, "OK".to_owned()),
+        "the redelivery is answered from the store, not 409 for ever"
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), 1, "handled exactly once");
+}
+
+#[tokio::test]
+async fn a_sender_that_hangs_up_on_a_failing_handler_gets_the_redelivery_handled() {
+    let (router, in_flight, gate) = gated_router(Ending::Fail);
+    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-2").await;
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("hang-up-2"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), 2, "failed once, then handled");
+}
+
+#[tokio::test]
+async fn a_sender_that_hangs_up_on_a_panicking_handler_gets_the_redelivery_handled() {
+    let (router, in_flight, gate) = gated_router(Ending::Panic);
+    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-3").await;
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("hang-up-3"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn shutdown_lets_handlers_finish_then_stops_and_releases_the_rest() {
+    let (router, in_flight, gate) = gated_router(Ending::Succeed);
+    let delivery =
+        tokio::spawn(router.clone().oneshot(post("/feennex", feennex_callback("shutdown-1"))));
+    gate.started.notified().await;
+    assert_eq!(in_flight.running(), 1);
+    // The handler never gets its permit: after the grace it is stopped.
+    assert_eq!(in_flight.settle(Duration::from_millis(50)).await, 1);
+    let response = delivery.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(in_flight.running(), 0);
+    // A delivery after the grace ran out does not start the handler either (the next test
+    // shows the stopped claim was released in the store).
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("shutdown-1"))).await.0,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "after settle gave up, this router stops new handlers too"
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_stopped_handlers_claim_is_released_in_the_shared_store() {
+    let store = Arc::new(InMemorySeenStore::new());
+    let started = Arc::new(Notify::new());
+    let signal = started.clone();
+    let webhooks = WebhookRouter::new(move |_notification: Notification| {
+        let signal = signal.clone();
+        async move {
+            signal.notify_one();
+            std::future::pending::<Result<(), std::io::Error>>().await
+        }
+    })
+    .gateway(&feennex())
+    .store(store.clone());
+    let in_flight = webhooks.in_flight();
+    let router = webhooks.into_router();
+    let delivery = tokio::spawn(router.oneshot(post("/feennex", feennex_callback("shutdown-2"))));
+    started.notified().await;
+    assert_eq!(in_flight.settle(Duration::from_millis(20)).await, 1);
+    delivery.await.unwrap().unwrap();
+    // The de-dup key of that notification is free again for the next process.
+    let key_taken_again = store.claim(&dedup_key("shutdown-2").await).await.unwrap();
+    assert_eq!(key_taken_again, Claim::New);
+}
+
+/// The de-dup key of the test callback for `order`, taken from the verified notification.
+async fn dedup_key(order: &str) -> String {
+    let request = payments::webhook::WebhookRequest::form_post(feennex_callback(order));
+    feennex().webhook_verifier().verify(&request).await.unwrap().dedup_key()
+}
+
+#[tokio::test]
+async fn the_store_stays_within_its_capacity_under_many_distinct_notifications() {
+    let store = Arc::new(InMemorySeenStore::with_limits(SeenLimits::default().capacity(100)));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let router = WebhookRouter::new(move |_notification: Notification| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<(), std::io::Error>(()) }
+    })
+    .gateway(&feennex())
+    .store(store.clone())
+    .into_router();
+    for order in 0..1_000 {
+        let (status, _) =
+            send(&router, post("/feennex", feennex_callback(&format!("cap-{order}")))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(store.len() <= 100, "{} keys after {order}", store.len());
+    }
+    assert_eq!(store.len(), 100);
+    // The newest are remembered: a repeat is acknowledged without calling the handler.
+    send(&router, post("/feennex", feennex_callback("cap-999"))).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1_000);
+    // The oldest were forgotten first.
+    send(&router, post("/feennex", feennex_callback("cap-0"))).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1_001);
+}
+
+#[tokio::test]
+async fn junk_bodies_are_refused_before_any_signature_work() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let router = WebhookRouter::new(move |_notification: Notification| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<(), std::io::Error>(()) }
+    })
+    .gateway(&feennex())
+    .into_router();
+    // 63 KiB of empty fields: within the body limit, far past the field limit.
+    let empty_fields = "&".repeat(63 * 1024);
+    assert_eq!(
+        send(&router, post("/feennex", empty_fields)).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // A valid callback with 100 extra fields.
+    let extra: String = (0..100).map(|i| format!("&x{i}=1")).collect();
+    let crowded = format!("{}{extra}", feennex_callback("junk-1"));
+    assert_eq!(send(&router, post("/feennex", crowded)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    // One field longer than 8 KiB.
+    let long = format!("{}&note={}", feennex_callback("junk-2"), "a".repeat(8 * 1024 + 1));
+    assert_eq!(send(&router, post("/feennex", long)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    // Just within both limits is still read (and then refused for its unsigned extra field,
+    // which Feennex would have signed).
+    let within = format!("{}&note={}", feennex_callback("junk-3"), "a".repeat(8 * 1024));
+    assert_eq!(send(&router, post("/feennex", within)).await.0, StatusCode::BAD_REQUEST);
+}
