@@ -56,10 +56,29 @@ impl TransportError {
         }
     }
 
-    /// Whether the gateway may have received the request. When it may, an operation that
+    /// Whether the gateway may have received the request (see
+    /// [`TransportErrorKind::request_may_have_arrived`]). When it may, an operation that
     /// creates something (a payment, a payout) must be resolved by a status query, never by
     /// sending it again.
     pub fn request_may_have_arrived(&self) -> bool {
-        !matches!(self, Self::Connect(_) | Self::Config(_))
+        self.kind().request_may_have_arrived()
+    }
+}
+
+impl TransportErrorKind {
+    /// Whether the gateway may have received the request: always, except when no connection
+    /// was made or the transport could not be built. A timeout, a reset connection or a body
+    /// too large to read all come after the request may have left.
+    pub const fn request_may_have_arrived(self) -> bool {
+        !matches!(self, Self::Connect | Self::Config)
+    }
+
+    /// Whether the failure is transient, so that a request safe to repeat may be sent again:
+    /// a failed connection, a timeout, a reset or broken connection. A body over the limit or
+    /// a transport that cannot be built will fail the same way again.
+    ///
+    /// [`RetryPolicy::decide`](super::RetryPolicy::decide) retries on exactly these.
+    pub const fn is_transient(self) -> bool {
+        matches!(self, Self::Connect | Self::Timeout | Self::Other)
     }
 }

@@ -22,7 +22,7 @@ pub use error::{TransportError, TransportErrorKind};
 pub use message::{HttpRequest, HttpResponse};
 #[cfg(feature = "client")]
 pub use reqwest_transport::{ReqwestTransport, TransportConfig};
-pub use retry::{Decision, Outcome, RetryPolicy, parse_retry_after};
+pub use retry::{Decision, Outcome, RetryPolicy, is_retryable_status, parse_retry_after};
 
 /// Sends one HTTP request and returns the whole response, whatever its status.
 ///

@@ -122,7 +122,7 @@ impl RetryPolicy {
         }
         match outcome {
             Outcome::Response { status, retry_after } => {
-                if !is_retryable_status(status) {
+                if !is_retryable_status(status.as_u16()) {
                     return Decision::Stop;
                 }
                 match retry_after {
@@ -131,12 +131,10 @@ impl RetryPolicy {
                     None => Decision::Retry(self.backoff(attempt, jitter)),
                 }
             }
-            Outcome::Failed(kind) => match kind {
-                TransportErrorKind::Connect
-                | TransportErrorKind::Timeout
-                | TransportErrorKind::Other => Decision::Retry(self.backoff(attempt, jitter)),
-                _ => Decision::Stop,
-            },
+            Outcome::Failed(kind) if kind.is_transient() => {
+                Decision::Retry(self.backoff(attempt, jitter))
+            }
+            Outcome::Failed(_) => Decision::Stop,
         }
     }
 
@@ -155,9 +153,21 @@ impl RetryPolicy {
     }
 }
 
-/// Statuses that mean "try again later": 408, 425, 429, 500, 502, 503, 504.
-fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
+/// Whether an HTTP status means "try again later": 408, 425, 429, 500, 502, 503, 504.
+///
+/// This is the one list of transient statuses: [`RetryPolicy::decide`] retries safe requests
+/// on them, and [`Error::is_retryable`](crate::Error::is_retryable) reports them.
+///
+/// ```
+/// use payments_core::transport::is_retryable_status;
+///
+/// assert!(is_retryable_status(503));
+/// assert!(is_retryable_status(429));
+/// assert!(!is_retryable_status(501), "not implemented will not change by waiting");
+/// assert!(!is_retryable_status(400));
+/// ```
+pub const fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 425 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// Parses a `Retry-After` value: delay seconds (`"120"`) or an HTTP date, relative to `now`.
