@@ -1,7 +1,7 @@
 //! Errors of the Feennex crate.
 
 use payments_core::transport::TransportError;
-use payments_core::{GatewayId, InputError, WebhookError};
+use payments_core::{ErrorKind, GatewayErrorKind, GatewayId, InputError, WebhookError};
 
 use crate::model::ErrorCode;
 
@@ -49,6 +49,8 @@ pub enum Error {
         server_string: String,
         /// The string we signed.
         our_string: String,
+        /// The HTTP status it came with (usually 200).
+        http_status: u16,
     },
     /// The response is not the Feennex JSON envelope (a proxy error page, an outage).
     #[error("{endpoint}: unexpected HTTP {http_status} response: {body}")]
@@ -100,30 +102,73 @@ impl Error {
         }
     }
 
+    /// The kind of error in the terms every gateway shares; it decides
+    /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
+    /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
+    ///
+    /// An error code counts as a final refusal when Feennex documents it as fatal
+    /// ([`ErrorCode::is_final`], codes 1 to 8); any other code, unknown ones included, leaves
+    /// the operation open. A rejected signature is a final refusal: Feennex cannot have acted
+    /// on a request it could not authenticate.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(_) => ErrorKind::Input,
+            Self::Transport { source, .. } => ErrorKind::Transport(source.kind()),
+            Self::Webhook(_) => ErrorKind::Webhook,
+            Self::Api { code, http_status, .. } => {
+                GatewayErrorKind::Refused { http_status: *http_status, is_final: code.is_final() }
+                    .into()
+            }
+            Self::SignatureRejected { http_status, .. } => {
+                GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
+            }
+            // Not Feennex's envelope: a proxy's page, whatever its status.
+            Self::Http { http_status, .. } => {
+                GatewayErrorKind::Http { status: *http_status }.into()
+            }
+            Self::Decode { .. } => GatewayErrorKind::Decode.into(),
+            Self::Integrity { .. } => GatewayErrorKind::Integrity.into(),
+        }
+    }
+
     /// Whether the request may have been carried out even though no clear refusal came back
     /// (a timeout, a dropped connection, a page that is not Feennex's answer, an unreadable
     /// success response, or an error code not documented as final). For a payment or
     /// payout, look it up by its id before creating it again.
+    ///
+    /// The same answer as [`payments_core::Error::outcome_unknown`] for this error converted.
     pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Self::Transport { source, .. } => source.request_may_have_arrived(),
-            // Not Feennex's envelope: a proxy's page, whatever its status, says nothing about
-            // whether Feennex acted.
-            Self::Http { .. } | Self::Decode { .. } | Self::Integrity { .. } => true,
-            // Codes not documented as final leave the operation open: poll before deciding.
-            Self::Api { code, .. } => !code.is_final(),
-            _ => false,
-        }
+        self.kind().outcome_unknown()
     }
 
-    /// Converts into the provider-agnostic error, keeping this one as the source.
+    /// Whether the failure is transient (no connection, a timeout, a reset, HTTP 408, 425,
+    /// 429, 500, 502, 503, 504), so that a read may be sent again.
+    ///
+    /// The same answer as [`payments_core::Error::is_retryable`] for this error converted.
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// Converts into the provider-agnostic error, keeping this one as the source and its
+    /// [`kind`](Self::kind), so both answer every question alike.
     pub fn into_core(self) -> payments_core::Error {
         let gateway = GatewayId::Feennex;
-        match self {
-            Self::Input(source) => payments_core::Error::Input { gateway, source },
-            Self::Transport { source, .. } => payments_core::Error::Transport { gateway, source },
-            Self::Webhook(source) => payments_core::Error::Webhook { gateway, source },
-            other => payments_core::Error::Gateway { gateway, source: Box::new(other) },
+        match (self.kind(), self) {
+            (_, Self::Input(source)) => payments_core::Error::Input { gateway, source },
+            (_, Self::Transport { source, .. }) => {
+                payments_core::Error::Transport { gateway, source }
+            }
+            (_, Self::Webhook(source)) => payments_core::Error::Webhook { gateway, source },
+            (ErrorKind::Gateway(kind), other) => {
+                payments_core::Error::Gateway { gateway, kind, source: Box::new(other) }
+            }
+            // `kind` gives every other variant a gateway kind (tested below); should a new one
+            // be missed, it is still not lost, and reads as an unreadable answer.
+            (_, other) => payments_core::Error::Gateway {
+                gateway,
+                kind: GatewayErrorKind::Decode,
+                source: Box::new(other),
+            },
         }
     }
 }
@@ -157,5 +202,53 @@ mod tests {
             Error::Http { endpoint: "withdraw/create", http_status: 429, body: String::new() };
         assert!(proxy.outcome_unknown());
         assert!(!Error::Input(InputError::field("amount", "x")).outcome_unknown());
+        let signature = Error::SignatureRejected {
+            endpoint: "withdraw/create",
+            server_string: "a".into(),
+            our_string: "b".into(),
+            http_status: 200,
+        };
+        assert!(!signature.outcome_unknown(), "an unauthenticated request is not carried out");
+    }
+
+    #[test]
+    fn the_core_error_keeps_the_kind_and_the_source() {
+        let decode = || Error::Decode {
+            endpoint: "x",
+            path: "data".into(),
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+            body: String::new(),
+        };
+        let errors = [
+            Error::Input(InputError::field("amount", "x")),
+            Error::Webhook(WebhookError::BadSignature),
+            api(6),
+            api(11),
+            Error::SignatureRejected {
+                endpoint: "x",
+                server_string: String::new(),
+                our_string: String::new(),
+                http_status: 200,
+            },
+            Error::Http { endpoint: "x", http_status: 502, body: String::new() },
+            decode(),
+            Error::Integrity {
+                endpoint: "x",
+                field: "amount",
+                expected: "1".into(),
+                received: "2".into(),
+            },
+        ];
+        for error in errors {
+            let (kind, text) = (error.kind(), error.to_string());
+            let (unknown, retryable) = (error.outcome_unknown(), error.is_retryable());
+            let core = error.into_core();
+            assert_eq!(core.kind(), kind, "{text}");
+            assert_eq!((core.outcome_unknown(), core.is_retryable()), (unknown, retryable));
+            assert_eq!(core.gateway(), GatewayId::Feennex);
+            if let payments_core::Error::Gateway { source, .. } = &core {
+                assert!(source.downcast_ref::<Error>().is_some(), "{text}: source kept");
+            }
+        }
     }
 }

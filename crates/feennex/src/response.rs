@@ -97,6 +97,7 @@ pub fn parse<T: DeserializeOwned>(
                 endpoint,
                 server_string: mask_numbers(server_string),
                 our_string: mask_numbers(our_string_to_sign),
+                http_status,
             });
         }
         return Err(Error::Api { endpoint, code, message, http_status });

@@ -1,7 +1,7 @@
 //! Errors of the Fena crate.
 
 use payments_core::transport::TransportError;
-use payments_core::{GatewayId, InputError, WebhookError};
+use payments_core::{ErrorKind, GatewayErrorKind, GatewayId, InputError, WebhookError};
 
 /// Why a webhook token (or the form carrying it) was refused.
 ///
@@ -208,18 +208,75 @@ pub enum Error {
 }
 
 impl Error {
-    /// Converts into the provider-agnostic error, keeping this one as the source where core
-    /// has room for it.
+    /// The kind of error in the terms every gateway shares; it decides
+    /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
+    /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
+    ///
+    /// [`Error::Api`] is a refusal (final: Fena documents no retryable error codes) when Fena
+    /// said something: a 2xx with an error body, or an error status with Fena's `message`.
+    /// An error status with no message is a page that is not Fena's answer (a proxy's 502).
+    /// A link that could not be signed was never sent.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(_) => ErrorKind::Input,
+            Self::Signing(_) => GatewayErrorKind::NotSent.into(),
+            Self::Token(_) | Self::Webhook(_) => ErrorKind::Webhook,
+            Self::Transport { source, .. } => ErrorKind::Transport(source.kind()),
+            Self::Api { http_status, message, .. } => {
+                let status = *http_status;
+                if message.is_none() && !(200..300).contains(&status) {
+                    GatewayErrorKind::Http { status }.into()
+                } else {
+                    GatewayErrorKind::Refused { http_status: status, is_final: true }.into()
+                }
+            }
+            Self::Decode { .. } => GatewayErrorKind::Decode.into(),
+            Self::Integrity { .. } => GatewayErrorKind::Integrity.into(),
+        }
+    }
+
+    /// Whether the operation (a Toolkit payment) may have happened although an error came
+    /// back: a transport error after the request may have left, an answer that is not Fena's,
+    /// a 5xx, an unreadable or contradicting answer. Look the payment up before creating it
+    /// again.
+    ///
+    /// The same answer as [`payments_core::Error::outcome_unknown`] for this error converted.
+    pub fn outcome_unknown(&self) -> bool {
+        self.kind().outcome_unknown()
+    }
+
+    /// Whether the failure is transient (no connection, a timeout, a reset, HTTP 408, 425,
+    /// 429, 500, 502, 503, 504), so that a read may be sent again.
+    ///
+    /// The same answer as [`payments_core::Error::is_retryable`] for this error converted.
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// Converts into the provider-agnostic error, keeping this one as the source and its
+    /// [`kind`](Self::kind), so both answer every question alike. A refused webhook token
+    /// becomes [`payments_core::Error::Webhook`] with its provider-agnostic reason.
     pub fn into_core(self) -> payments_core::Error {
         let gateway = GatewayId::Fena;
-        match self {
-            Self::Input(source) => payments_core::Error::Input { gateway, source },
-            Self::Transport { source, .. } => payments_core::Error::Transport { gateway, source },
-            Self::Webhook(source) => payments_core::Error::Webhook { gateway, source },
-            Self::Token(token) => {
+        match (self.kind(), self) {
+            (_, Self::Input(source)) => payments_core::Error::Input { gateway, source },
+            (_, Self::Transport { source, .. }) => {
+                payments_core::Error::Transport { gateway, source }
+            }
+            (_, Self::Webhook(source)) => payments_core::Error::Webhook { gateway, source },
+            (_, Self::Token(token)) => {
                 payments_core::Error::Webhook { gateway, source: token.to_webhook_error() }
             }
-            other => payments_core::Error::Gateway { gateway, source: Box::new(other) },
+            (ErrorKind::Gateway(kind), other) => {
+                payments_core::Error::Gateway { gateway, kind, source: Box::new(other) }
+            }
+            // `kind` gives every other variant a gateway kind (tested below); should a new one
+            // be missed, it is still not lost, and reads as an unreadable answer.
+            (_, other) => payments_core::Error::Gateway {
+                gateway,
+                kind: GatewayErrorKind::Decode,
+                source: Box::new(other),
+            },
         }
     }
 }
@@ -227,5 +284,66 @@ impl Error {
 impl From<Error> for payments_core::Error {
     fn from(error: Error) -> Self {
         error.into_core()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(http_status: u16, message: Option<&str>) -> Error {
+        Error::Api {
+            endpoint: "x",
+            http_status,
+            message: message.map(str::to_owned),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_core_error_keeps_the_kind_and_the_source() {
+        let errors = [
+            Error::Input(InputError::field("amount", "x")),
+            Error::Token(TokenError::BadSignature),
+            Error::Webhook(WebhookError::BadSignature),
+            api(400, Some("Bad request")),
+            api(200, None),
+            api(502, None),
+            api(503, Some("down")),
+            Error::Decode {
+                endpoint: "x",
+                path: ".".into(),
+                source: serde_json::from_str::<u8>("x").unwrap_err(),
+                body: String::new(),
+            },
+            Error::Integrity {
+                endpoint: "x",
+                field: "id",
+                expected: "a".into(),
+                received: "b".into(),
+            },
+        ];
+        for error in errors {
+            let (kind, text) = (error.kind(), error.to_string());
+            let (unknown, retryable) = (error.outcome_unknown(), error.is_retryable());
+            let core = error.into_core();
+            assert_eq!(core.kind(), kind, "{text}");
+            assert_eq!((core.outcome_unknown(), core.is_retryable()), (unknown, retryable));
+            assert_eq!(core.gateway(), GatewayId::Fena);
+            if let payments_core::Error::Gateway { source, .. } = &core {
+                assert!(source.downcast_ref::<Error>().is_some(), "{text}: source kept");
+            }
+        }
+    }
+
+    #[test]
+    fn fena_refusals_are_final_pages_are_not() {
+        assert!(!api(400, Some("Bad request")).outcome_unknown());
+        assert!(!api(200, None).outcome_unknown(), "created: false is a refusal");
+        assert_eq!(api(404, None).kind(), GatewayErrorKind::Http { status: 404 }.into());
+        assert!(api(404, None).outcome_unknown());
+        assert!(api(502, None).outcome_unknown() && api(502, None).is_retryable());
+        assert!(api(503, Some("down")).outcome_unknown(), "a 5xx is never a final answer");
+        assert!(!api(401, Some("Unauthorized")).is_retryable());
     }
 }

@@ -29,7 +29,7 @@ pub mod webhook;
 pub mod wire;
 
 pub use amount_text::{AmountStyle, AmountTextError};
-pub use error::{Error, InputError, WebhookError};
+pub use error::{Error, ErrorKind, GatewayErrorKind, InputError, WebhookError};
 pub use gateway::GatewayId;
 pub use money::{Currency, Money, MoneyError};
 pub use rust_decimal::Decimal;
