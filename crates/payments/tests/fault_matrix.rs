@@ -2,6 +2,10 @@
 //! server that misbehaves in each documented way. Each row says which typed error comes back
 //! and how many requests reached the server: creations exactly once, reads retried only for
 //! transient faults. Nothing may panic.
+//!
+//! Each row also checks the one error model: `outcome_unknown()` and `is_retryable()` of the
+//! provider-agnostic error (through `AnyGateway`) against the rule written out in [`ANSWERS`],
+//! and the same two answers from the gateway crate's own client error for the same fault.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use payments::core::ErrorKind;
 use payments::core::transport::{ReqwestTransport, Transport, TransportConfig, TransportErrorKind};
 use payments::payment::{OrderId, PaymentRequest};
 use payments::report::PayoutRequest;
@@ -54,11 +59,13 @@ const FAULTS: [Fault; 12] = [
 ];
 
 impl Fault {
-    /// Whether a read may be retried after this fault.
+    /// Whether a read may be retried after this fault. A refused connection is retried too
+    /// (nothing was sent), though no request ever reaches the server.
     fn transient(self) -> bool {
         matches!(
             self,
             Self::Timeout
+                | Self::Refused
                 | Self::ResetMidBody
                 | Self::Status500Empty
                 | Self::Status502Body
@@ -76,6 +83,45 @@ impl Fault {
             Self::TenMegabytes => "transport:BodyTooLarge",
             _ => "gateway",
         }
+    }
+}
+
+/// The rule of `payments_core::error`, written out for each fault: `(fault, outcome_unknown,
+/// is_retryable)`, the same for creations and reads. These values come from the rule's
+/// definition (may the gateway have acted? is the failure transient?), not from the code.
+/// Feennex differs in one row, see [`answers`].
+const ANSWERS: [(Fault, bool, bool); 12] = [
+    // The request may have arrived and no answer came; waiting may help.
+    (Fault::Timeout, true, true),
+    // No connection: nothing was sent; the server may come back.
+    (Fault::Refused, false, true),
+    // The response broke off after the request was sent.
+    (Fault::ResetMidBody, true, true),
+    // A 5xx says nothing final, and 500/502/503 are transient statuses.
+    (Fault::Status500Empty, true, true),
+    (Fault::Status502Body, true, true),
+    (Fault::Status503Empty, true, true),
+    // The gateway's own error body: a definite refusal, which sending again will not change.
+    (Fault::ErrorBodyWith200, false, false),
+    // An answer we cannot read may hide a success; reading it again reads the same.
+    (Fault::NotJson, true, false),
+    (Fault::TruncatedJson, true, false),
+    // The gateway answered, we refused to read 10 MB: unknown, and it will be as large again.
+    (Fault::TenMegabytes, true, false),
+    // The error body under a wrong content type is still read as the gateway's refusal.
+    (Fault::WrongContentType, false, false),
+    // 503 with Retry-After: transient by definition.
+    (Fault::RetryAfter, true, true),
+];
+
+/// The expected `(outcome_unknown, is_retryable)` for a gateway and a fault. Feennex's error
+/// body carries error code 11 (shop not found), which Feennex does not document as final
+/// (providers/feennex.md, 4.1: only codes 1 to 8 are fatal), so the outcome stays open.
+fn answers(gateway: &str, fault: Fault) -> (bool, bool) {
+    let (_, unknown, retryable) = *ANSWERS.iter().find(|(f, ..)| *f == fault).unwrap();
+    match (gateway, fault) {
+        ("feennex", Fault::ErrorBodyWith200 | Fault::WrongContentType) => (true, retryable),
+        _ => (unknown, retryable),
     }
 }
 
@@ -201,8 +247,121 @@ fn kind(error: &Error) -> String {
     }
 }
 
-/// Runs one call against one fault: the error kind and the number of requests received.
-async fn run(gateway_name: &'static str, call: &'static str, fault: Fault) -> (String, usize) {
+/// What one row observed.
+struct Row {
+    /// The error kind, as [`Fault::expected`] spells it.
+    kind: String,
+    /// Requests that reached the server through `AnyGateway`.
+    hits: usize,
+    /// `(outcome_unknown, is_retryable)` of the provider-agnostic error.
+    core: (bool, bool),
+    /// The same from the gateway crate's own error, for the same call on its own server.
+    own: (bool, bool),
+    /// The two kinds, which must agree.
+    kinds: (ErrorKind, ErrorKind),
+}
+
+/// Runs one call against one fault, through `AnyGateway` and through the gateway crate's own
+/// client, each against its own server.
+async fn run(gateway_name: &'static str, call: &'static str, fault: Fault) -> Row {
+    let (kind, hits, core) = run_core(gateway_name, call, fault).await;
+    let own = run_own(gateway_name, call, fault).await;
+    Row {
+        kind,
+        hits,
+        core: (core.outcome_unknown(), core.is_retryable()),
+        own: own_answers(&own),
+        kinds: (core.kind(), own_kind(&own)),
+    }
+}
+
+/// The gateway crate's own error.
+enum Own {
+    Feennex(payments::feennex::Error),
+    Freekassa(payments::freekassa::Error),
+    Fena(payments::fena::Error),
+}
+
+fn own_answers(error: &Own) -> (bool, bool) {
+    match error {
+        Own::Feennex(e) => (e.outcome_unknown(), e.is_retryable()),
+        Own::Freekassa(e) => (e.outcome_unknown(), e.is_retryable()),
+        Own::Fena(e) => (e.outcome_unknown(), e.is_retryable()),
+    }
+}
+
+fn own_kind(error: &Own) -> ErrorKind {
+    match error {
+        Own::Feennex(e) => e.kind(),
+        Own::Freekassa(e) => e.kind(),
+        Own::Fena(e) => e.kind(),
+    }
+}
+
+/// The same calls as [`run_core`], made with the gateway crates' clients.
+async fn run_own(gateway_name: &'static str, call: &'static str, fault: Fault) -> Own {
+    let (base, _) = serve(fault, gateway_name).await;
+    let order = || OrderId::new("o-1").unwrap();
+    match gateway_name {
+        "feennex" => {
+            let config = payments::feennex::Config::new(5, "k").with_base_url(&base).unwrap();
+            let client = payments::feennex::Client::with_transport(config, transport(fault));
+            let result = if call == "create" {
+                let bill = payments::feennex::api::bill::BillCreate::new(
+                    order(),
+                    Money::parse("10", Currency::RUB).unwrap(),
+                );
+                client.create_bill(&bill).await.map(drop)
+            } else {
+                client.balance().await.map(drop)
+            };
+            Own::Feennex(result.expect_err("every fault is an error"))
+        }
+        "freekassa" => {
+            let config = payments::freekassa::Config::new(7012)
+                .with_api_key("k")
+                .with_api_url(&base)
+                .unwrap();
+            let client = payments::freekassa::Client::with_transport(config, transport(fault));
+            let result = if call == "create" {
+                let payout = payments::freekassa::api::withdrawals::WithdrawalCreate::new(
+                    order(),
+                    Money::parse("100", Currency::RUB).unwrap(),
+                    "6".parse().unwrap(),
+                    "4111111111111111",
+                );
+                client.create_withdrawal(&payout).await.map(drop)
+            } else {
+                client.balance().await.map(drop)
+            };
+            Own::Freekassa(result.expect_err("every fault is an error"))
+        }
+        _ => {
+            let config =
+                payments::fena::ToolkitConfig::new("i", "sk").with_base_url(&base).unwrap();
+            let client = payments::fena::Client::with_transport(config, transport(fault));
+            let result = if call == "create" {
+                let payment = payments::fena::api::payment::PaymentCreate::new(
+                    "o-1",
+                    Money::parse("10", Currency::GBP).unwrap(),
+                )
+                .unwrap();
+                client.create_and_process(&payment).await.map(drop)
+            } else {
+                client.get_payment("p1").await.map(drop)
+            };
+            Own::Fena(result.expect_err("every fault is an error"))
+        }
+    }
+}
+
+/// Runs one call through `AnyGateway` against one fault: the error kind, the number of
+/// requests received, and the error.
+async fn run_core(
+    gateway_name: &'static str,
+    call: &'static str,
+    fault: Fault,
+) -> (String, usize, Error) {
     let (base, hits) = serve(fault, gateway_name).await;
     let order = OrderId::new("o-1").unwrap();
     let result = match (gateway_name, call) {
@@ -256,7 +415,7 @@ async fn run(gateway_name: &'static str, call: &'static str, fault: Fault) -> (S
         other => panic!("no call {other:?}"),
     };
     let error = result.expect_err("every fault is an error");
-    (kind(&error), hits.load(Ordering::SeqCst))
+    (kind(&error), hits.load(Ordering::SeqCst), error)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,7 +446,7 @@ async fn every_fault_for_every_gateway_and_call() {
     let mut failures = Vec::new();
     let mut checked = 0;
     while let Some(row) = rows.join_next().await {
-        let (gateway, call, fault, (kind, hits)) = row.unwrap();
+        let (gateway, call, fault, Row { kind, hits, core, own, kinds }) = row.unwrap();
         let expected_hits = match (fault, call) {
             (Fault::Refused, _) => 0,
             (_, "read") if fault.transient() => 3,
@@ -299,10 +458,29 @@ async fn every_fault_for_every_gateway_and_call() {
                 fault.expected()
             ));
         }
+        let expected = answers(gateway, fault);
+        if core != expected || own != expected || kinds.0 != kinds.1 {
+            failures.push(format!(
+                "{gateway} {call} {fault:?}: (outcome_unknown, is_retryable) expected {expected:?}, \
+                 AnyGateway {core:?} ({:?}), {gateway} crate {own:?} ({:?})",
+                kinds.0, kinds.1
+            ));
+        }
         checked += 1;
     }
     assert_eq!(checked, 72);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_rule_table_covers_every_fault_once_and_agrees_with_the_retries() {
+    for fault in FAULTS {
+        assert_eq!(ANSWERS.iter().filter(|(f, ..)| *f == fault).count(), 1, "{fault:?}");
+        // A fault after which reads are retried is exactly a retryable one.
+        for gateway in ["feennex", "freekassa", "fena"] {
+            assert_eq!(answers(gateway, fault).1, fault.transient(), "{gateway} {fault:?}");
+        }
+    }
 }
 
 #[test]
