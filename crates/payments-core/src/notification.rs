@@ -59,9 +59,40 @@ impl Notification {
     /// gateway, order id and status. The gateway's payment id is left out on purpose: it is
     /// not always signed in a way that binds it (Feennex joins values without keys, so a
     /// captured callback can be re-cut), and an order is paid once whichever payment paid it.
-    /// The order id is length-prefixed so no two different orders give the same key.
+    ///
+    /// The format is stable, so shops can keep these keys in a database across upgrades:
+    ///
+    /// ```text
+    /// v1|<gateway>|<order id length>:<order id>|<status>
+    /// ```
+    ///
+    /// - `<gateway>` is [`GatewayId::as_str`](crate::GatewayId::as_str): `feennex`,
+    ///   `freekassa`, `fena`;
+    /// - the order id's length is counted in bytes (UTF-8), in decimal, so no two different
+    ///   orders give the same key whatever characters they hold;
+    /// - `<status>` is one of `pending`, `paid`, `held`, `failed`, `canceled`, `expired`,
+    ///   `refunded`, or `unknown:<length>:<the gateway's text>` for a status this SDK does not
+    ///   know.
+    ///
+    /// A later format would start with another version prefix, never reuse `v1`.
+    ///
+    /// ```
+    /// use payments_core::notification::Notification;
+    /// use payments_core::payment::PaymentStatus;
+    /// use payments_core::{Currency, GatewayId, Money};
+    ///
+    /// let money = Money::parse("10.00", Currency::USD)?;
+    /// let paid = Notification::new(GatewayId::Feennex, "A|42", Some("9".into()), money, PaymentStatus::Paid);
+    /// assert_eq!(paid.dedup_key(), "v1|feennex|4:A|42|paid");
+    /// # Ok::<(), payments_core::MoneyError>(())
+    /// ```
     pub fn dedup_key(&self) -> String {
-        format!("{}|{}:{}|{:?}", self.gateway, self.order_id.len(), self.order_id, self.status)
+        let order = &self.order_id;
+        let key = format!("v1|{}|{}:{order}|", self.gateway.as_str(), order.len());
+        match &self.status {
+            PaymentStatus::Unknown(text) => format!("{key}unknown:{}:{text}", text.len()),
+            known => key + known_status_key(known),
+        }
     }
 
     /// Checks that the notification is for `order_id` and for exactly `expected`
@@ -133,6 +164,21 @@ impl fmt::Debug for Notification {
     }
 }
 
+/// The key word of a status the SDK knows (see [`Notification::dedup_key`]). Written out, not
+/// derived from `Debug`, so renaming a variant cannot change stored keys.
+fn known_status_key(status: &PaymentStatus) -> &'static str {
+    match status {
+        PaymentStatus::Pending => "pending",
+        PaymentStatus::Paid => "paid",
+        PaymentStatus::Held => "held",
+        PaymentStatus::Failed => "failed",
+        PaymentStatus::Canceled => "canceled",
+        PaymentStatus::Expired => "expired",
+        PaymentStatus::Refunded => "refunded",
+        PaymentStatus::Unknown(_) => "unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +222,34 @@ mod tests {
         let mut b = sample();
         b.order_id = "1".into();
         assert_ne!(a.dedup_key(), b.dedup_key());
+    }
+
+    #[test]
+    fn dedup_key_follows_the_documented_format_for_every_status() {
+        let with = |gateway, order: &str, status| {
+            let money = Money::parse("1", Currency::RUB).unwrap();
+            Notification::new(gateway, order, None, money, status).dedup_key()
+        };
+        let cases = [
+            (GatewayId::Feennex, "7", PaymentStatus::Pending, "v1|feennex|1:7|pending"),
+            (GatewayId::Freekassa, "o-1", PaymentStatus::Paid, "v1|freekassa|3:o-1|paid"),
+            (GatewayId::Fena, "ab", PaymentStatus::Held, "v1|fena|2:ab|held"),
+            (GatewayId::Fena, "ab", PaymentStatus::Failed, "v1|fena|2:ab|failed"),
+            (GatewayId::Fena, "ab", PaymentStatus::Canceled, "v1|fena|2:ab|canceled"),
+            (GatewayId::Fena, "ab", PaymentStatus::Expired, "v1|fena|2:ab|expired"),
+            (GatewayId::Fena, "ab", PaymentStatus::Refunded, "v1|fena|2:ab|refunded"),
+            // Lengths count UTF-8 bytes: "é" is two.
+            (GatewayId::Feennex, "é", PaymentStatus::Paid, "v1|feennex|2:é|paid"),
+            (
+                GatewayId::Feennex,
+                "7",
+                PaymentStatus::Unknown("on|hold".into()),
+                "v1|feennex|1:7|unknown:7:on|hold",
+            ),
+        ];
+        for (gateway, order, status, expected) in cases {
+            assert_eq!(with(gateway, order, status), expected);
+        }
     }
 
     #[test]
