@@ -28,12 +28,16 @@ const BUILD_SECONDS_TARGET: f64 = 15.0;
 /// ... and compiles at most this many crates.
 const BUILD_CRATES_TARGET: usize = 40;
 
-/// The benchmark targets to run, per package.
-const BENCHES: &[(&str, &[&str])] = &[
-    ("feennex", &["sign", "webhook", "client"]),
-    ("freekassa", &["sign", "webhook"]),
-    ("fena", &["sign", "webhook"]),
+/// The benchmark targets to run, per package, with the features they need.
+const BENCHES: &[(&str, &[&str], &str)] = &[
+    ("feennex", &["sign", "webhook", "client"], ""),
+    ("freekassa", &["sign", "webhook"], ""),
+    ("fena", &["sign", "webhook"], ""),
+    ("payments", &["webhook_router"], "axum"),
 ];
+
+/// The webhook router against a bare axum endpoint (criterion group `webhook_router`).
+const ROUTER_GROUP: &str = "webhook_router";
 
 /// One ratio: `ours` against `raw` in criterion group `group`.
 struct Ratio {
@@ -133,8 +137,11 @@ const CLIENT: &[(&str, &str, Option<f64>)] = &[
 pub fn bench() -> Result<(), String> {
     let root = workspace_root()?;
     let seconds = std::env::var("XTASK_BENCH_SECONDS").unwrap_or_else(|_| "3".to_owned());
-    for (package, benches) in BENCHES {
+    for (package, benches, features) in BENCHES {
         let mut args = vec!["bench", "--package", package];
+        if !features.is_empty() {
+            args.extend(["--features", features]);
+        }
         for bench in *benches {
             args.extend(["--bench", bench]);
         }
@@ -198,6 +205,21 @@ fn summary(criterion: &Path) -> Result<String, String> {
         duration(ours),
         duration(raw),
         ours / raw
+    );
+    let router = median(ROUTER_GROUP, "router")?;
+    let bare = median(ROUTER_GROUP, "bare_axum")?;
+    let paired = median(ROUTER_GROUP, "paired_router_x1000")? / 1000.0;
+    let _ = writeln!(
+        out,
+        "\n| webhook router, in process | per delivery | deliveries/s/core | bare axum endpoint | ratio (paired) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| Feennex callback: verify, claim, handler task, complete, ack | {} | {} | {} | {paired:.2}x |",
+        duration(router),
+        thousands(1e9 / router),
+        duration(bare)
     );
     let _ = writeln!(
         out,
