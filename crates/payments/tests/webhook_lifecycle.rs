@@ -84,38 +84,34 @@ async fn deliver_and_hang_up(
     assert_eq!(in_flight.settle(Duration::from_secs(10)).await, 0, "the handler finished");
 }
 
+/// The first delivery's sender hangs up while the handler runs and the handler ends as
+/// `first`; the redelivery must be acknowledged, with the handler called `calls` times in all.
+async fn redelivery_after_hang_up(first: Ending, order: &str, calls: usize) {
+    let (router, in_flight, gate) = gated_router(first);
+    deliver_and_hang_up(&router, &in_flight, &gate, order).await;
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback(order))).await,
+        (StatusCode::OK, "OK".to_owned()),
+        "the redelivery is answered, not 409 for ever"
+    );
+    assert_eq!(gate.calls.load(Ordering::SeqCst), calls);
+}
+
 #[tokio::test]
 async fn a_sender_that_hangs_up_mid_handler_gets_the_redelivery_acknowledged_once() {
-    let (router, in_flight, gate) = gated_router(Ending::Succeed);
-    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-1").await;
-    assert_eq!(
-        send(&router, post("/feennex", feennex_callback("hang-up-1"))).await,
-        (StatusCode::OK, "OK".to_owned()),
-        "the redelivery is answered from the store, not 409 for ever"
-    );
-    assert_eq!(gate.calls.load(Ordering::SeqCst), 1, "handled exactly once");
+    // Answered from the store: handled exactly once.
+    redelivery_after_hang_up(Ending::Succeed, "hang-up-1", 1).await;
 }
 
 #[tokio::test]
 async fn a_sender_that_hangs_up_on_a_failing_handler_gets_the_redelivery_handled() {
-    let (router, in_flight, gate) = gated_router(Ending::Fail);
-    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-2").await;
-    assert_eq!(
-        send(&router, post("/feennex", feennex_callback("hang-up-2"))).await,
-        (StatusCode::OK, "OK".to_owned())
-    );
-    assert_eq!(gate.calls.load(Ordering::SeqCst), 2, "failed once, then handled");
+    // Failed once, released, then handled.
+    redelivery_after_hang_up(Ending::Fail, "hang-up-2", 2).await;
 }
 
 #[tokio::test]
 async fn a_sender_that_hangs_up_on_a_panicking_handler_gets_the_redelivery_handled() {
-    let (router, in_flight, gate) = gated_router(Ending::Panic);
-    deliver_and_hang_up(&router, &in_flight, &gate, "hang-up-3").await;
-    assert_eq!(
-        send(&router, post("/feennex", feennex_callback("hang-up-3"))).await,
-        (StatusCode::OK, "OK".to_owned())
-    );
-    assert_eq!(gate.calls.load(Ordering::SeqCst), 2);
+    redelivery_after_hang_up(Ending::Panic, "hang-up-3", 2).await;
 }
 
 #[tokio::test]
