@@ -1,0 +1,292 @@
+//! Fena's JWT webhooks: [`TokenVerifier`] checks the token, [`VerifiedToken::confirm`] binds
+//! it to the stored order and gives a [`PaidOrder`].
+
+use payments_core::gateway::GatewayId;
+use payments_core::notification::Notification;
+use payments_core::payment::PaymentStatus as CoreStatus;
+use payments_core::webhook::{WebhookRequest, decode_form};
+use payments_core::{Decimal, Money};
+use serde_json::{Map, Value};
+
+use super::claims::{check_times, claim_text};
+use crate::amount::parse_amount;
+use crate::config::Config;
+use crate::error::TokenError;
+use crate::sign;
+
+fn amount_claim(claims: &Map<String, Value>, claim: &'static str) -> Result<Money, TokenError> {
+    let text = claim_text(claims, claim, false)?;
+    parse_amount(&text).map_err(|reason| TokenError::InvalidClaim { claim, reason })
+}
+
+/// Verifies Fena's JWT webhooks for one terminal.
+///
+/// ```
+/// use std::sync::Arc;
+/// use fena::{Config, webhook::TokenVerifier};
+/// use payments_core::{webhook::WebhookRequest, Currency, Money};
+///
+/// # fn order_amount(_order_id: &str) -> Money { Money::parse("10.00", Currency::GBP).unwrap() }
+/// // In a web handler: `body` is the raw POST body Fena sent.
+/// # let body = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/fena.json"));
+/// # let vectors: serde_json::Value = serde_json::from_str(body)?;
+/// # let body = vectors["valid"][1]["form_body"].as_str().unwrap().to_owned();
+/// let config = Config::new("4af9b080-b6d3-4206-a10f-f2162f15b655", "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69");
+/// # let config = config.with_clock(Arc::new(fena::clock::at_unix(1_700_000_200)));
+/// let verifier = TokenVerifier::new(config);
+/// let token = verifier.verify_request(&WebhookRequest::form_post(body))?;
+/// // Look the order up by the verified order id, then bind the amount.
+/// let paid = token.confirm(&order_amount(token.order_id()))?;
+/// assert_eq!(paid.order_id(), "ORDER-0001");
+/// assert_eq!(paid.net_difference(), None);
+/// // ... mark the order paid exactly once, then answer `fena::webhook::ACK` (HTTP 200).
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenVerifier {
+    config: Config,
+}
+
+impl TokenVerifier {
+    /// A verifier for the terminal in `config` (its secret, id, leeway, clock, body limit).
+    pub fn new(config: Config) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Verifies a webhook request as received: a POST whose content type, if given, is
+    /// `application/x-www-form-urlencoded`.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::NotAFormPost`], then as [`TokenVerifier::verify_form`].
+    pub fn verify_request(&self, request: &WebhookRequest) -> Result<VerifiedToken, TokenError> {
+        if request.method != http::Method::POST {
+            return Err(TokenError::NotAFormPost(format!("method {}", request.method)));
+        }
+        match request.content_type().as_deref() {
+            None | Some("application/x-www-form-urlencoded") => {}
+            Some(other) => return Err(TokenError::NotAFormPost(format!("content type {other}"))),
+        }
+        self.verify_form(&request.body)
+    }
+
+    /// Verifies a raw form body (`token=...`).
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::BodyTooLarge`], [`TokenError::Form`], [`TokenError::MissingToken`], then
+    /// as [`TokenVerifier::verify_token`].
+    pub fn verify_form(&self, body: &[u8]) -> Result<VerifiedToken, TokenError> {
+        let limit = self.config.max_webhook_bytes();
+        if body.len() > limit {
+            return Err(TokenError::BodyTooLarge { limit });
+        }
+        let fields = decode_form(body).map_err(TokenError::Form)?;
+        let token = fields
+            .into_iter()
+            .find_map(|(name, value)| (name == "token").then_some(value))
+            .filter(|token| !token.is_empty())
+            .ok_or(TokenError::MissingToken)?;
+        self.verify_token(&token)
+    }
+
+    /// Verifies a token: signature, times, required claims, terminal.
+    ///
+    /// # Errors
+    ///
+    /// A [`TokenError`] naming the first check that failed.
+    pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        let claims = sign::verify(token, self.config.terminal_secret())?;
+        let times = check_times(&claims, &self.config)?;
+        let payment_id = if self.config.requires_payment_id() {
+            Some(claim_text(&claims, "id", false)?)
+        } else {
+            match claim_text(&claims, "id", false) {
+                Ok(id) => Some(id),
+                Err(TokenError::MissingClaim(_)) => None,
+                Err(other) => return Err(other),
+            }
+        };
+        let order_id = claim_text(&claims, "orderID", false)?;
+        let request_amount = amount_claim(&claims, "requestAmount")?;
+        let net_amount = amount_claim(&claims, "netAmount")?;
+        let terminal = claim_text(&claims, "terminal", false)?;
+        let completed_at = match claims.get("completedAt") {
+            Some(Value::String(text)) => Some(text.clone()),
+            _ => None,
+        };
+        if terminal != self.config.terminal_id() {
+            return Err(TokenError::WrongTerminal {
+                expected: self.config.terminal_id().to_owned(),
+                received: terminal,
+            });
+        }
+        let raw_fields = claims
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (name.clone(), text)
+            })
+            .collect();
+        Ok(VerifiedToken {
+            payment_id,
+            order_id,
+            request_amount,
+            net_amount,
+            completed_at,
+            issued_at: times.iat,
+            expires_at: times.exp,
+            raw_fields,
+        })
+    }
+}
+
+/// A webhook token whose signature, times, claims and terminal were checked. Its amount is
+/// not yet bound to the stored order: call [`VerifiedToken::confirm`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    payment_id: Option<String>,
+    order_id: String,
+    request_amount: Money,
+    net_amount: Money,
+    completed_at: Option<String>,
+    issued_at: Option<i64>,
+    expires_at: i64,
+    raw_fields: Vec<(String, String)>,
+}
+
+impl VerifiedToken {
+    /// The merchant's order id (`orderID`): look the order up by it.
+    pub fn order_id(&self) -> &str {
+        &self.order_id
+    }
+
+    /// Fena's payment id (`id`), when the token has one.
+    pub fn payment_id(&self) -> Option<&str> {
+        self.payment_id.as_deref()
+    }
+
+    /// `requestAmount`.
+    pub fn request_amount(&self) -> &Money {
+        &self.request_amount
+    }
+
+    /// `netAmount`.
+    pub fn net_amount(&self) -> &Money {
+        &self.net_amount
+    }
+
+    /// `completedAt` as sent (`YYYY-mm-dd HH:mm:ss`, time zone not documented).
+    pub fn completed_at(&self) -> Option<&str> {
+        self.completed_at.as_deref()
+    }
+
+    /// `iat`, when present.
+    pub fn issued_at(&self) -> Option<i64> {
+        self.issued_at
+    }
+
+    /// `exp`.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// Every claim as text.
+    pub fn raw_fields(&self) -> &[(String, String)] {
+        &self.raw_fields
+    }
+
+    /// Binds the token to the stored order: `requestAmount` must equal `order_amount`
+    /// exactly (same pence, GBP).
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::AmountMismatch`].
+    pub fn confirm(&self, order_amount: &Money) -> Result<PaidOrder, TokenError> {
+        if *order_amount != self.request_amount {
+            return Err(TokenError::AmountMismatch {
+                expected: order_amount.to_string(),
+                received: self.request_amount.to_string(),
+            });
+        }
+        Ok(PaidOrder { token: self.clone() })
+    }
+
+    /// The provider-agnostic notification (status paid: Fena only sends this webhook for a
+    /// successful payment), with `requestAmount` as its money. Its amount is **not** yet
+    /// checked against the order: call
+    /// [`Notification::check_order`](payments_core::notification::Notification::check_order)
+    /// before marking the order paid, or use [`VerifiedToken::confirm`].
+    pub fn to_notification(&self) -> Notification {
+        Notification::new(
+            GatewayId::Fena,
+            self.order_id.clone(),
+            self.payment_id.clone(),
+            self.request_amount,
+            CoreStatus::Paid,
+        )
+        .with_raw_fields(self.raw_fields.clone())
+    }
+}
+
+/// A verified webhook bound to its order: Fena says the order was paid, for the amount the
+/// order asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidOrder {
+    token: VerifiedToken,
+}
+
+impl PaidOrder {
+    /// The merchant's order id.
+    pub fn order_id(&self) -> &str {
+        &self.token.order_id
+    }
+
+    /// Fena's payment id, when the token has one.
+    pub fn payment_id(&self) -> Option<&str> {
+        self.token.payment_id.as_deref()
+    }
+
+    /// The amount requested, equal to the stored order amount.
+    pub fn request_amount(&self) -> &Money {
+        &self.token.request_amount
+    }
+
+    /// The net amount Fena reports.
+    pub fn net_amount(&self) -> &Money {
+        &self.token.net_amount
+    }
+
+    /// `requestAmount - netAmount` when they differ (positive when less arrived), `None`
+    /// when they are equal. Fena does not document what a difference means; decide
+    /// yourself whether to accept it.
+    pub fn net_difference(&self) -> Option<Decimal> {
+        let request = self.token.request_amount.amount();
+        let net = self.token.net_amount.amount();
+        (request != net).then(|| request.checked_sub(net).unwrap_or(Decimal::ZERO))
+    }
+
+    /// `completedAt` as sent.
+    pub fn completed_at(&self) -> Option<&str> {
+        self.token.completed_at.as_deref()
+    }
+
+    /// The verified token.
+    pub fn token(&self) -> &VerifiedToken {
+        &self.token
+    }
+
+    /// The provider-agnostic notification: paid, for the requested amount, with every claim
+    /// (`netAmount` included) in its raw fields.
+    pub fn to_notification(&self) -> Notification {
+        self.token.to_notification()
+    }
+}
