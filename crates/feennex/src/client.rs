@@ -6,19 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use payments_core::clock::{Clock, SystemClock};
-use payments_core::gateway::{
-    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, WebhookVerifier,
-};
-use payments_core::notification::Notification;
-use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
-use payments_core::report::{Balance, PaymentReport, PayoutReport, PayoutRequest};
+use payments_core::payment::OrderId;
 use payments_core::transport::{
     self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
 };
-use payments_core::webhook::{WebhookAck, WebhookRequest};
-use payments_core::{GatewayId, InputError, Money};
+use payments_core::webhook::WebhookRequest;
 use serde_json::Value;
 
 use crate::api::bill::{Bill, BillCreate, BillReport, BillStatusQuery};
@@ -28,8 +21,7 @@ use crate::api::invoice::{
 use crate::api::shop::{ShopBalance, ShopBalanceQuery};
 use crate::api::transfer::{Transfer, TransferCreate, TransferReport, TransferStatusQuery};
 use crate::api::withdraw::{
-    AccountCheck, Withdraw, WithdrawAmountType, WithdrawCreate, WithdrawQuote, WithdrawReport,
-    WithdrawStatusQuery,
+    AccountCheck, Withdraw, WithdrawCreate, WithdrawQuote, WithdrawReport, WithdrawStatusQuery,
 };
 use crate::config::Config;
 use crate::error::Error;
@@ -351,6 +343,11 @@ impl Client {
         ShopBalanceQuery.parse_response(&self.config, &prepared, &response)
     }
 
+    /// The callback verifier for this client's shop.
+    pub(crate) fn callbacks(&self) -> &CallbackVerifier {
+        &self.callbacks
+    }
+
     /// Verifies a callback (see [`CallbackVerifier::verify`]).
     ///
     /// # Errors
@@ -376,171 +373,5 @@ fn not_found_as_not_created<T>(result: Result<T, Error>) -> Result<PayoutOutcome
         Ok(report) => Ok(PayoutOutcome::Created(report)),
         Err(Error::Api { code: ErrorCode::OperationNotFound, .. }) => Ok(PayoutOutcome::NotCreated),
         Err(other) => Err(other),
-    }
-}
-
-impl Gateway for Client {
-    fn id(&self) -> GatewayId {
-        GatewayId::Feennex
-    }
-}
-
-#[async_trait]
-impl CreatePayment for Client {
-    /// With a payment method (a payway such as `card_usd`), an invoice (`invoice/create`);
-    /// without one, a wallet bill (`bill/create`).
-    async fn create_payment(
-        &self,
-        request: &PaymentRequest,
-    ) -> Result<PaymentLink, payments_core::Error> {
-        if let Some(payway) = &request.payment_method {
-            let mut invoice =
-                InvoiceCreate::new(request.order_id.clone(), request.money, payway.clone())
-                    .with_urls(
-                        request.success_url.clone(),
-                        request.failure_url.clone(),
-                        request.notification_url.clone(),
-                    );
-            invoice.description = request.description.clone();
-            invoice.email = request.customer.email.clone();
-            invoice.phone = request.customer.phone.clone();
-            let created = self.create_invoice(&invoice).await?;
-            return created.to_payment_link().ok_or_else(|| payments_core::Error::Unsupported {
-                gateway: GatewayId::Feennex,
-                capability: format!(
-                    "payment method {:?} answered {:?}, which is not a redirect or form",
-                    payway, created.method
-                ),
-            });
-        }
-        let mut bill = BillCreate::new(request.order_id.clone(), request.money)
-            .with_return_urls(request.success_url.clone(), request.failure_url.clone())
-            .with_callback_urls(request.notification_url.clone(), request.notification_url.clone());
-        bill.description = request.description.clone();
-        Ok(PaymentLink::Redirect(self.create_bill(&bill).await?.url))
-    }
-}
-
-#[async_trait]
-impl QueryPaymentStatus for Client {
-    /// Asks `invoice/check`; if Feennex has no invoice for the order, asks
-    /// `bill/shop_order_status`.
-    async fn payment_status(
-        &self,
-        order_id: &OrderId,
-    ) -> Result<PaymentReport, payments_core::Error> {
-        match self.invoice_status(order_id).await {
-            Ok(invoice) => Ok(PaymentReport::new(
-                invoice.shop_order_id.clone(),
-                Some(invoice.payment_id.to_string()),
-                invoice.status.to_core(),
-                report_money(invoice.shop_amount, invoice.shop_currency),
-            )),
-            // No invoice for the order, or no `invoice/check` at all (its path is not in
-            // Feennex's own documentation): ask the wallet-bill status instead.
-            Err(
-                Error::Api { code: ErrorCode::OperationNotFound, .. }
-                | Error::Http { http_status: 404, .. },
-            ) => {
-                let bill = self.bill_status(order_id).await?;
-                Ok(PaymentReport::new(
-                    bill.shop_order_id.clone(),
-                    Some(bill.payment_id.to_string()),
-                    bill.status.to_core(),
-                    report_money(bill.shop_amount, bill.shop_currency),
-                ))
-            }
-            Err(other) => Err(other.into()),
-        }
-    }
-}
-
-fn report_money(amount: payments_core::Decimal, numeric: u64) -> Option<Money> {
-    let currency =
-        payments_core::money::currency_from_numeric(u16::try_from(numeric).ok()?).ok()?;
-    Money::new(amount, currency).ok()
-}
-
-#[async_trait]
-impl Payouts for Client {
-    /// A withdrawal (`withdraw/create`) in which the recipient receives exactly the amount;
-    /// the payout method is the payway and is required. The shop pays from its balance in the
-    /// same currency.
-    async fn create_payout(
-        &self,
-        request: &PayoutRequest,
-    ) -> Result<PayoutReport, payments_core::Error> {
-        let payway = request.method.clone().ok_or_else(|| {
-            Error::Input(InputError::field(
-                "payway",
-                "a Feennex payout needs a payway (PayoutRequest::with_method)",
-            ))
-        })?;
-        let withdraw = WithdrawCreate::new(
-            request.payout_id.clone(),
-            payway,
-            request.destination.clone(),
-            request.money,
-            WithdrawAmountType::PsAmount,
-            request.money.currency(),
-        );
-        let created = self.create_withdraw(&withdraw).await?;
-        Ok(PayoutReport::new(
-            created.shop_payment_id,
-            Some(created.id.to_string()),
-            created.status.to_core(),
-        ))
-    }
-
-    async fn payout_status(
-        &self,
-        payout_id: &OrderId,
-    ) -> Result<PayoutReport, payments_core::Error> {
-        let report = self
-            .withdraw_status(&WithdrawStatusQuery::by_shop_payment_id(payout_id.clone()))
-            .await?;
-        Ok(PayoutReport::new(
-            report.shop_payment_id,
-            Some(report.id.to_string()),
-            report.status.to_core(),
-        ))
-    }
-}
-
-#[async_trait]
-impl Balances for Client {
-    async fn balances(&self) -> Result<Vec<Balance>, payments_core::Error> {
-        Ok(self.balance().await?.to_core())
-    }
-}
-
-#[async_trait]
-impl WebhookVerifier for Client {
-    fn gateway(&self) -> GatewayId {
-        GatewayId::Feennex
-    }
-
-    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        WebhookVerifier::verify(&self.callbacks, request).await
-    }
-
-    fn ack(&self) -> WebhookAck {
-        self.callbacks.ack()
-    }
-}
-
-#[async_trait]
-impl WebhookVerifier for CallbackVerifier {
-    fn gateway(&self) -> GatewayId {
-        GatewayId::Feennex
-    }
-
-    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        let callback = CallbackVerifier::verify(self, request)?;
-        callback.to_notification().map_err(|source| Error::Webhook(source).into())
-    }
-
-    fn ack(&self) -> WebhookAck {
-        CallbackVerifier::ack(self)
     }
 }

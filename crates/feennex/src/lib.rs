@@ -23,6 +23,8 @@
 pub mod amount;
 pub mod api;
 #[cfg(feature = "client")]
+mod capabilities;
+#[cfg(feature = "client")]
 pub mod client;
 mod config;
 mod error;

@@ -99,6 +99,8 @@
 pub mod amount;
 pub mod api;
 #[cfg(feature = "client")]
+mod capabilities;
+#[cfg(feature = "client")]
 mod client;
 pub mod clock;
 mod config;

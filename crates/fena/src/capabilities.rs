@@ -1,0 +1,78 @@
+//! The core capability traits ([`payments_core::gateway`]) on the Toolkit [`Client`]: how a
+//! shop that does not know the gateway creates a payment and reads a Toolkit webhook through
+//! Fena. (The JWT flow's [`Terminal`](crate::Terminal) implements them in `terminal.rs`.)
+
+use async_trait::async_trait;
+use payments_core::Money;
+use payments_core::gateway::{CreatePayment, Gateway, GatewayId, WebhookVerifier};
+use payments_core::notification::Notification;
+use payments_core::payment::{PaymentLink, PaymentRequest};
+use payments_core::webhook::{WebhookAck, WebhookRequest};
+
+use crate::amount::CURRENCY;
+use crate::api::payment::{PaymentCreate, PaymentGet};
+use crate::client::Client;
+use crate::error::Error;
+use crate::model::PaymentMethod;
+use crate::webhook::{ACK, ToolkitTrigger};
+
+impl Gateway for Client {
+    fn id(&self) -> GatewayId {
+        GatewayId::Fena
+    }
+}
+
+#[async_trait]
+impl CreatePayment for Client {
+    /// Creates a Toolkit payment (`create-and-process`) and returns its link. The order id
+    /// is sent as the reference, so it must be 1 to 12 letters, digits or dashes; the
+    /// success URL becomes the payment's redirect URL.
+    async fn create_payment(
+        &self,
+        request: &PaymentRequest,
+    ) -> Result<PaymentLink, payments_core::Error> {
+        let mut create =
+            PaymentCreate::new(request.order_id.as_str(), request.money).map_err(Error::from)?;
+        create.customer_name = request.customer.name.clone();
+        create.customer_email = request.customer.email.clone();
+        create.custom_redirect_url = request.success_url.clone();
+        create.description = request.description.clone();
+        create.payment_method = request.payment_method.as_deref().map(|method| match method {
+            "fena_ob" => PaymentMethod::OpenBanking,
+            "fena_ob_qr" => PaymentMethod::OpenBankingQr,
+            other => PaymentMethod::Other(other.to_owned()),
+        });
+        let created = self.create_and_process(&create).await?;
+        Ok(PaymentLink::Redirect(created.link))
+    }
+}
+
+#[async_trait]
+impl WebhookVerifier for Client {
+    fn gateway(&self) -> GatewayId {
+        GatewayId::Fena
+    }
+
+    /// Reads the unsigned Toolkit webhook as a trigger and fetches the payment it names
+    /// with authenticated credentials. The notification is built only from the fetched
+    /// payment (reference as order id, its amount and status); check it with
+    /// [`Notification::check_order`] against the stored order before marking it paid.
+    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
+        let trigger = ToolkitTrigger::parse(&request.body, self.config().max_webhook_bytes())
+            .map_err(Error::from)?;
+        let fetched = self.get_payment(&trigger.id).await?;
+        let money = Money::new(fetched.amount, CURRENCY).map_err(|_| Error::Integrity {
+            endpoint: PaymentGet::ENDPOINT,
+            field: "amount",
+            expected: "a positive GBP amount".to_owned(),
+            received: fetched.amount.to_string(),
+        })?;
+        let status = fetched.status.to_core();
+        Ok(Notification::new(GatewayId::Fena, fetched.reference, Some(fetched.id), money, status)
+            .with_raw_fields(trigger.raw_fields))
+    }
+
+    fn ack(&self) -> WebhookAck {
+        ACK
+    }
+}
