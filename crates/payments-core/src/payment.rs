@@ -8,6 +8,10 @@ use url::Url;
 use crate::error::InputError;
 use crate::money::Money;
 
+mod form;
+
+pub use form::{FormMethod, HtmlForm, escape_html};
+
 /// The longest order id the gateways accept, in characters.
 pub const MAX_ORDER_ID_CHARS: usize = 255;
 
@@ -259,126 +263,6 @@ impl PaymentLink {
     }
 }
 
-/// The HTTP method of an [`HtmlForm`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FormMethod {
-    /// `GET`: the fields travel in the query string.
-    Get,
-    /// `POST`: the fields travel form-encoded in the body.
-    Post,
-}
-
-impl FormMethod {
-    /// `"GET"` or `"POST"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-        }
-    }
-}
-
-/// A form the payer's browser submits to the gateway.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HtmlForm {
-    /// GET or POST.
-    pub method: FormMethod,
-    /// Where the form is submitted.
-    pub action: Url,
-    /// The fields, in order, with their raw (unescaped) values.
-    pub fields: Vec<(String, String)>,
-}
-
-impl HtmlForm {
-    /// A form with the given method, target and fields.
-    pub fn new(method: FormMethod, action: Url, fields: Vec<(String, String)>) -> Self {
-        Self { method, action, fields }
-    }
-
-    /// For a GET form, the URL the browser would go to: `action` with the fields appended to
-    /// its query. `None` for a POST form.
-    pub fn to_get_url(&self) -> Option<Url> {
-        if self.method != FormMethod::Get {
-            return None;
-        }
-        let mut url = self.action.clone();
-        if !self.fields.is_empty() {
-            let mut query = url.query_pairs_mut();
-            for (name, value) in &self.fields {
-                query.append_pair(name, value);
-            }
-        }
-        Some(url)
-    }
-
-    /// A complete HTML page whose form submits itself on load, with a button for browsers
-    /// that run no script. Every name and value is HTML-escaped.
-    ///
-    /// ```
-    /// use payments_core::payment::{FormMethod, HtmlForm};
-    ///
-    /// let form = HtmlForm::new(
-    ///     FormMethod::Post,
-    ///     "https://pay.example/checkout".parse()?,
-    ///     vec![("order".into(), "<42>".into())],
-    /// );
-    /// let html = form.to_auto_submit_html();
-    /// assert!(html.contains(r#"<input type="hidden" name="order" value="&lt;42&gt;">"#));
-    /// # Ok::<(), url::ParseError>(())
-    /// ```
-    pub fn to_auto_submit_html(&self) -> String {
-        // A browser replaces the query of a GET form's action with the form's fields, so the
-        // action's own query parameters travel as hidden fields instead.
-        let mut action = self.action.clone();
-        let mut fields: Vec<(String, String)> = Vec::new();
-        if self.method == FormMethod::Get {
-            fields.extend(
-                action.query_pairs().map(|(name, value)| (name.into_owned(), value.into_owned())),
-            );
-            action.set_query(None);
-        }
-        fields.extend(self.fields.iter().cloned());
-        let mut html = String::from(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Redirecting to payment</title></head>\n\
-             <body onload=\"document.forms[0].submit()\">\n",
-        );
-        html.push_str(&format!(
-            "<form method=\"{}\" action=\"{}\">\n",
-            self.method.as_str().to_ascii_lowercase(),
-            escape_html(action.as_str())
-        ));
-        for (name, value) in &fields {
-            html.push_str(&format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                escape_html(name),
-                escape_html(value)
-            ));
-        }
-        html.push_str(
-            "<noscript><button type=\"submit\">Continue to payment</button></noscript>\n",
-        );
-        html.push_str("</form>\n</body></html>\n");
-        html
-    }
-}
-
-/// Escapes text for an HTML attribute value or element body.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
 /// The state of a payment, mapped from each gateway's own statuses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -432,20 +316,6 @@ mod tests {
         );
         let url = PaymentLink::Form(form).redirect_url().unwrap();
         assert_eq!(url.as_str(), "https://pay.example/?o=a+b%26c&s=x");
-    }
-
-    #[test]
-    fn post_form_has_no_url_but_escaped_html() {
-        let form = HtmlForm::new(
-            FormMethod::Post,
-            "https://pay.example/?a=1&b=2".parse().unwrap(),
-            vec![("n\"".into(), "'v'".into())],
-        );
-        assert_eq!(form.to_get_url(), None);
-        let html = form.to_auto_submit_html();
-        assert!(html.contains(r#"action="https://pay.example/?a=1&amp;b=2""#), "{html}");
-        assert!(html.contains(r#"name="n&quot;" value="&#39;v&#39;""#), "{html}");
-        assert!(html.contains(r#"<form method="post""#));
     }
 
     #[test]
