@@ -1,5 +1,5 @@
 //! An HTML form the payer's browser submits to the gateway, and the self-submitting page
-//! that carries it.
+//! that carries it. Names, values and the action are escaped with the `html-escape` crate.
 
 use url::Url;
 
@@ -107,20 +107,18 @@ impl HtmlForm {
     }
 }
 
-/// Escapes text for an HTML attribute value or element body.
+/// Escapes text for a quoted HTML attribute value (single or double quotes) or an element
+/// body: `&`, `<`, `>`, `"` and `'` become character references (`&amp;`, `&lt;`, `&gt;`,
+/// `&quot;`, `&#x27;`), everything else is kept.
+///
+/// ```
+/// use payments_core::payment::escape_html;
+///
+/// assert_eq!(escape_html(r#"<a href="x">O'Neil & co</a>"#),
+///            "&lt;a href=&quot;x&quot;&gt;O&#x27;Neil &amp; co&lt;/a&gt;");
+/// ```
 pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 #[cfg(test)]
@@ -137,7 +135,51 @@ mod tests {
         assert_eq!(form.to_get_url(), None);
         let html = form.to_auto_submit_html();
         assert!(html.contains(r#"action="https://pay.example/?a=1&amp;b=2""#), "{html}");
-        assert!(html.contains(r#"name="n&quot;" value="&#39;v&#39;""#), "{html}");
+        // `&#x27;` is the hexadecimal form of the reference `&#39;` the hand-written escape wrote.
+        assert!(html.contains(r#"name="n&quot;" value="&#x27;v&#x27;""#), "{html}");
         assert!(html.contains(r#"<form method="post""#));
+    }
+
+    /// Undoes the five character references the HTML standard defines for these characters
+    /// (`&#39;` and `&#x27;` are the decimal and hexadecimal forms of the same one).
+    fn unescape(text: &str) -> String {
+        text.replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn attribute_values_escape_quotes_angle_brackets_and_ampersands() {
+        let raw = r#"a"b'c<d>e&f&amp;"#;
+        let form = HtmlForm::new(
+            FormMethod::Post,
+            "https://pay.example/".parse().unwrap(),
+            vec![(raw.into(), raw.into())],
+        );
+        let html = form.to_auto_submit_html();
+        let input = html.lines().find(|line| line.starts_with("<input")).unwrap();
+        let attribute = |name: &str| {
+            let start = input.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            let len = input[start..].find('"').unwrap();
+            input[start..start + len].to_owned()
+        };
+        for escaped in [attribute("name"), attribute("value")] {
+            // Nothing left in the quoted value can end it or open a tag.
+            assert!(!escaped.contains(['"', '\'', '<', '>']), "{input}");
+            for (at, _) in escaped.match_indices('&') {
+                let rest = &escaped[at..];
+                assert!(
+                    ["&quot;", "&#39;", "&#x27;", "&lt;", "&gt;", "&amp;"]
+                        .iter()
+                        .any(|reference| rest.starts_with(reference)),
+                    "every & starts a reference: {input}"
+                );
+            }
+            assert_eq!(unescape(&escaped), raw, "{input}");
+        }
+        assert!(input.contains("&amp;amp;"), "an existing reference is escaped again: {input}");
     }
 }
