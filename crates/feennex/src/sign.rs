@@ -37,7 +37,14 @@ pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
 }
 
 /// The signature of `fields` (sorted in place), hashing the values where they are: no string
-/// to sign is built. This is what requests are signed with; [`sign`] also returns the text.
+/// to sign is built. This is what received callbacks are checked with
+/// ([`CallbackVerifier`](crate::webhook::CallbackVerifier)), and what
+/// [`sign_callback`](crate::webhook::sign_callback) signs test callbacks with.
+///
+/// Requests keep their text instead: [`SignedRequest`](crate::request::SignedRequest) builds
+/// it with [`string_to_sign`] and signs it with [`sign_string`], so that an `Invalid sign`
+/// error can show it next to Feennex's; [`PayForm`](crate::api::pay_form::PayForm) uses
+/// [`sign`].
 ///
 /// ```
 /// use payments_core::SecretString;
