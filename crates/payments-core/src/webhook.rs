@@ -68,16 +68,6 @@ impl WebhookRequest {
         let media_type = value.split(';').next().unwrap_or_default().trim();
         Some(media_type.to_ascii_lowercase())
     }
-
-    /// Decodes a form-urlencoded body into its fields, in order, refusing repeated names
-    /// (which value was signed would be ambiguous).
-    ///
-    /// # Errors
-    ///
-    /// [`WebhookError::Malformed`] for a body that is not UTF-8 or repeats a field.
-    pub fn form_fields(&self) -> Result<Vec<(String, String)>, WebhookError> {
-        decode_form(&self.body)
-    }
 }
 
 /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space, `%XX` a byte),
