@@ -22,9 +22,19 @@ use serde_json::json;
 use common::client;
 
 #[tokio::test]
-async fn create_payment_is_a_signed_form_link() {
+async fn create_payment_is_a_signed_form_link_and_sends_nothing() {
+    // The payment form is a link signed locally (Freekassa's SCI): the API is never called.
     let server = MockServer::start_async().await;
-    let config = Config::new(7012).with_secret1("secret").with_api_key("k");
+    let any_request = server
+        .mock_async(|_, then| {
+            then.status(500);
+        })
+        .await;
+    let config = Config::new(7012)
+        .with_secret1("secret")
+        .with_api_key("k")
+        .with_api_url(&server.url("/v1/"))
+        .unwrap();
     let gateway: Box<dyn CreatePayment> = Box::new(freekassa::Client::new(config).unwrap());
     assert_eq!(gateway.id(), GatewayId::Freekassa);
     let request = PaymentRequest::new(
@@ -53,7 +63,7 @@ async fn create_payment_is_a_signed_form_link() {
             .await,
         Err(payments_core::Error::Unsupported { .. })
     ));
-    drop(server);
+    any_request.assert_calls_async(0).await;
 }
 
 #[tokio::test]
