@@ -1,14 +1,18 @@
 //! The Freekassa API client: draws a nonce, sends prepared requests, nothing else; and the
 //! core capability traits.
+//!
+//! The client is not a [`payments_core::gateway::WebhookVerifier`]: notifications are
+//! verified with secret word 2, which an API client does not need, so the verifier is its own
+//! type, [`NotificationVerifier`](crate::webhook::NotificationVerifier), that cannot be built
+//! without it.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 use payments_core::gateway::{
-    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, WebhookVerifier,
+    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds,
 };
-use payments_core::notification::Notification;
 use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
@@ -17,7 +21,6 @@ use payments_core::transport::{
     self, Decision, HttpResponse, Outcome, ReqwestTransport, RetryPolicy, Transport,
     TransportConfig,
 };
-use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Decimal, GatewayId, Money};
 
 use crate::api::orders::{
@@ -37,7 +40,6 @@ use crate::form::{FormLink, PaymentForm};
 use crate::model::PaymentSystemId;
 use crate::nonce::{NonceSource, ProcessNonce};
 use crate::request::Prepared;
-use crate::webhook::NotificationVerifier;
 
 /// A Freekassa API v1 client.
 ///
@@ -77,7 +79,6 @@ pub struct Client {
     transport: Arc<dyn Transport>,
     retry: RetryPolicy,
     nonces: Arc<dyn NonceSource>,
-    verifier: Option<NotificationVerifier>,
 }
 
 impl Client {
@@ -94,14 +95,7 @@ impl Client {
 
     /// A client over any transport (a test double, a custom reqwest client).
     pub fn with_transport(config: Config, transport: Arc<dyn Transport>) -> Self {
-        let verifier = NotificationVerifier::new(&config).ok();
-        Self {
-            config,
-            transport,
-            retry: RetryPolicy::standard(),
-            nonces: Arc::new(ProcessNonce),
-            verifier,
-        }
+        Self { config, transport, retry: RetryPolicy::standard(), nonces: Arc::new(ProcessNonce) }
     }
 
     /// Replaces the retry policy (it only ever applies to reads).
@@ -116,13 +110,6 @@ impl Client {
     #[must_use]
     pub fn with_nonce_source(mut self, nonces: Arc<dyn NonceSource>) -> Self {
         self.nonces = nonces;
-        self
-    }
-
-    /// Uses this notification verifier for [`WebhookVerifier`] (trusted proxies, currency).
-    #[must_use]
-    pub fn with_notification_verifier(mut self, verifier: NotificationVerifier) -> Self {
-        self.verifier = Some(verifier);
         self
     }
 
@@ -476,28 +463,5 @@ impl Balances for Client {
                 Some(Balance::new(currency, entry.value, Decimal::ZERO))
             })
             .collect())
-    }
-}
-
-#[async_trait]
-impl WebhookVerifier for Client {
-    fn gateway(&self) -> GatewayId {
-        GatewayId::Freekassa
-    }
-
-    /// Verifies with the configured [`NotificationVerifier`] (Freekassa's address list, RUB).
-    async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        match &self.verifier {
-            Some(verifier) => WebhookVerifier::verify(verifier, request).await,
-            None => Err(Error::Input(payments_core::InputError::field(
-                "secret2",
-                "is not configured (set it with Config::with_secret2)",
-            ))
-            .into_core()),
-        }
-    }
-
-    fn ack(&self) -> WebhookAck {
-        crate::webhook::ACK
     }
 }

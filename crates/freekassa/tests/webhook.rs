@@ -328,15 +328,28 @@ async fn the_core_verifier_gives_a_paid_notification() {
     assert!(verifier().with_currency(Currency::GBP).is_err());
 }
 
-#[tokio::test]
-async fn the_client_verifies_notifications_too() {
-    let client = freekassa::Client::new(config()).unwrap();
-    let core = WebhookVerifier::verify(&client, &post(BODY)).await.unwrap();
-    assert_eq!(core.order_id, "test_order");
-    assert_eq!(WebhookVerifier::ack(&client).body, "YES");
-    let without_secret = freekassa::Client::new(Config::new(123)).unwrap();
-    assert!(matches!(
-        WebhookVerifier::verify(&without_secret, &post(BODY)).await,
-        Err(payments_core::Error::Input { .. })
-    ));
+/// Whether `T` implements [`WebhookVerifier`], answered at compile time without requiring it:
+/// the inherent constant is found only when its bound holds, the trait's default otherwise.
+struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+trait NotAWebhookVerifier {
+    const IS_WEBHOOK_VERIFIER: bool = false;
+}
+impl<T: ?Sized> NotAWebhookVerifier for Probe<T> {}
+impl<T: ?Sized + WebhookVerifier> Probe<T> {
+    const IS_WEBHOOK_VERIFIER: bool = true;
+}
+
+#[test]
+fn only_a_verifier_holding_secret2_can_be_mounted() {
+    // An API client may have no secret word 2; if it were a webhook verifier, a shop could
+    // mount one that refuses every notification, and Freekassa would redeliver forever.
+    let mountable = [
+        Probe::<freekassa::Client>::IS_WEBHOOK_VERIFIER,
+        Probe::<NotificationVerifier>::IS_WEBHOOK_VERIFIER,
+    ];
+    assert_eq!(mountable, [false, true], "[Client, NotificationVerifier]");
+    // The verifier cannot be built without it, and the error says what to set.
+    let error = NotificationVerifier::new(&Config::new(123).with_secret1("secret")).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("secret2") && text.contains("Config::with_secret2"), "{text}");
 }

@@ -13,6 +13,8 @@ use payments_core::report::{
 use payments_core::transport::{ReqwestTransport, Transport, TransportConfig};
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, GatewayId};
+#[cfg(any(feature = "feennex", feature = "freekassa", feature = "fena"))]
+use payments_core::{ExposeSecret, SecretString};
 
 use crate::config::GatewayConfig;
 use crate::error::ConfigError;
@@ -60,9 +62,26 @@ impl std::fmt::Debug for AnyGateway {
 impl AnyGateway {
     /// Builds the gateway with the default HTTP transport.
     ///
+    /// Everything the gateway needs is checked here, not at the first request: a missing or
+    /// empty credential is a [`ConfigError::Missing`] naming the setting. Webhook
+    /// verification is part of every gateway, so Freekassa needs `secret2` (secret word 2).
+    ///
+    /// ```
+    /// # #[cfg(feature = "freekassa")] {
+    /// use payments::{AnyGateway, ConfigError, GatewayConfig};
+    ///
+    /// let config = GatewayConfig::from_json(r#"{"gateway": "freekassa", "shop_id": 7012, "secret1": "s"}"#)?;
+    /// let error = AnyGateway::from_config(&config).unwrap_err();
+    /// assert!(matches!(error, ConfigError::Missing { setting: "secret2", .. }));
+    /// # }
+    /// # Ok::<(), payments::ConfigError>(())
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`ConfigError`] for invalid settings or an HTTP client that cannot be built.
+    /// [`ConfigError::Missing`] for a credential that is missing or empty,
+    /// [`ConfigError::Invalid`] for an invalid setting, [`ConfigError::Transport`] for an HTTP
+    /// client that cannot be built.
     pub fn from_config(config: &GatewayConfig) -> Result<Self, ConfigError> {
         let transport = ReqwestTransport::new(&TransportConfig::default())
             .map_err(|error| ConfigError::Transport(error.to_string()))?;
@@ -73,22 +92,31 @@ impl AnyGateway {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] for invalid settings.
+    /// As [`AnyGateway::from_config`], except for the transport.
+    #[cfg_attr(
+        not(any(feature = "feennex", feature = "freekassa", feature = "fena")),
+        allow(unused_variables, reason = "with no gateway there is no config to build from")
+    )]
     pub fn with_transport(
         config: &GatewayConfig,
         transport: Arc<dyn Transport>,
     ) -> Result<Self, ConfigError> {
-        match config {
+        // `*config`: with no gateway feature the enum has no variants and this match no arms.
+        match *config {
             #[cfg(feature = "feennex")]
-            GatewayConfig::Feennex(settings) => {
+            GatewayConfig::Feennex(ref settings) => {
                 let invalid = |error: payments_core::InputError| ConfigError::Invalid {
                     gateway: GatewayId::Feennex,
                     reason: error.to_string(),
                 };
-                let mut feennex_config = feennex::Config::new(
-                    settings.shop_id,
-                    payments_core::ExposeSecret::expose_secret(&settings.secret),
-                );
+                let secret = required(
+                    GatewayId::Feennex,
+                    "secret",
+                    Some(&settings.secret),
+                    "the shop's secret key signs every request and callback",
+                )?;
+                let mut feennex_config =
+                    feennex::Config::new(settings.shop_id, secret.expose_secret());
                 if let Some(url) = &settings.base_url {
                     feennex_config = feennex_config.with_base_url(url).map_err(invalid)?;
                 }
@@ -107,9 +135,9 @@ impl AnyGateway {
                 })
             }
             #[cfg(feature = "fena")]
-            GatewayConfig::Fena(settings) => fena_gateway(settings, transport),
+            GatewayConfig::Fena(ref settings) => fena_gateway(settings, transport),
             #[cfg(feature = "freekassa")]
-            GatewayConfig::Freekassa(settings) => freekassa_gateway(settings, transport),
+            GatewayConfig::Freekassa(ref settings) => freekassa_gateway(settings, transport),
         }
     }
 
@@ -202,7 +230,8 @@ impl AnyGateway {
         self.webhooks.ack()
     }
 
-    /// The webhook verifier, for web-framework glue.
+    /// The webhook verifier, for web-framework glue. It holds every credential verification
+    /// needs ([`AnyGateway::from_config`] refuses a configuration without them).
     pub fn webhook_verifier(&self) -> Arc<dyn WebhookVerifier> {
         self.webhooks.clone()
     }
@@ -213,13 +242,18 @@ fn fena_gateway(
     settings: &crate::config::FenaSettings,
     transport: Arc<dyn Transport>,
 ) -> Result<AnyGateway, ConfigError> {
-    use payments_core::ExposeSecret;
     let invalid = |error: payments_core::InputError| ConfigError::Invalid {
         gateway: GatewayId::Fena,
         reason: error.to_string(),
     };
+    let terminal_secret = required(
+        GatewayId::Fena,
+        "terminal_secret",
+        Some(&settings.terminal_secret),
+        "the terminal secret signs payment links and webhook tokens",
+    )?;
     let mut config =
-        fena::Config::new(settings.terminal_id.clone(), settings.terminal_secret.expose_secret());
+        fena::Config::new(settings.terminal_id.clone(), terminal_secret.expose_secret());
     if let Some(url) = &settings.pay_url {
         config = config.with_pay_url(url).map_err(invalid)?;
     }
@@ -238,9 +272,15 @@ fn fena_gateway(
             Ok(only(terminal.clone(), terminal))
         }
         Some(toolkit) => {
+            let secret_key = required(
+                GatewayId::Fena,
+                "toolkit.secret_key",
+                Some(&toolkit.secret_key),
+                "the Toolkit secret key fetches the payment each webhook names",
+            )?;
             let mut toolkit_config = fena::ToolkitConfig::new(
                 toolkit.integration_id.clone(),
-                toolkit.secret_key.expose_secret(),
+                secret_key.expose_secret(),
             );
             if let Some(url) = &toolkit.base_url {
                 toolkit_config = toolkit_config.with_base_url(url).map_err(invalid)?;
@@ -257,14 +297,17 @@ fn freekassa_gateway(
     transport: Arc<dyn Transport>,
 ) -> Result<AnyGateway, ConfigError> {
     use freekassa::source_ip::{IpRange, SourcePolicy};
-    use payments_core::ExposeSecret;
     let invalid = |reason: String| ConfigError::Invalid { gateway: GatewayId::Freekassa, reason };
-    let mut config = freekassa::Config::new(settings.shop_id);
+    let secret2 = required(
+        GatewayId::Freekassa,
+        "secret2",
+        settings.secret2.as_ref(),
+        "secret word 2 (\"Секретное слово 2\" in the shop's settings) verifies notifications; \
+         set `secret2` in the configuration or PAYMENTS_SECRET2 in the environment",
+    )?;
+    let mut config = freekassa::Config::new(settings.shop_id).with_secret2(secret2.expose_secret());
     if let Some(secret) = &settings.secret1 {
         config = config.with_secret1(secret.expose_secret());
-    }
-    if let Some(secret) = &settings.secret2 {
-        config = config.with_secret2(secret.expose_secret());
     }
     if let Some(key) = &settings.api_key {
         config = config.with_api_key(key.expose_secret());
@@ -283,34 +326,45 @@ fn freekassa_gateway(
             })
             .collect()
     };
-    let mut client = freekassa::Client::with_transport(config.clone(), transport);
-    if settings.secret2.is_some() {
-        let mut policy = match &settings.notification_sources {
-            Some(list) => SourcePolicy::allow(ranges(list)?),
-            None => SourcePolicy::freekassa(),
-        };
-        for proxy in ranges(&settings.trusted_proxies)? {
-            policy = policy.with_trusted_proxy(proxy);
-        }
-        let mut verifier = freekassa::NotificationVerifier::new(&config)
-            .map_err(|error| invalid(error.to_string()))?
-            .with_source_policy(policy);
-        if let Some(code) = &settings.currency {
-            let currency = payments_core::money::currency_from_code(code)
-                .map_err(|error| invalid(error.to_string()))?;
-            verifier =
-                verifier.with_currency(currency).map_err(|error| invalid(error.to_string()))?;
-        }
-        client = client.with_notification_verifier(verifier);
+    let mut policy = match &settings.notification_sources {
+        Some(list) => SourcePolicy::allow(ranges(list)?),
+        None => SourcePolicy::freekassa(),
+    };
+    for proxy in ranges(&settings.trusted_proxies)? {
+        policy = policy.with_trusted_proxy(proxy);
     }
-    let client = Arc::new(client);
+    let mut verifier = freekassa::NotificationVerifier::new(&config)
+        .map_err(|error| invalid(error.to_string()))?
+        .with_source_policy(policy);
+    if let Some(code) = &settings.currency {
+        let currency = payments_core::money::currency_from_code(code)
+            .map_err(|error| invalid(error.to_string()))?;
+        verifier = verifier.with_currency(currency).map_err(|error| invalid(error.to_string()))?;
+    }
+    let client = Arc::new(freekassa::Client::with_transport(config, transport));
     Ok(AnyGateway {
         id: GatewayId::Freekassa,
         create: client.clone(),
         status: Some(client.clone()),
         payouts: Some(client.clone()),
         refunds: Some(client.clone()),
-        balances: Some(client.clone()),
-        webhooks: client,
+        balances: Some(client),
+        webhooks: Arc::new(verifier),
+    })
+}
+
+/// A credential that must be set and not empty (an empty secret from an unset environment
+/// variable would make every signature wrong).
+#[cfg(any(feature = "feennex", feature = "freekassa", feature = "fena"))]
+fn required<'a>(
+    gateway: GatewayId,
+    setting: &'static str,
+    secret: Option<&'a SecretString>,
+    needed_for: &'static str,
+) -> Result<&'a SecretString, ConfigError> {
+    secret.filter(|secret| !secret.expose_secret().is_empty()).ok_or(ConfigError::Missing {
+        gateway,
+        setting,
+        needed_for,
     })
 }

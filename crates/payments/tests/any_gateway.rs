@@ -253,3 +253,74 @@ async fn fena_terminal_links_need_no_server() {
         Err(Error::Unsupported { gateway: GatewayId::Fena, .. })
     ));
 }
+
+/// A configuration `AnyGateway` must refuse, and the setting the refusal names.
+fn refused_setting(json: &str) -> (GatewayId, &'static str, String) {
+    let config = GatewayConfig::from_json(json).unwrap();
+    match AnyGateway::from_config(&config) {
+        Err(ConfigError::Missing { gateway, setting, needed_for }) => {
+            let text = ConfigError::Missing { gateway, setting, needed_for }.to_string();
+            (gateway, setting, text)
+        }
+        other => panic!("expected a missing setting, got {other:?}"),
+    }
+}
+
+#[test]
+fn freekassa_without_secret2_cannot_be_built() {
+    // Without secret word 2 every notification would be refused, and Freekassa repeats a
+    // notification until it is answered `YES`: refuse the configuration instead.
+    let (gateway, setting, text) = refused_setting(
+        r#"{"gateway": "freekassa", "shop_id": 7012, "secret1": "secret", "api_key": "k"}"#,
+    );
+    assert_eq!((gateway, setting), (GatewayId::Freekassa, "secret2"));
+    assert!(text.contains("secret2") && text.contains("PAYMENTS_SECRET2"), "{text}");
+    // An empty one (an unset variable) is no better.
+    let (_, setting, _) = refused_setting(
+        r#"{"gateway": "freekassa", "shop_id": 7012, "secret1": "secret", "secret2": ""}"#,
+    );
+    assert_eq!(setting, "secret2");
+}
+
+#[test]
+fn empty_secrets_are_refused_for_every_gateway() {
+    let cases = [
+        (r#"{"gateway": "feennex", "shop_id": 5, "secret": ""}"#, GatewayId::Feennex, "secret"),
+        (
+            r#"{"gateway": "fena", "terminal_id": "t", "terminal_secret": ""}"#,
+            GatewayId::Fena,
+            "terminal_secret",
+        ),
+        (
+            r#"{"gateway": "fena", "terminal_id": "t", "terminal_secret": "s",
+                "toolkit": {"integration_id": "i", "secret_key": ""}}"#,
+            GatewayId::Fena,
+            "toolkit.secret_key",
+        ),
+    ];
+    for (json, expected_gateway, expected_setting) in cases {
+        let (gateway, setting, text) = refused_setting(json);
+        assert_eq!((gateway, setting), (expected_gateway, expected_setting), "{json}");
+        assert!(text.contains(expected_setting), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn freekassa_webhooks_are_verified_with_secret2_and_the_configured_sources() {
+    // The documentation's sample notification; SIGN = md5("123:100:secret2:test_order").
+    let json = r#"{"gateway": "freekassa", "shop_id": 123, "secret2": "secret2",
+                   "notification_sources": ["203.0.113.7"], "currency": "USD"}"#;
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(json).unwrap()).unwrap();
+    let body = "MERCHANT_ID=123&AMOUNT=100&intid=123456&MERCHANT_ORDER_ID=test_order\
+                &P_EMAIL=user%40site.ru&CUR_ID=36&SIGN=30c76991785c43f10af2079878acd3d6";
+    let verifier = gateway.webhook_verifier();
+    let from = |peer: &str| WebhookRequest::form_post(body).with_peer(peer.parse().unwrap());
+    let notification = verifier.verify(&from("203.0.113.7:5000")).await.unwrap();
+    assert_eq!(notification.order_id, "test_order");
+    assert_eq!(notification.money, Money::parse("100", Currency::USD).unwrap());
+    assert!(matches!(
+        verifier.verify(&from("198.51.100.1:5000")).await,
+        Err(Error::Webhook { .. })
+    ));
+    assert_eq!(gateway.webhook_ack().body, "YES");
+}

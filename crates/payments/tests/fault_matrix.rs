@@ -378,7 +378,7 @@ async fn run_core(
         .await
         .map(drop),
         ("freekassa", "create") => gateway(&format!(
-            r#"{{"gateway": "freekassa", "shop_id": 7012, "api_key": "k", "api_url": "{base}"}}"#
+            r#"{{"gateway": "freekassa", "shop_id": 7012, "secret2": "s2", "api_key": "k", "api_url": "{base}"}}"#
         ), fault)
         .create_payout(
             &PayoutRequest::new(
@@ -391,7 +391,7 @@ async fn run_core(
         .await
         .map(drop),
         ("freekassa", "read") => gateway(&format!(
-            r#"{{"gateway": "freekassa", "shop_id": 7012, "api_key": "k", "api_url": "{base}"}}"#
+            r#"{{"gateway": "freekassa", "shop_id": 7012, "secret2": "s2", "api_key": "k", "api_url": "{base}"}}"#
         ), fault)
         .balances()
         .await
