@@ -1,5 +1,6 @@
 //! Which gateway to use, read from a file or the environment.
 
+#[cfg(any(feature = "feennex", feature = "freekassa", feature = "fena"))]
 use payments_core::SecretString;
 use serde::Deserialize;
 
@@ -126,6 +127,7 @@ impl GatewayConfig {
     ///
     /// [`ConfigError::Parse`] naming what is wrong (never echoing a secret).
     pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        no_gateway_compiled()?;
         serde_json::from_str(json).map_err(|error| ConfigError::Parse(redacted(&error)))
     }
 
@@ -158,6 +160,7 @@ impl GatewayConfig {
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        no_gateway_compiled()?;
         let object: serde_json::Map<String, serde_json::Value> = vars
             .into_iter()
             .filter_map(|(key, value)| {
@@ -171,7 +174,7 @@ impl GatewayConfig {
 
     /// Which gateway this configures.
     pub fn gateway(&self) -> payments_core::GatewayId {
-        match self {
+        match *self {
             #[cfg(feature = "feennex")]
             Self::Feennex(_) => payments_core::GatewayId::Feennex,
             #[cfg(feature = "fena")]
@@ -179,6 +182,20 @@ impl GatewayConfig {
             #[cfg(feature = "freekassa")]
             Self::Freekassa(_) => payments_core::GatewayId::Freekassa,
         }
+    }
+}
+
+/// With no gateway feature there is nothing to configure: say which features to enable
+/// rather than serde's "unknown variant".
+fn no_gateway_compiled() -> Result<(), ConfigError> {
+    if cfg!(any(feature = "feennex", feature = "freekassa", feature = "fena")) {
+        Ok(())
+    } else {
+        Err(ConfigError::Parse(
+            "no gateway is compiled in: enable the `feennex`, `freekassa` or `fena` feature \
+             (or `full`) of the payments crate"
+                .to_owned(),
+        ))
     }
 }
 
@@ -204,5 +221,17 @@ fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64,
     match NumberOrText::deserialize(deserializer)? {
         NumberOrText::Number(number) => Ok(number),
         NumberOrText::Text(text) => text.trim().parse().map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(not(any(feature = "feennex", feature = "freekassa", feature = "fena")))]
+    #[test]
+    fn with_no_gateway_compiled_reading_a_config_names_the_features() {
+        let error = super::GatewayConfig::from_json(r#"{"gateway": "feennex"}"#).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("`feennex`") && text.contains("`freekassa`"), "{text}");
+        assert!(super::GatewayConfig::from_vars(Vec::new()).is_err());
     }
 }
