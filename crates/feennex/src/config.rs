@@ -26,10 +26,13 @@ pub struct Config {
 
 impl Config {
     /// A shop with the production base URL.
-    pub fn new(shop_id: u64, secret: impl Into<String>) -> Self {
+    ///
+    /// The secret is anything that becomes a [`SecretString`]: a `&str`, a `String`, or a
+    /// `SecretString` read from configuration (it is moved in, never exposed and re-wrapped).
+    pub fn new(shop_id: u64, secret: impl Into<SecretString>) -> Self {
         #[allow(clippy::expect_used, reason = "a constant, checked by a unit test")]
         let base_url = Url::parse(DEFAULT_BASE_URL).expect("DEFAULT_BASE_URL is a valid URL");
-        Self { shop_id, secret: SecretString::from(secret.into()), base_url, pay_form_url: None }
+        Self { shop_id, secret: secret.into(), base_url, pay_form_url: None }
     }
 
     /// Uses another base URL (a sandbox, a proxy). A missing trailing slash is added, so

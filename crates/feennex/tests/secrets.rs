@@ -125,3 +125,11 @@ fn card_numbers_are_masked_in_payout_debug() {
         assert!(!text.contains("4111111111111111") && text.contains("1111"), "{text}");
     }
 }
+
+#[test]
+fn a_secret_string_from_configuration_is_taken_as_is() {
+    use payments_core::{ExposeSecret, SecretString};
+    let config = Config::new(5, SecretString::from(SECRET));
+    assert_eq!(config.secret().expose_secret(), SECRET);
+    assert_hidden("Config", format!("{config:?}"));
+}

@@ -79,11 +79,12 @@ impl Config {
     /// A terminal with the default pay page, bounds, lifetime, leeway and the system clock.
     ///
     /// The secret is used as the UTF-8 bytes of the string, exactly as Fena's SDKs do (it is
-    /// not base64- or hex-decoded).
-    pub fn new(terminal_id: impl Into<String>, terminal_secret: impl Into<String>) -> Self {
+    /// not base64- or hex-decoded). It is anything that becomes a [`SecretString`]: a `&str`,
+    /// a `String`, or a `SecretString` read from configuration (moved in, never exposed).
+    pub fn new(terminal_id: impl Into<String>, terminal_secret: impl Into<SecretString>) -> Self {
         Self {
             terminal_id: terminal_id.into(),
-            terminal_secret: SecretString::from(terminal_secret.into()),
+            terminal_secret: terminal_secret.into(),
             pay_url: constant_url(DEFAULT_PAY_URL),
             amount_bounds: AmountBounds::DEFAULT,
             link_lifetime: DEFAULT_LINK_LIFETIME,
@@ -284,12 +285,13 @@ pub struct ToolkitConfig {
 }
 
 impl ToolkitConfig {
-    /// The production API with the `integration-id` / `secret-key` headers.
-    pub fn new(integration_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+    /// The production API with the `integration-id` / `secret-key` headers. The secret key is
+    /// anything that becomes a [`SecretString`] (`&str`, `String`, `SecretString`).
+    pub fn new(integration_id: impl Into<String>, secret_key: impl Into<SecretString>) -> Self {
         Self {
             base_url: constant_url(TOOLKIT_BASE_URL),
             integration_id: integration_id.into(),
-            secret_key: SecretString::from(secret_key.into()),
+            secret_key: secret_key.into(),
             auth_headers: AuthHeaders::integration(),
             max_webhook_bytes: DEFAULT_MAX_WEBHOOK_BYTES,
         }

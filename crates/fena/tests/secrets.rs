@@ -113,3 +113,14 @@ fn every_error_hides_the_secrets() {
         assert_hidden("core Error Display", core.to_string());
     }
 }
+
+#[test]
+fn secret_strings_from_configuration_are_taken_as_is() {
+    use payments_core::{ExposeSecret, SecretString};
+    let config =
+        Config::new("4af9b080-b6d3-4206-a10f-f2162f15b655", SecretString::from(TERMINAL_SECRET));
+    assert_eq!(config.terminal_secret().expose_secret(), TERMINAL_SECRET);
+    let toolkit = ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", SecretString::from(SECRET_KEY));
+    assert_eq!(toolkit.secret_key().expose_secret(), SECRET_KEY);
+    assert_hidden("Config", format!("{config:?} {toolkit:?}"));
+}

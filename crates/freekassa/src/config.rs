@@ -20,7 +20,9 @@ pub const DEFAULT_API_URL: &str = "https://api.fk.life/v1/";
 /// | API key ([`Config::with_api_key`]) | the HMAC-SHA256 `signature` of API v1 requests |
 ///
 /// Only what a shop uses needs to be set; using a missing one is an [`InputError`] naming it.
-/// `Debug` never shows any of them.
+/// Each setter takes anything that becomes a [`SecretString`] (`&str`, `String`, or a
+/// `SecretString` read from configuration, moved in without being exposed). `Debug` never
+/// shows any of them.
 ///
 /// ```
 /// let config = freekassa::Config::new(7012)
@@ -59,22 +61,22 @@ impl Config {
 
     /// Sets secret word 1 ("Секретное слово"), which signs payment form links.
     #[must_use]
-    pub fn with_secret1(mut self, secret: impl Into<String>) -> Self {
-        self.secret1 = Some(SecretString::from(secret.into()));
+    pub fn with_secret1(mut self, secret: impl Into<SecretString>) -> Self {
+        self.secret1 = Some(secret.into());
         self
     }
 
     /// Sets secret word 2 ("Секретное слово 2"), which signs notifications.
     #[must_use]
-    pub fn with_secret2(mut self, secret: impl Into<String>) -> Self {
-        self.secret2 = Some(SecretString::from(secret.into()));
+    pub fn with_secret2(mut self, secret: impl Into<SecretString>) -> Self {
+        self.secret2 = Some(secret.into());
         self
     }
 
     /// Sets the API key, which signs API v1 requests.
     #[must_use]
-    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
+    pub fn with_api_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.api_key = Some(key.into());
         self
     }
 

@@ -100,3 +100,20 @@ fn every_error_hides_secrets() {
         assert_hidden("core Error Display", core.to_string());
     }
 }
+
+#[test]
+fn secret_strings_from_configuration_are_taken_as_is() {
+    use payments_core::{ExposeSecret, SecretString};
+    let config = Config::new(123)
+        .with_secret1(SecretString::from(SECRET1))
+        .with_secret2(SecretString::from("secret2"))
+        .with_api_key(SecretString::from(API_KEY));
+    assert_eq!(config.secret1().unwrap().expose_secret(), SECRET1);
+    assert_eq!(config.api_key().unwrap().expose_secret(), API_KEY);
+    // The documentation's sample notification, SIGN = md5("123:100:secret2:test_order").
+    let body = "MERCHANT_ID=123&AMOUNT=100&MERCHANT_ORDER_ID=test_order\
+                &SIGN=30c76991785c43f10af2079878acd3d6";
+    let verifier =
+        NotificationVerifier::new(&config).unwrap().with_source_policy(SourcePolicy::any_source());
+    assert!(verifier.verify_request(&WebhookRequest::form_post(body)).is_ok());
+}

@@ -28,10 +28,8 @@ pub async fn pay_page(
     let Some(token) = query.get("token") else { return refuse("the link has no token") };
     let mut last_error = String::from("no terminal is configured");
     for terminal in &app.config.fena {
-        let config = fena::Config::new(
-            terminal.terminal_id.clone(),
-            payments_core::ExposeSecret::expose_secret(&terminal.terminal_secret),
-        );
+        let config =
+            fena::Config::new(terminal.terminal_id.clone(), terminal.terminal_secret.clone());
         match fena::link::PaymentClaims::verify(token, &config) {
             Ok(claims) => return open(&app, &claims),
             Err(error) => last_error = error.to_string(),

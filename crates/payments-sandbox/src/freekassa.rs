@@ -18,7 +18,7 @@ use http::StatusCode;
 use payments_core::payment::escape_html;
 use payments_core::signature::verify_hex;
 use payments_core::webhook::{decode_form, decode_json_fields};
-use payments_core::{AmountStyle, Currency, Decimal, ExposeSecret, GatewayId};
+use payments_core::{AmountStyle, Currency, Decimal, GatewayId};
 use serde_json::{Value, json};
 
 use crate::App;
@@ -255,7 +255,7 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
     }
     let shop = app.config.freekassa_shop(&payment.merchant)?;
     let url = payment.notify_url.as_deref()?.parse().ok()?;
-    let config = freekassa::Config::new(shop.shop_id).with_secret2(shop.secret2.expose_secret());
+    let config = freekassa::Config::new(shop.shop_id).with_secret2(shop.secret2.clone());
     let intid = payment.id.to_string();
     let cur_id = payment.method.clone().unwrap_or_else(|| "36".to_owned());
     let extra = [

@@ -115,8 +115,7 @@ impl AnyGateway {
                     Some(&settings.secret),
                     "the shop's secret key signs every request and callback",
                 )?;
-                let mut feennex_config =
-                    feennex::Config::new(settings.shop_id, secret.expose_secret());
+                let mut feennex_config = feennex::Config::new(settings.shop_id, secret.clone());
                 if let Some(url) = &settings.base_url {
                     feennex_config = feennex_config.with_base_url(url).map_err(invalid)?;
                 }
@@ -252,8 +251,7 @@ fn fena_gateway(
         Some(&settings.terminal_secret),
         "the terminal secret signs payment links and webhook tokens",
     )?;
-    let mut config =
-        fena::Config::new(settings.terminal_id.clone(), terminal_secret.expose_secret());
+    let mut config = fena::Config::new(settings.terminal_id.clone(), terminal_secret.clone());
     if let Some(url) = &settings.pay_url {
         config = config.with_pay_url(url).map_err(invalid)?;
     }
@@ -278,10 +276,8 @@ fn fena_gateway(
                 Some(&toolkit.secret_key),
                 "the Toolkit secret key fetches the payment each webhook names",
             )?;
-            let mut toolkit_config = fena::ToolkitConfig::new(
-                toolkit.integration_id.clone(),
-                secret_key.expose_secret(),
-            );
+            let mut toolkit_config =
+                fena::ToolkitConfig::new(toolkit.integration_id.clone(), secret_key.clone());
             if let Some(url) = &toolkit.base_url {
                 toolkit_config = toolkit_config.with_base_url(url).map_err(invalid)?;
             }
@@ -305,12 +301,12 @@ fn freekassa_gateway(
         "secret word 2 (\"Секретное слово 2\" in the shop's settings) verifies notifications; \
          set `secret2` in the configuration or PAYMENTS_SECRET2 in the environment",
     )?;
-    let mut config = freekassa::Config::new(settings.shop_id).with_secret2(secret2.expose_secret());
+    let mut config = freekassa::Config::new(settings.shop_id).with_secret2(secret2.clone());
     if let Some(secret) = &settings.secret1 {
-        config = config.with_secret1(secret.expose_secret());
+        config = config.with_secret1(secret.clone());
     }
     if let Some(key) = &settings.api_key {
-        config = config.with_api_key(key.expose_secret());
+        config = config.with_api_key(key.clone());
     }
     if let Some(url) = &settings.form_url {
         config = config.with_form_url(url).map_err(|error| invalid(error.to_string()))?;
