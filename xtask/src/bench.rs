@@ -57,7 +57,7 @@ const SIGNING: &[Ratio] = &[
         target: Some(SIGNING_TARGET),
     },
     Ratio {
-        what: "Feennex invoice/create, sign::sign",
+        what: "Feennex invoice/create, sign::string_to_sign + sign_string",
         group: "feennex_invoice_create_sign",
         ours: "sign",
         raw: "raw_sha256",
@@ -71,7 +71,7 @@ const SIGNING: &[Ratio] = &[
         target: Some(SIGNING_TARGET),
     },
     Ratio {
-        what: "Freekassa orders/create, sign::api_*",
+        what: "Freekassa orders/create, sign::api_string_to_sign + api_signature",
         group: "freekassa_orders_create_sign",
         ours: "api_sign",
         raw: "raw_hmac_sha256",
