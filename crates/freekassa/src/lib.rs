@@ -87,6 +87,8 @@
 pub mod amount;
 pub mod api;
 #[cfg(feature = "client")]
+mod capabilities;
+#[cfg(feature = "client")]
 mod client;
 mod config;
 mod error;
