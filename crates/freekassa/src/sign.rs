@@ -20,9 +20,6 @@ use payments_core::{ExposeSecret, SecretString};
 /// The separator of the API string to sign.
 pub const API_SEPARATOR: &str = "|";
 
-/// The separator of the form and notification texts.
-pub const MD5_SEPARATOR: &str = ":";
-
 /// The payment form signature `s = md5("m:oa:secret1:currency:o")`.
 ///
 /// ```
