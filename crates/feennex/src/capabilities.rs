@@ -168,6 +168,10 @@ impl WebhookVerifier for Client {
     fn ack(&self) -> WebhookAck {
         self.callbacks().ack()
     }
+
+    fn key_fields(&self, request: &WebhookRequest) -> Vec<(&'static str, String)> {
+        WebhookVerifier::key_fields(self.callbacks(), request)
+    }
 }
 
 #[async_trait]
@@ -184,4 +188,14 @@ impl WebhookVerifier for CallbackVerifier {
     fn ack(&self) -> WebhookAck {
         CallbackVerifier::ack(self)
     }
+
+    fn key_fields(&self, request: &WebhookRequest) -> Vec<(&'static str, String)> {
+        crate::webhook::callback_fields(request)
+            .map(|fields| fields.pick(KEY_FIELDS))
+            .unwrap_or_default()
+    }
 }
+
+/// What a refused callback's log shows of it (unverified).
+const KEY_FIELDS: &[&str] =
+    &["shop_id", "shop_order_id", "shop_amount", "shop_currency", "status", "payment_id"];

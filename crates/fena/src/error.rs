@@ -117,7 +117,10 @@ impl TokenError {
             Self::Form(inner) => inner.clone(),
             Self::MissingToken => WebhookError::MissingField("token".to_owned()),
             Self::MissingClaim(claim) => WebhookError::MissingField((*claim).to_owned()),
-            Self::AlgorithmNotAllowed { .. } | Self::BadSignature => WebhookError::BadSignature,
+            Self::BadSignature => WebhookError::BadSignature,
+            Self::AlgorithmNotAllowed { .. } | Self::EmptySecret => {
+                WebhookError::BadSignatureDiagnosed { diagnosis: self.to_string() }
+            }
             Self::Expired { .. } | Self::IssuedInFuture { .. } | Self::NotYetValid { .. } => {
                 WebhookError::Expired(self.to_string())
             }
@@ -130,7 +133,6 @@ impl TokenError {
                 expected: expected.clone(),
                 received: received.clone(),
             },
-            Self::EmptySecret => WebhookError::BadSignature,
             Self::NotAFormPost(_)
             | Self::Malformed { .. }
             | Self::InvalidClaim { .. }

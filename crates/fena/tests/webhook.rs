@@ -279,8 +279,12 @@ async fn the_terminal_is_a_core_webhook_verifier_that_answers_200() {
         ),
     );
     match terminal.verify(&forged).await.unwrap_err() {
-        payments_core::Error::Webhook { source, .. } => {
-            assert_eq!(source, WebhookError::BadSignature)
+        // Refused as a bad signature, with the reason kept for the shop's log.
+        payments_core::Error::Webhook {
+            source: WebhookError::BadSignatureDiagnosed { diagnosis },
+            ..
+        } => {
+            assert!(diagnosis.contains("\"HS256\" is not allowed"), "{diagnosis}");
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -73,6 +73,14 @@ pub enum WebhookError {
     /// The signature does not match the received fields.
     #[error("signature does not match")]
     BadSignature,
+    /// The signature does not match, and the verifier found why: a secret word swapped with
+    /// another, an amount re-formatted on the way, an algorithm that is not allowed. The
+    /// diagnosis is for the shop's log; the sender is only told the request was refused.
+    #[error("signature does not match: {diagnosis}")]
+    BadSignatureDiagnosed {
+        /// What the verifier found.
+        diagnosis: String,
+    },
     /// A field needed for verification is missing.
     #[error("missing field {0}")]
     MissingField(String),

@@ -142,4 +142,13 @@ pub trait WebhookVerifier: Send + Sync {
 
     /// What to answer once the notification was handled.
     fn ack(&self) -> WebhookAck;
+
+    /// A few fields of the request as received, *not verified*, to log beside the reason
+    /// when it is refused: the order id, the amount, the status, the gateway's payment id.
+    /// Never a secret, a signature or payer data; values are cut to 64 characters. Empty by
+    /// default, and for a request that cannot be read.
+    fn key_fields(&self, request: &WebhookRequest) -> Vec<(&'static str, String)> {
+        let _ = request;
+        Vec::new()
+    }
 }

@@ -160,6 +160,27 @@ impl ReceivedFields {
         self.spans.iter().map(|(name, value)| (self.slice(name), self.slice(value)))
     }
 
+    /// The fields among `names` that were received, in the order of `names`, each value cut to
+    /// 64 characters: what a refused request's log shows of it
+    /// ([`WebhookVerifier::key_fields`](crate::gateway::WebhookVerifier::key_fields)).
+    ///
+    /// ```
+    /// use payments_core::webhook::ReceivedFields;
+    ///
+    /// let fields = ReceivedFields::decode_form(b"sign=abc&order=42&amount=10.00")?;
+    /// assert_eq!(
+    ///     fields.pick(&["order", "amount", "status"]),
+    ///     [("order", "42".to_owned()), ("amount", "10.00".to_owned())]
+    /// );
+    /// # Ok::<(), payments_core::WebhookError>(())
+    /// ```
+    pub fn pick(&self, names: &[&'static str]) -> Vec<(&'static str, String)> {
+        names
+            .iter()
+            .filter_map(|name| Some((*name, self.get(name)?.chars().take(64).collect())))
+            .collect()
+    }
+
     /// The value of the field `name`, if it was received.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.iter().find(|(field, _)| *field == name).map(|(_, value)| value)

@@ -237,3 +237,67 @@ async fn fena_webhooks_get_200_once_and_forgeries_4xx() {
     assert_eq!(send(&router, post("/fena", tampered)).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// What `on_refused` saw: (HTTP status, reason, key fields).
+type Seen = Arc<std::sync::Mutex<Vec<(StatusCode, String, Vec<(&'static str, String)>)>>>;
+
+fn observed_router(gateway: &AnyGateway, seen: Seen) -> axum::Router {
+    WebhookRouter::new(|_notification: Notification| async { Ok::<(), std::io::Error>(()) })
+        .gateway(gateway)
+        .on_refused(move |refusal| {
+            let entry = (refusal.status, refusal.error.to_string(), refusal.key_fields.to_vec());
+            seen.lock().unwrap().push(entry);
+        })
+        .into_router()
+}
+
+#[tokio::test]
+async fn refusals_keep_the_verifiers_diagnosis_and_key_fields_while_the_sender_gets_refused() {
+    let json = r#"{"gateway": "freekassa", "shop_id": 7012, "secret1": "secret1", "secret2": "secret2",
+                   "notification_sources": ["203.0.113.7"]}"#;
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(json).unwrap()).unwrap();
+    let seen = Seen::default();
+    let router = observed_router(&gateway, seen.clone());
+    let deliver = |body: String| from_peer(post("/freekassa", body), "203.0.113.7:4000");
+
+    // Signed with secret word 1 (md5 of "7012:100.50:secret1:o-1", computed here).
+    let sign = md5_hex("7012:100.50:secret1:o-1");
+    let with_secret1 = format!(
+        "MERCHANT_ID=7012&AMOUNT=100.50&intid=77&MERCHANT_ORDER_ID=o-1&CUR_ID=36&SIGN={sign}"
+    );
+    assert_eq!(
+        send(&router, deliver(with_secret1)).await,
+        (StatusCode::BAD_REQUEST, "refused".into())
+    );
+    // Signed over "100.5", delivered as "100.50".
+    let reformatted = freekassa_notification("o-2", "100.5");
+    assert_eq!(
+        send(&router, deliver(reformatted)).await,
+        (StatusCode::BAD_REQUEST, "refused".into())
+    );
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    let (status, reason, fields) = &seen[0];
+    assert_eq!(*status, StatusCode::BAD_REQUEST);
+    assert!(reason.contains("secret word 1"), "{reason}");
+    assert!(fields.contains(&("MERCHANT_ORDER_ID", "o-1".to_owned())), "{fields:?}");
+    assert!(fields.contains(&("AMOUNT", "100.50".to_owned())), "{fields:?}");
+    assert!(!fields.iter().any(|(name, _)| *name == "SIGN"), "never the signature");
+    let (_, reason, fields) = &seen[1];
+    assert!(reason.contains("re-formatted"), "{reason}");
+    assert!(fields.contains(&("MERCHANT_ORDER_ID", "o-2".to_owned())), "{fields:?}");
+}
+
+#[tokio::test]
+async fn a_forged_feennex_callback_is_reported_with_its_order() {
+    let seen = Seen::default();
+    let router = observed_router(&feennex(), seen.clone());
+    let forged = feennex_callback("77").replace("shop_amount=5.0", "shop_amount=0.5");
+    assert_eq!(send(&router, post("/feennex", forged)).await.0, StatusCode::BAD_REQUEST);
+    let seen = seen.lock().unwrap();
+    let (_, reason, fields) = &seen[0];
+    assert_eq!(reason, "feennex: webhook refused: signature does not match");
+    assert!(fields.contains(&("shop_order_id", "77".to_owned())), "{fields:?}");
+    assert!(fields.contains(&("shop_amount", "0.5".to_owned())), "{fields:?}");
+}

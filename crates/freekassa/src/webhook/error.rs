@@ -84,17 +84,18 @@ impl NotificationError {
             Self::Malformed(reason) => WebhookError::Malformed(reason.clone()),
             Self::TooLarge { limit } => WebhookError::TooLarge { limit: *limit },
             Self::MissingField(field) => WebhookError::MissingField((*field).to_owned()),
-            Self::BadSignature | Self::SignedWithSecret1 | Self::AmountReformatted { .. } => {
-                WebhookError::BadSignature
+            Self::BadSignature => WebhookError::BadSignature,
+            Self::SignedWithSecret1 | Self::AmountReformatted { .. } => {
+                WebhookError::BadSignatureDiagnosed { diagnosis: self.to_string() }
             }
             Self::WrongMerchant { expected, received } => WebhookError::WrongMerchant {
                 expected: expected.to_string(),
                 received: received.clone(),
             },
             Self::ForbiddenSource { ip } => WebhookError::ForbiddenSource(ip.to_string()),
-            Self::UntrustedForwardedHeader { peer, .. } => {
-                WebhookError::ForbiddenSource(peer.to_string())
-            }
+            Self::UntrustedForwardedHeader { peer, header } => WebhookError::ForbiddenSource(
+                format!("{peer} (not a trusted proxy, yet it sent {header})"),
+            ),
             Self::NoPeerAddress => WebhookError::ForbiddenSource("unknown".into()),
             Self::Mismatch { field, expected, received } => WebhookError::Mismatch {
                 field,

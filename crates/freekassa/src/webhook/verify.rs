@@ -249,6 +249,14 @@ impl WebhookVerifier for NotificationVerifier {
     fn ack(&self) -> WebhookAck {
         ACK
     }
+
+    fn key_fields(&self, request: &WebhookRequest) -> Vec<(&'static str, String)> {
+        const KEY_FIELDS: &[&str] =
+            &["MERCHANT_ID", "MERCHANT_ORDER_ID", "AMOUNT", "CUR_ID", "intid"];
+        notification_fields(request, self.max_body)
+            .map(|fields| fields.pick(KEY_FIELDS))
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

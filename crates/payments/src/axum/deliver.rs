@@ -16,7 +16,7 @@ use payments_core::notification::Notification;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, WebhookError};
 
-use super::{Handler, InFlight};
+use super::{Handler, InFlight, OnRefused, Refusal};
 use crate::seen::{Claim, SeenStore};
 
 /// What a gateway's route needs.
@@ -26,6 +26,34 @@ pub(super) struct Route {
     pub(super) store: Arc<dyn SeenStore>,
     pub(super) max_body_bytes: usize,
     pub(super) in_flight: InFlight,
+    pub(super) on_refused: Option<OnRefused>,
+}
+
+impl Route {
+    /// Logs and reports a refused delivery, then gives the sender's generic answer.
+    fn refuse(
+        &self,
+        status: StatusCode,
+        error: &Error,
+        webhook: Option<&WebhookRequest>,
+        peer: Option<SocketAddr>,
+        answer: &'static str,
+    ) -> Response {
+        let key_fields =
+            webhook.map(|webhook| self.verifier.key_fields(webhook)).unwrap_or_default();
+        let refusal = Refusal {
+            gateway: self.verifier.gateway(),
+            status,
+            error,
+            peer,
+            key_fields: &key_fields,
+        };
+        refusal.log();
+        if let Some(observe) = &self.on_refused {
+            observe(&refusal);
+        }
+        plain(status, answer)
+    }
 }
 
 /// How a handler's run ended, once its claim was settled.
@@ -43,31 +71,32 @@ enum Settled {
 pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -> Response {
     let gateway = route.verifier.gateway();
     let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
     let bytes = match ::axum::body::to_bytes(body, route.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(error) if is_timeout(&error) => {
-            tracing::warn!(%gateway, "webhook refused: body not received in time");
-            return plain(StatusCode::REQUEST_TIMEOUT, "body not received in time");
-        }
-        Err(_) => {
-            tracing::warn!(%gateway, "webhook refused: body too large");
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        Err(error) => {
+            let (status, reason) = if is_timeout(&error) {
+                (StatusCode::REQUEST_TIMEOUT, "body not received within the body read timeout")
+            } else {
+                (StatusCode::PAYLOAD_TOO_LARGE, "body larger than the limit or cut off")
+            };
+            let error = Error::Webhook { gateway, source: WebhookError::Malformed(reason.into()) };
+            return route.refuse(status, &error, None, peer, "refused");
         }
     };
     let mut webhook = WebhookRequest::new(parts.method, bytes);
     webhook.headers = parts.headers;
     webhook.query = parts.uri.query().map(str::to_owned);
-    webhook.peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
+    webhook.peer = peer;
 
     let notification = match route.verifier.verify(&webhook).await {
         Ok(notification) => notification,
-        Err(Error::Webhook { source, .. }) => {
-            tracing::warn!(%gateway, reason = %source, "webhook refused");
-            return plain(rejection_status(&source), "refused");
-        }
-        Err(other) => {
-            tracing::warn!(%gateway, error = %other, "webhook could not be confirmed");
-            return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        Err(error) => {
+            let (status, answer) = match &error {
+                Error::Webhook { source, .. } => (rejection_status(source), "refused"),
+                _ => (StatusCode::SERVICE_UNAVAILABLE, "try again later"),
+            };
+            return route.refuse(status, &error, Some(&webhook), peer, answer);
         }
     };
 

@@ -16,6 +16,11 @@
 //! does not leave the notification stuck "in progress", and its redelivery is answered from
 //! the store. [`InFlight::settle`] lets those tasks finish at shutdown.
 //!
+//! Every refusal is logged at `warn` with the gateway, the answer, the verifier's whole reason
+//! (a secret word swapped, an amount re-formatted on the way) and a few fields as received
+//! (order id, amount: [`Refusal`]); [`WebhookRouter::on_refused`] lets the shop count or alert
+//! on them. The sender only gets a generic answer.
+//!
 //! Serve the routes with [`serve`]: it reads headers and bodies under deadlines, caps the
 //! open connections and stops gracefully. `axum::serve` has none of these, so a sender that
 //! stalls keeps its connection for ever.
@@ -45,6 +50,7 @@
 
 mod deliver;
 mod in_flight;
+mod refusal;
 mod serve;
 
 use std::future::Future;
@@ -57,6 +63,7 @@ use payments_core::gateway::WebhookVerifier;
 use payments_core::notification::Notification;
 
 pub use self::in_flight::InFlight;
+pub use self::refusal::Refusal;
 pub use self::serve::{ServeOptions, serve};
 use crate::any_gateway::AnyGateway;
 use crate::seen::{InMemorySeenStore, SeenStore};
@@ -69,6 +76,7 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
 type Handler = Arc<dyn Fn(Notification) -> BoxFuture + Send + Sync>;
+type OnRefused = Arc<dyn Fn(&Refusal<'_>) + Send + Sync>;
 
 /// Builds the webhook [`Router`].
 pub struct WebhookRouter {
@@ -77,6 +85,7 @@ pub struct WebhookRouter {
     max_body_bytes: usize,
     verifiers: Vec<Arc<dyn WebhookVerifier>>,
     in_flight: InFlight,
+    on_refused: Option<OnRefused>,
 }
 
 impl std::fmt::Debug for WebhookRouter {
@@ -87,6 +96,7 @@ impl std::fmt::Debug for WebhookRouter {
             .field("store", &self.store)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("in_flight", &self.in_flight)
+            .field("on_refused", &self.on_refused.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +120,7 @@ impl WebhookRouter {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             verifiers: Vec::new(),
             in_flight: InFlight::default(),
+            on_refused: None,
         }
     }
 
@@ -144,6 +155,31 @@ impl WebhookRouter {
         self
     }
 
+    /// Calls `observe` for every refused delivery (forged, malformed, from a refused address,
+    /// or not confirmable), with the whole reason, which the sender never sees. Every refusal
+    /// is also logged at `warn`; this is for counting and alerting (a wrong secret word shows
+    /// up as a run of signature refusals).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use payments::axum::{Refusal, WebhookRouter};
+    ///
+    /// let refused = Arc::new(AtomicUsize::new(0));
+    /// let counter = refused.clone();
+    /// let webhooks = WebhookRouter::new(|_| async { Ok::<(), std::io::Error>(()) })
+    ///     .on_refused(move |refusal: &Refusal<'_>| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("{} refused: {}", refusal.gateway, refusal.error);
+    ///     });
+    /// # drop(webhooks);
+    /// ```
+    #[must_use]
+    pub fn on_refused(mut self, observe: impl Fn(&Refusal<'_>) + Send + Sync + 'static) -> Self {
+        self.on_refused = Some(Arc::new(observe));
+        self
+    }
+
     /// The handlers this router runs, to let them finish at shutdown
     /// ([`InFlight::settle`]). Take it before [`WebhookRouter::into_router`].
     pub fn in_flight(&self) -> InFlight {
@@ -161,6 +197,7 @@ impl WebhookRouter {
                 store: self.store.clone(),
                 max_body_bytes: self.max_body_bytes,
                 in_flight: self.in_flight.clone(),
+                on_refused: self.on_refused.clone(),
             });
             router =
                 router.route(&path, get(deliver::deliver).post(deliver::deliver).with_state(route));
