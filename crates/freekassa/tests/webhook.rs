@@ -316,10 +316,13 @@ async fn the_core_verifier_gives_a_paid_notification() {
     assert_eq!(core.status, PaymentStatus::Paid);
     let err =
         WebhookVerifier::verify(&verifier(), &post(with("AMOUNT", "100.00"))).await.unwrap_err();
-    assert!(matches!(
-        err,
-        payments_core::Error::Webhook { source: WebhookError::BadSignature, .. }
-    ));
+    // Signed over "100", arrived as "100.00": refused, and the core error says why.
+    match err {
+        payments_core::Error::Webhook {
+            source: WebhookError::BadSignatureDiagnosed { diagnosis }, ..
+        } => assert!(diagnosis.contains("re-formatted"), "{diagnosis}"),
+        other => panic!("unexpected {other:?}"),
+    }
     let usd = verifier().with_currency(Currency::USD).unwrap();
     assert_eq!(
         WebhookVerifier::verify(&usd, &post(BODY)).await.unwrap().money.currency(),
