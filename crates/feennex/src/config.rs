@@ -42,19 +42,7 @@ impl Config {
     ///
     /// [`InputError::Field`] naming `base_url` when it is not an absolute http(s) URL.
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, InputError> {
-        let mut url = Url::parse(base_url)
-            .map_err(|error| InputError::field("base_url", format!("{base_url:?}: {error}")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-            return Err(InputError::field(
-                "base_url",
-                format!("{base_url:?} is not an http(s) URL"),
-            ));
-        }
-        if !url.path().ends_with('/') {
-            let path = format!("{}/", url.path());
-            url.set_path(&path);
-        }
-        self.base_url = url;
+        self.base_url = payments_core::http_url::base_url("base_url", base_url)?;
         Ok(self)
     }
 
@@ -64,15 +52,7 @@ impl Config {
     ///
     /// [`InputError::Field`] naming `pay_form_url` when it is not an absolute http(s) URL.
     pub fn with_pay_form_url(mut self, url: &str) -> Result<Self, InputError> {
-        let parsed = Url::parse(url)
-            .map_err(|error| InputError::field("pay_form_url", format!("{url:?}: {error}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(InputError::field(
-                "pay_form_url",
-                format!("{url:?} is not an http(s) URL"),
-            ));
-        }
-        self.pay_form_url = Some(parsed);
+        self.pay_form_url = Some(payments_core::http_url::http_url("pay_form_url", url)?);
         Ok(self)
     }
 

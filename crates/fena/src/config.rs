@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderName;
+use payments_core::http_url::{self, http_url};
 use payments_core::{InputError, SecretString};
 use url::Url;
 
@@ -31,15 +32,6 @@ pub const TOOLKIT_PROD_GCP_BASE_URL: &str = "https://epos.api.prod-gcp.fena.co/"
 
 /// The Toolkit REST API in staging.
 pub const TOOLKIT_STAGING_BASE_URL: &str = "https://epos.api.staging.fena.co/";
-
-fn http_url(field: &'static str, text: &str) -> Result<Url, InputError> {
-    let url =
-        Url::parse(text).map_err(|error| InputError::field(field, format!("{text:?}: {error}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(InputError::field(field, format!("{text:?} is not an http(s) URL")));
-    }
-    Ok(url)
-}
 
 fn constant_url(text: &str) -> Url {
     #[allow(clippy::expect_used, reason = "constants, checked by a unit test")]
@@ -304,12 +296,7 @@ impl ToolkitConfig {
     ///
     /// [`InputError::Field`] naming `base_url` when it is not an absolute http(s) URL.
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, InputError> {
-        let mut url = http_url("base_url", base_url)?;
-        if !url.path().ends_with('/') {
-            let path = format!("{}/", url.path());
-            url.set_path(&path);
-        }
-        self.base_url = url;
+        self.base_url = http_url::base_url("base_url", base_url)?;
         Ok(self)
     }
 

@@ -1,5 +1,6 @@
 //! Shop credentials and where the payment form and the API live.
 
+use payments_core::http_url::base_url;
 use payments_core::{InputError, SecretString};
 use url::Url;
 
@@ -166,19 +167,6 @@ fn constant_url(text: &str) -> Url {
         reason = "only called with the constants above, checked by a unit test"
     )]
     Url::parse(text).expect("built-in URL constants are valid")
-}
-
-fn base_url(field: &'static str, text: &str) -> Result<Url, InputError> {
-    let mut url =
-        Url::parse(text).map_err(|error| InputError::field(field, format!("{text:?}: {error}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(InputError::field(field, format!("{text:?} is not an http(s) URL")));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod amount_text;
 pub mod clock;
 pub mod error;
 pub mod gateway;
+pub mod http_url;
 pub mod mask;
 pub mod money;
 pub mod notification;
