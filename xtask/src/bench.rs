@@ -78,7 +78,7 @@ const SIGNING: &[Ratio] = &[
         target: Some(SIGNING_TARGET),
     },
     Ratio {
-        what: "Fena payment token, PaymentLinkRequest::sign",
+        what: "Fena payment token, PaymentLinkRequest::prepare",
         group: "fena_payment_token_sign",
         ours: "link_sign",
         raw: "raw_hmac_sha512",

@@ -25,13 +25,13 @@
 //! let config = Config::new("4af9b080-b6d3-4206-a10f-f2162f15b655", "terminal-secret");
 //! let link = PaymentLinkRequest::new(OrderId::new("ORDER-0001")?, Money::parse("10.00", Currency::GBP)?)
 //!     .with_email("user@example.com")
-//!     .sign(&config)?;
+//!     .prepare(&config)?;
 //! // Redirect the payer (HTTP 303) to:
 //! assert!(link.url().as_str().starts_with("https://app.fena.co/pay/?token="));
 //!
 //! // Rules are checked before anything is signed.
 //! let too_much = PaymentLinkRequest::new(OrderId::new("ORDER-0002")?, Money::parse("5000.00", Currency::GBP)?);
-//! assert!(too_much.sign(&config).is_err());
+//! assert!(too_much.prepare(&config).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -169,7 +169,7 @@ impl PaymentClaims {
 ///     .with_clock(Arc::new(fena::clock::at_unix(1_700_000_000)));
 /// let link = PaymentLinkRequest::new(OrderId::new("ORDER-0001")?, Money::parse("10", Currency::GBP)?)
 ///     .with_email("user@example.com")
-///     .sign(&config)?;
+///     .prepare(&config)?;
 /// assert!(link.url().as_str().starts_with("https://app.fena.co/pay/?token=eyJ"));
 /// assert_eq!(link.claims().amount, "10.00");
 /// assert_eq!(link.claims().exp - link.claims().iat, 7200);
@@ -358,16 +358,28 @@ impl PaymentLinkRequest {
         })
     }
 
-    /// Validates, signs and builds the pay URL.
+    /// Prepares the hosted payment page: validates, signs and builds the pay URL. Every
+    /// gateway's hosted page is `prepare`d this way (Feennex's `PayForm::prepare`,
+    /// Freekassa's `PaymentForm::prepare`).
     ///
     /// # Errors
     ///
     /// [`Error::Input`] for a broken rule (nothing is signed), [`Error::Signing`].
-    pub fn sign(&self, config: &Config) -> Result<SignedLink, Error> {
+    pub fn prepare(&self, config: &Config) -> Result<SignedLink, Error> {
         let claims = self.claims(config)?;
         let token = claims.sign(config)?;
         let url = pay_url(config, &token);
         Ok(SignedLink { token, url, claims })
+    }
+
+    /// The old name of [`PaymentLinkRequest::prepare`].
+    ///
+    /// # Errors
+    ///
+    /// As [`PaymentLinkRequest::prepare`].
+    #[deprecated(note = "renamed to `PaymentLinkRequest::prepare`, the one verb for hosted pages")]
+    pub fn sign(&self, config: &Config) -> Result<SignedLink, Error> {
+        self.prepare(config)
     }
 }
 

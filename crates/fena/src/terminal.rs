@@ -54,9 +54,9 @@ impl Terminal {
     ///
     /// # Errors
     ///
-    /// As [`PaymentLinkRequest::sign`].
+    /// As [`PaymentLinkRequest::prepare`].
     pub fn payment_link(&self, request: &PaymentLinkRequest) -> Result<SignedLink, Error> {
-        request.sign(self.config())
+        request.prepare(self.config())
     }
 
     /// Verifies a webhook request.

@@ -53,42 +53,42 @@ fn payload_text(token: &str) -> String {
 
 #[test]
 fn amount_range_by_default_is_050_inclusive_to_5000_exclusive() {
-    assert_eq!(refused_claim(request("0.49").sign(&config())), "amount");
-    assert!(request("0.50").sign(&config()).is_ok());
-    assert!(request("0.51").sign(&config()).is_ok());
-    assert!(request("4999.99").sign(&config()).is_ok());
-    assert_eq!(refused_claim(request("5000.00").sign(&config())), "amount");
-    assert_eq!(refused_claim(request("5000.01").sign(&config())), "amount");
+    assert_eq!(refused_claim(request("0.49").prepare(&config())), "amount");
+    assert!(request("0.50").prepare(&config()).is_ok());
+    assert!(request("0.51").prepare(&config()).is_ok());
+    assert!(request("4999.99").prepare(&config()).is_ok());
+    assert_eq!(refused_claim(request("5000.00").prepare(&config())), "amount");
+    assert_eq!(refused_claim(request("5000.01").prepare(&config())), "amount");
 }
 
 #[test]
 fn the_literal_reading_and_custom_bounds_are_configurable() {
     let literal = config().with_amount_bounds(AmountBounds::literal());
-    assert_eq!(refused_claim(request("0.50").sign(&literal)), "amount");
-    assert!(request("0.51").sign(&literal).is_ok());
-    assert!(request("4999.99").sign(&literal).is_ok());
-    assert_eq!(refused_claim(request("5000.00").sign(&literal)), "amount");
+    assert_eq!(refused_claim(request("0.50").prepare(&literal)), "amount");
+    assert!(request("0.51").prepare(&literal).is_ok());
+    assert!(request("4999.99").prepare(&literal).is_ok());
+    assert_eq!(refused_claim(request("5000.00").prepare(&literal)), "amount");
 
     let custom = config().with_amount_bounds(AmountBounds::new(
         Bound::Included(Decimal::new(1, 2)),
         Bound::Included(Decimal::new(10_000, 0)),
     ));
-    assert!(request("0.01").sign(&custom).is_ok());
-    assert!(request("10000.00").sign(&custom).is_ok());
-    assert_eq!(refused_claim(request("10000.01").sign(&custom)), "amount");
+    assert!(request("0.01").prepare(&custom).is_ok());
+    assert!(request("10000.00").prepare(&custom).is_ok());
+    assert_eq!(refused_claim(request("10000.01").prepare(&custom)), "amount");
 }
 
 #[test]
 fn amounts_are_gbp_with_two_decimals() {
-    let link = request("10").sign(&config()).unwrap();
+    let link = request("10").prepare(&config()).unwrap();
     assert_eq!(link.claims().amount, "10.00");
-    let link = request("12.5").sign(&config()).unwrap();
+    let link = request("12.5").prepare(&config()).unwrap();
     assert_eq!(link.claims().amount, "12.50");
     let eur = PaymentLinkRequest::new(
         OrderId::new("1").unwrap(),
         Money::parse("10", Currency::EUR).unwrap(),
     );
-    assert_eq!(refused_claim(eur.sign(&config())), "amount");
+    assert_eq!(refused_claim(eur.prepare(&config())), "amount");
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn sort_code_is_exactly_six_digits() {
     let with = |sort_code: &str| {
         request("10.00")
             .with_payer_account("ob-lloyds-personal", sort_code, "12345678")
-            .sign(&config())
+            .prepare(&config())
     };
     assert_eq!(refused_claim(with("12345")), "sortCode");
     assert!(with("123456").is_ok());
@@ -110,7 +110,9 @@ fn sort_code_is_exactly_six_digits() {
 #[test]
 fn account_number_is_exactly_eight_digits() {
     let with = |account: &str| {
-        request("10.00").with_payer_account("ob-lloyds-personal", "123456", account).sign(&config())
+        request("10.00")
+            .with_payer_account("ob-lloyds-personal", "123456", account)
+            .prepare(&config())
     };
     assert_eq!(refused_claim(with("1234567")), "accountNumber");
     assert!(with("12345678").is_ok());
@@ -121,11 +123,11 @@ fn account_number_is_exactly_eight_digits() {
 #[test]
 fn bank_triple_is_all_or_none() {
     let base = || request("10.00");
-    assert!(base().sign(&config()).is_ok());
+    assert!(base().prepare(&config()).is_ok());
     assert!(
         base()
             .with_payer_account("ob-lloyds-personal", "123456", "12345678")
-            .sign(&config())
+            .prepare(&config())
             .is_ok()
     );
     let partial = [
@@ -138,7 +140,7 @@ fn bank_triple_is_all_or_none() {
         base().with_payer_account("ob-lloyds-personal", "", "12345678"),
     ];
     for request in partial {
-        assert_eq!(refused_claim(request.sign(&config())), "bankID", "{request:?}");
+        assert_eq!(refused_claim(request.prepare(&config())), "bankID", "{request:?}");
     }
 }
 
@@ -161,11 +163,11 @@ fn every_string_is_at_most_255_bytes() {
     ];
     for (claim, set) in setters {
         for ok in [&ascii_255, &multi_255] {
-            assert!(set(request("10.00"), ok.clone()).sign(&config()).is_ok(), "{claim}");
+            assert!(set(request("10.00"), ok.clone()).prepare(&config()).is_ok(), "{claim}");
         }
         for too_long in [&ascii_256, &multi_256] {
             assert_eq!(
-                refused_claim(set(request("10.00"), too_long.clone()).sign(&config())),
+                refused_claim(set(request("10.00"), too_long.clone()).prepare(&config())),
                 claim
             );
         }
@@ -173,21 +175,23 @@ fn every_string_is_at_most_255_bytes() {
     // The order id: 255 bytes pass, 256 bytes are refused even in 128 characters.
     for ok in [&ascii_255, &multi_255] {
         let request = PaymentLinkRequest::new(OrderId::new(ok.clone()).unwrap(), gbp("1"));
-        assert!(request.sign(&config()).is_ok());
+        assert!(request.prepare(&config()).is_ok());
     }
     let request = PaymentLinkRequest::new(OrderId::new(multi_256.clone()).unwrap(), gbp("1"));
-    assert_eq!(refused_claim(request.sign(&config())), "orderID");
+    assert_eq!(refused_claim(request.prepare(&config())), "orderID");
     // The terminal id.
     let config = Config::new(ascii_256, SECRET);
     assert_eq!(
-        refused_claim(PaymentLinkRequest::new(OrderId::new("1").unwrap(), gbp("1")).sign(&config)),
+        refused_claim(
+            PaymentLinkRequest::new(OrderId::new("1").unwrap(), gbp("1")).prepare(&config)
+        ),
         "terminalID"
     );
 }
 
 #[test]
 fn all_twelve_claims_are_always_written_in_order_and_never_null() {
-    let link = request("0.50").sign(&config()).unwrap();
+    let link = request("0.50").prepare(&config()).unwrap();
     let payload = payload_text(link.token());
     let claims: serde_json::Map<String, Value> = serde_json::from_str(&payload).unwrap();
     assert_eq!(claims.len(), 12);
@@ -212,29 +216,29 @@ fn all_twelve_claims_are_always_written_in_order_and_never_null() {
 
 #[test]
 fn iat_comes_from_the_clock_and_links_live_two_hours_by_default() {
-    let link = request("0.50").sign(&config()).unwrap();
+    let link = request("0.50").prepare(&config()).unwrap();
     // The documentation's example: iat 1613942693, exp 1613949893.
     assert_eq!(link.claims().iat, 1_613_942_693);
     assert_eq!(link.claims().exp, 1_613_949_893);
     let short = config().with_link_lifetime(Duration::from_secs(600));
-    assert_eq!(request("0.50").sign(&short).unwrap().claims().exp, 1_613_943_293);
+    assert_eq!(request("0.50").prepare(&short).unwrap().claims().exp, 1_613_943_293);
     let zero = config().with_link_lifetime(Duration::ZERO);
-    assert_eq!(refused_claim(request("0.50").sign(&zero)), "link_lifetime");
+    assert_eq!(refused_claim(request("0.50").prepare(&zero)), "link_lifetime");
 }
 
 #[test]
 fn the_pay_url_base_is_configurable() {
-    let link = request("1").sign(&config()).unwrap();
+    let link = request("1").prepare(&config()).unwrap();
     assert_eq!(link.url().as_str(), format!("https://app.fena.co/pay/?token={}", link.token()));
     let old = config().with_pay_url("https://app.faizpay.com/pay").unwrap();
-    let link = request("1").sign(&old).unwrap();
+    let link = request("1").prepare(&old).unwrap();
     assert_eq!(link.url().as_str(), format!("https://app.faizpay.com/pay?token={}", link.token()));
     assert_eq!(link.url().query_pairs().count(), 1);
 }
 
 #[test]
 fn signed_links_verify_and_another_secret_does_not() {
-    let link = request("1").with_email("user@example.com").sign(&config()).unwrap();
+    let link = request("1").with_email("user@example.com").prepare(&config()).unwrap();
     let claims = PaymentClaims::verify(link.token(), &config()).unwrap();
     assert_eq!(&claims, link.claims());
     let other =

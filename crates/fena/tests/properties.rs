@@ -78,7 +78,7 @@ proptest! {
     fn signed_requests_verify_to_the_same_claims(request in valid_request(), now in 1_000_000_000_u64..4_000_000_000) {
         let config = config(now);
         prop_assume!(request.validate(&config).is_ok());
-        let link = request.sign(&config).unwrap();
+        let link = request.prepare(&config).unwrap();
         let verified = PaymentClaims::verify(link.token(), &config).unwrap();
         prop_assert_eq!(&verified, link.claims());
         prop_assert_eq!(verified.order_id.as_str(), request.order_id().as_str());
@@ -91,7 +91,7 @@ proptest! {
     fn any_changed_byte_breaks_a_payment_link(request in valid_request(), index in any::<usize>(), replacement in 0x21_u8..0x7f) {
         let config = config(1_700_000_000);
         prop_assume!(request.validate(&config).is_ok());
-        let link = request.sign(&config).unwrap();
+        let link = request.prepare(&config).unwrap();
         let changed = flip(link.token(), index, replacement);
         prop_assert!(PaymentClaims::verify(&changed, &config).is_err());
     }

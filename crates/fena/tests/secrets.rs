@@ -51,7 +51,7 @@ fn every_error() -> Vec<Error> {
             OrderId::new("1").unwrap(),
             Money::parse("1", Currency::GBP).unwrap(),
         )
-        .sign(&other)
+        .prepare(&other)
         .unwrap();
         TokenVerifier::new(config()).verify_token(link.token()).unwrap_err()
     };
@@ -96,7 +96,7 @@ fn configs_clients_and_requests_hide_the_secrets() {
         OrderId::new("1").unwrap(),
         Money::parse("1", Currency::GBP).unwrap(),
     )
-    .sign(&config())
+    .prepare(&config())
     .unwrap();
     assert_hidden("SignedLink", format!("{link:?}"));
     assert_hidden("token", link.token().to_owned());

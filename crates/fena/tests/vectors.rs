@@ -104,7 +104,7 @@ fn the_payment_request_vector_is_reproduced_byte_for_byte() {
         .with_last_name(text("lastName"))
         .with_contact_number(text("contactNumber"))
         .with_payer_account(text("bankID"), text("sortCode"), text("accountNumber"))
-        .sign(&config)
+        .prepare(&config)
         .unwrap();
         let token = entry["token"].as_str().unwrap();
         assert_eq!(link.token(), token);

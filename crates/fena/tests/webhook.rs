@@ -243,7 +243,7 @@ fn only_form_posts_are_read() {
 #[test]
 fn a_payment_link_is_not_a_webhook_and_the_reverse() {
     let link = PaymentLinkRequest::new(OrderId::new("ORDER-0001").unwrap(), gbp("10"))
-        .sign(&config())
+        .prepare(&config())
         .unwrap();
     // Signed with the same secret, but it lacks the webhook claims.
     assert_eq!(verifier().verify_token(link.token()).unwrap_err(), TokenError::MissingClaim("id"));

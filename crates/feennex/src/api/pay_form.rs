@@ -21,7 +21,7 @@ use crate::sign;
 /// use payments_core::{payment::OrderId, Currency, Money};
 ///
 /// let config = Config::new(5, "SecretKey01").with_pay_form_url("https://pay.example/en/pay")?;
-/// let form = PayForm::new(OrderId::new("101")?, Money::parse("10", Currency::RUB)?).to_form(&config)?;
+/// let form = PayForm::new(OrderId::new("101")?, Money::parse("10", Currency::RUB)?).prepare(&config)?;
 /// let html = form.to_auto_submit_html(); // serve this page to the payer
 /// assert!(html.contains(r#"name="amount" value="10.0""#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -48,6 +48,16 @@ pub struct PayForm {
 }
 
 impl PayForm {
+    /// The old name of [`PayForm::prepare`].
+    ///
+    /// # Errors
+    ///
+    /// As [`PayForm::prepare`].
+    #[deprecated(note = "renamed to `PayForm::prepare`, the one verb for hosted pages")]
+    pub fn to_form(&self, config: &Config) -> Result<HtmlForm, Error> {
+        self.prepare(config)
+    }
+
     /// A form for `amount` under `shop_order_id`.
     pub fn new(shop_order_id: OrderId, amount: Money) -> Self {
         Self {
@@ -90,12 +100,14 @@ impl PayForm {
         self
     }
 
-    /// The signed form, to be submitted by the payer's browser (POST).
+    /// Prepares the hosted payment page: the signed form, to be submitted by the payer's
+    /// browser (POST). Every gateway's hosted page is `prepare`d this way (Freekassa's
+    /// `PaymentForm::prepare`, Fena's `PaymentLinkRequest::prepare`).
     ///
     /// # Errors
     ///
     /// [`Error::Input`] when no form URL is configured, or for bad optional fields.
-    pub fn to_form(&self, config: &Config) -> Result<HtmlForm, Error> {
+    pub fn prepare(&self, config: &Config) -> Result<HtmlForm, Error> {
         let action = config.pay_form_url().cloned().ok_or_else(|| {
             InputError::field(
                 "pay_form_url",
@@ -149,7 +161,7 @@ mod tests {
     fn needs_a_configured_host() {
         let form =
             PayForm::new(OrderId::new("1").unwrap(), Money::parse("1", Currency::USD).unwrap());
-        let err = form.to_form(&Config::new(5, "k")).unwrap_err();
+        let err = form.prepare(&Config::new(5, "k")).unwrap_err();
         assert!(err.to_string().contains("pay_form_url"), "{err}");
     }
 
@@ -165,7 +177,7 @@ mod tests {
         let sign_of =
             |form: HtmlForm| form.fields.into_iter().find(|(k, _)| k == "sign").unwrap().1;
         let expected = sign::sign_string("10.0:643:5:101", config.secret());
-        assert_eq!(sign_of(plain.to_form(&config).unwrap()), expected);
-        assert_eq!(sign_of(extra.to_form(&config).unwrap()), expected);
+        assert_eq!(sign_of(plain.prepare(&config).unwrap()), expected);
+        assert_eq!(sign_of(extra.prepare(&config).unwrap()), expected);
     }
 }
