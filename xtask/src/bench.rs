@@ -96,7 +96,7 @@ const SIGNING: &[Ratio] = &[
 /// Webhook verification: (what, group, bench, raw digest bench, target verifications/s).
 const VERIFY: &[(&str, &str, &str, &str, Option<f64>)] = &[
     (
-        "Feennex callback (form), CallbackVerifier::verify",
+        "Feennex callback (form), CallbackVerifier::verify_request",
         "feennex_callback_verify",
         "verify",
         "raw_sha256",

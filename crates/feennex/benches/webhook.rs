@@ -32,14 +32,14 @@ fn callback(c: &mut Criterion) {
 
     let verifier = CallbackVerifier::new(Config::new(1, secret));
     let request = WebhookRequest::form_post(body);
-    let callback = verifier.verify(&request).unwrap();
+    let callback = verifier.verify_request(&request).unwrap();
     assert_eq!(callback.shop_order_id, "1");
     assert_eq!(vector["content_type"], "application/x-www-form-urlencoded");
 
     let mut group = c.benchmark_group("feennex_callback_verify");
     group.bench_function("raw_sha256", |b| b.iter(|| Sha256::digest(black_box(&signed))));
     group.bench_function("verify", |b| {
-        b.iter(|| black_box(&verifier).verify(black_box(&request)).unwrap())
+        b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
     });
     group.finish();
 }

@@ -181,7 +181,7 @@ impl WebhookVerifier for CallbackVerifier {
     }
 
     async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        let callback = CallbackVerifier::verify(self, request)?;
+        let callback = CallbackVerifier::verify_request(self, request)?;
         callback.to_notification().map_err(|source| Error::Webhook(source).into())
     }
 

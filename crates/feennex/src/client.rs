@@ -348,16 +348,29 @@ impl Client {
         &self.callbacks
     }
 
-    /// Verifies a callback (see [`CallbackVerifier::verify`]).
+    /// Verifies a callback (see [`CallbackVerifier::verify_request`]).
     ///
     /// # Errors
     ///
     /// [`Error::Webhook`].
+    pub fn verify_request(
+        &self,
+        request: &WebhookRequest,
+    ) -> Result<crate::webhook::Callback, Error> {
+        self.callbacks.verify_request(request)
+    }
+
+    /// The old name of [`Client::verify_request`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::verify_request`].
+    #[deprecated(note = "renamed to `Client::verify_request`, the one verb for webhooks")]
     pub fn verify_callback(
         &self,
         request: &WebhookRequest,
     ) -> Result<crate::webhook::Callback, Error> {
-        self.callbacks.verify(request)
+        self.verify_request(request)
     }
 
     /// Sends a `*/try` price request, which creates nothing and may be retried.

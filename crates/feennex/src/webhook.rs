@@ -15,7 +15,7 @@
 //! let body = "payment_id=7&shop_amount=10.0&shop_currency=840&shop_id=1&shop_order_id=42\
 //!             &status=success&sign=4a74275df367ca12418cc401114071e9c385b1aa0165001d53ec7f70e271c7d2";
 //! // In a web handler: verify the raw body; on an error answer 4xx and never mark paid.
-//! let callback = verifier.verify(&WebhookRequest::form_post(body))?;
+//! let callback = verifier.verify_request(&WebhookRequest::form_post(body))?;
 //! // Then check it is the order and amount you stored, in one call.
 //! callback.check_order("42", &Money::parse("10", Currency::USD)?)?;
 //! // Mark order 42 paid (once), then answer what Feennex expects.
@@ -61,7 +61,9 @@ impl CallbackVerifier {
         self
     }
 
-    /// Verifies a callback and reads it. Fails closed: anything not provably from Feennex for
+    /// Verifies a callback and reads it: the one entry point for a received request, named as
+    /// in every gateway crate (Freekassa's `NotificationVerifier::verify_request`, Fena's
+    /// `TokenVerifier::verify_request`). Fails closed: anything not provably from Feennex for
     /// this shop is an error.
     ///
     /// # Errors
@@ -69,7 +71,7 @@ impl CallbackVerifier {
     /// [`Error::Webhook`] with [`WebhookError::TooLarge`], [`WebhookError::Malformed`],
     /// [`WebhookError::MissingField`] (`sign` or a field the callback needs),
     /// [`WebhookError::BadSignature`] or [`WebhookError::WrongMerchant`].
-    pub fn verify(&self, request: &WebhookRequest) -> Result<Callback, Error> {
+    pub fn verify_request(&self, request: &WebhookRequest) -> Result<Callback, Error> {
         if request.body.len() > self.max_body_bytes {
             return Err(WebhookError::TooLarge { limit: self.max_body_bytes }.into());
         }

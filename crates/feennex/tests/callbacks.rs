@@ -32,7 +32,7 @@ fn verifier(shop_id: u64, secret: &str) -> CallbackVerifier {
 }
 
 fn refused(request: &WebhookRequest) -> WebhookError {
-    match verifier(1, SECRET).verify(request).unwrap_err() {
+    match verifier(1, SECRET).verify_request(request).unwrap_err() {
         feennex::Error::Webhook(error) => error,
         other => panic!("unexpected {other:?}"),
     }
@@ -45,7 +45,8 @@ fn json_request(body: &str) -> WebhookRequest {
 
 #[test]
 fn the_vector_form_callback_passes_and_reads() {
-    let callback = verifier(1, SECRET).verify(&WebhookRequest::form_post(vector_body())).unwrap();
+    let callback =
+        verifier(1, SECRET).verify_request(&WebhookRequest::form_post(vector_body())).unwrap();
     assert_eq!(callback.status, CallbackStatus::Success);
     assert_eq!(callback.shop_order_id, "1");
     assert_eq!(callback.shop_amount.to_string(), "1.0");
@@ -64,7 +65,8 @@ fn a_json_callback_is_signed_over_raw_tokens() {
     let body = r#"{"shop_amount": 1.0, "shop_currency": 840, "shop_id": 1, "shop_order_id": "42",
                   "status": "success", "payment_id": 9, "description": null, "new_field": "x", "sign": "SIGN"}"#;
     let sign = sha256_sign("x:9:1.0:840:1:42:success");
-    let callback = verifier(1, SECRET).verify(&json_request(&body.replace("SIGN", &sign))).unwrap();
+    let callback =
+        verifier(1, SECRET).verify_request(&json_request(&body.replace("SIGN", &sign))).unwrap();
     assert_eq!(callback.shop_amount.to_string(), "1.0");
     assert!(callback.fields.iter().any(|(k, v)| k == "new_field" && v == "x"));
 }
@@ -93,8 +95,9 @@ fn a_missing_sign_fails() {
 
 #[test]
 fn a_wrong_secret_fails() {
-    let error =
-        verifier(1, "AnotherKey02").verify(&WebhookRequest::form_post(vector_body())).unwrap_err();
+    let error = verifier(1, "AnotherKey02")
+        .verify_request(&WebhookRequest::form_post(vector_body()))
+        .unwrap_err();
     assert!(matches!(error, feennex::Error::Webhook(WebhookError::BadSignature)));
 }
 
@@ -133,13 +136,14 @@ fn repeated_fields_and_other_content_types_are_malformed() {
 #[test]
 fn an_oversized_body_is_refused_before_parsing() {
     let small = verifier(1, SECRET).with_max_body_bytes(100);
-    let error = small.verify(&WebhookRequest::form_post(vector_body())).unwrap_err();
+    let error = small.verify_request(&WebhookRequest::form_post(vector_body())).unwrap_err();
     assert!(matches!(error, feennex::Error::Webhook(WebhookError::TooLarge { limit: 100 })));
 }
 
 #[test]
 fn the_order_check_names_the_difference() {
-    let callback = verifier(1, SECRET).verify(&WebhookRequest::form_post(vector_body())).unwrap();
+    let callback =
+        verifier(1, SECRET).verify_request(&WebhookRequest::form_post(vector_body())).unwrap();
     let other_amount =
         callback.check_order("1", &Money::parse("1.01", Currency::USD).unwrap()).unwrap_err();
     assert!(matches!(other_amount, WebhookError::Mismatch { field: "amount", .. }));
@@ -153,7 +157,8 @@ fn the_order_check_names_the_difference() {
 
 #[test]
 fn debug_hides_payer_data() {
-    let callback = verifier(1, SECRET).verify(&WebhookRequest::form_post(vector_body())).unwrap();
+    let callback =
+        verifier(1, SECRET).verify_request(&WebhookRequest::form_post(vector_body())).unwrap();
     let debug = format!("{callback:?}");
     assert!(
         !debug.contains("1@1.1") && !debug.contains("1.2.3.4") && !debug.contains("201538122124"),

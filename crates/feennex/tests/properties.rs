@@ -44,7 +44,9 @@ fn body(fields: &[(String, String)], sign: &str) -> String {
 }
 
 fn verify(body: String) -> bool {
-    CallbackVerifier::new(Config::new(5, SECRET)).verify(&WebhookRequest::form_post(body)).is_ok()
+    CallbackVerifier::new(Config::new(5, SECRET))
+        .verify_request(&WebhookRequest::form_post(body))
+        .is_ok()
 }
 
 fn signed() -> (Vec<(String, String)>, String) {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use payments_core::transport::{
     self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
 };
+use payments_core::webhook::WebhookRequest;
 
 use crate::api::bank_account::{BankAccountList, BankAccountPage};
 use crate::api::payment::{CreatedPayment, Payment, PaymentCreate, PaymentGet};
@@ -19,10 +20,11 @@ use crate::webhook::{ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_
 ///
 /// ```no_run
 /// use fena::{Client, ToolkitConfig, api::payment::PaymentCreate};
-/// use fena::webhook::{ExpectedPayment, ToolkitTrigger};
+/// use fena::webhook::ExpectedPayment;
+/// use payments_core::webhook::WebhookRequest;
 /// use payments_core::{Currency, Money};
 ///
-/// # async fn run(webhook_body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(webhook: &WebhookRequest) -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::new(ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", "secret-key"))?;
 /// let amount = Money::parse("10.00", Currency::GBP)?;
 /// let created = client.create_and_process(&PaymentCreate::new("ORDER-7", amount)?).await?;
@@ -31,8 +33,7 @@ use crate::webhook::{ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_
 /// let stored = ExpectedPayment::new(created.id.clone(), "ORDER-7", amount);
 ///
 /// // Later, in the webhook handler: the body is only a trigger.
-/// let trigger = ToolkitTrigger::parse(webhook_body, client.config().max_webhook_bytes())?;
-/// let confirmed = client.confirm_trigger(&trigger, &stored).await?;
+/// let confirmed = client.verify_request(webhook, &stored).await?;
 /// if confirmed.is_paid() {
 ///     // mark ORDER-7 paid, exactly once
 /// }
@@ -116,7 +117,29 @@ impl Client {
         request.parse_response(&response)
     }
 
-    /// Confirms an unsigned Toolkit webhook: the trigger must name the stored payment, which
+    /// Verifies a received Toolkit webhook: the one entry point for a received request, named
+    /// as in every gateway crate (Fena's `TokenVerifier::verify_request`, Feennex's
+    /// `CallbackVerifier::verify_request`, Freekassa's `NotificationVerifier::verify_request`).
+    /// The webhook is unsigned, so it is read only as a [`ToolkitTrigger`] (at most
+    /// [`ToolkitConfig::max_webhook_bytes`]) and confirmed with [`Client::confirm_trigger`]
+    /// against the payment the merchant stored. Only [`ConfirmedPayment::is_paid`] may mark
+    /// the order paid.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Webhook`] for a body that is too large, not a JSON object or names no payment;
+    /// then as [`Client::confirm_trigger`].
+    pub async fn verify_request(
+        &self,
+        request: &WebhookRequest,
+        expected: &ExpectedPayment,
+    ) -> Result<ConfirmedPayment, Error> {
+        let trigger = ToolkitTrigger::parse(&request.body, self.config.max_webhook_bytes())?;
+        self.confirm_trigger(&trigger, expected).await
+    }
+
+    /// Secondary: confirms an already parsed Toolkit trigger (use [`Client::verify_request`]
+    /// for a received request). The trigger must name the stored payment, which
     /// is then fetched by its stored id and must match the stored reference and amount. Only
     /// [`ConfirmedPayment::is_paid`] may mark the order paid.
     ///

@@ -75,9 +75,9 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "client")]
-//! # async fn run(webhook_body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run(webhook: &payments_core::webhook::WebhookRequest) -> Result<(), Box<dyn std::error::Error>> {
 //! use fena::{Client, ToolkitConfig, api::payment::PaymentCreate};
-//! use fena::webhook::{ExpectedPayment, ToolkitTrigger};
+//! use fena::webhook::ExpectedPayment;
 //! use payments_core::{Currency, Money};
 //!
 //! let client = Client::new(ToolkitConfig::new("integration-id", "secret-key"))?;
@@ -87,8 +87,7 @@
 //! let stored = ExpectedPayment::new(created.id, "ORDER-7", amount);
 //!
 //! // In the webhook handler: the unsigned body only says "look again".
-//! let trigger = ToolkitTrigger::parse(webhook_body, 16 * 1024)?;
-//! if client.confirm_trigger(&trigger, &stored).await?.is_paid() {
+//! if client.verify_request(webhook, &stored).await?.is_paid() {
 //!     // mark ORDER-7 paid, exactly once
 //! }
 //! # Ok(())

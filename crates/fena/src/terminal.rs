@@ -59,13 +59,23 @@ impl Terminal {
         request.prepare(self.config())
     }
 
-    /// Verifies a webhook request.
+    /// Verifies a webhook request (see [`TokenVerifier::verify_request`]).
     ///
     /// # Errors
     ///
     /// As [`TokenVerifier::verify_request`].
-    pub fn verify_webhook(&self, request: &WebhookRequest) -> Result<VerifiedToken, TokenError> {
+    pub fn verify_request(&self, request: &WebhookRequest) -> Result<VerifiedToken, TokenError> {
         self.verifier.verify_request(request)
+    }
+
+    /// The old name of [`Terminal::verify_request`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Terminal::verify_request`].
+    #[deprecated(note = "renamed to `Terminal::verify_request`, the one verb for webhooks")]
+    pub fn verify_webhook(&self, request: &WebhookRequest) -> Result<VerifiedToken, TokenError> {
+        self.verify_request(request)
     }
 
     /// The payment link request for a provider-agnostic one: e-mail and phone are passed on,
@@ -118,7 +128,7 @@ impl WebhookVerifier for Terminal {
     /// Verifies the token; the notification's money is `requestAmount`, not yet checked
     /// against the order.
     async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        let token = self.verify_webhook(request).map_err(Error::from)?;
+        let token = self.verify_request(request).map_err(Error::from)?;
         Ok(token.to_notification())
     }
 

@@ -26,7 +26,7 @@ use payments_core::transport::{
     ReqwestTransport, RetryPolicy, TransportConfig, TransportErrorKind,
 };
 use payments_core::webhook::WebhookRequest;
-use payments_core::{Currency, Money};
+use payments_core::{Currency, Money, WebhookError};
 use serde_json::{Value, json};
 
 const INTEGRATION_ID: &str = "62b48adf6ba2cd6a040b1eec";
@@ -381,6 +381,29 @@ async fn a_forged_webhook_whose_fetched_payment_disagrees_is_not_paid() {
     let err = client.confirm_trigger(&forged_trigger("other"), &stored).await.unwrap_err();
     assert!(matches!(err, Error::Integrity { field: "id", .. }), "{err:?}");
     assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn verify_request_reads_the_trigger_and_confirms_it_by_the_fetch() {
+    let server = MockServer::start_async().await;
+    let mock =
+        fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "10.00", "sent")).await;
+    let stored = ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp("10.00"));
+    let client = client(&server);
+    // The body claims paid; the fetched payment was only sent.
+    let body =
+        json!({"id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid"});
+    let request = WebhookRequest::new(http::Method::POST, body.to_string());
+    let confirmed = client.verify_request(&request, &stored).await.unwrap();
+    mock.assert_async().await;
+    assert!(!confirmed.is_paid());
+    assert_eq!(confirmed.status, PaymentStatus::Sent);
+
+    // A body that names no payment is refused before anything is fetched.
+    let nameless = WebhookRequest::new(http::Method::POST, r#"{"status":"paid"}"#);
+    let err = client.verify_request(&nameless, &stored).await.unwrap_err();
+    assert!(matches!(err, Error::Webhook(WebhookError::MissingField(_))), "{err:?}");
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 //!
 //! | target | what it feeds |
 //! |---|---|
-//! | `feennex_callback` | `CallbackVerifier::verify`: form body, JSON body, or the fields re-signed (from a form or JSON body) |
+//! | `feennex_callback` | `CallbackVerifier::verify_request`: form body, JSON body, or the fields re-signed (from a form or JSON body) |
 //! | `freekassa_notification` | `NotificationVerifier::verify_request`: GET query, form, multipart, or re-signed (also `verify_fields`) |
 //! | `fena_webhook` | `TokenVerifier`: request, form body, raw token, JSON claims signed with HS512; `ToolkitTrigger::parse` |
 //! | `feennex_responses` | every Feennex `parse_response`/`parse_try_response`/`parse_check_account_response` (13), each on every input |

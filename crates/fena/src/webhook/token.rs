@@ -59,7 +59,11 @@ impl TokenVerifier {
     }
 
     /// Verifies a webhook request as received: a POST whose content type, if given, is
-    /// `application/x-www-form-urlencoded`.
+    /// `application/x-www-form-urlencoded`. This is the entry point, named as in every gateway
+    /// crate (Feennex's `CallbackVerifier::verify_request`, Freekassa's
+    /// `NotificationVerifier::verify_request`); [`TokenVerifier::verify_form`] and
+    /// [`TokenVerifier::verify_token`] are the steps it runs, public for tests, fuzzing and
+    /// frameworks that have already read the body or the token.
     ///
     /// # Errors
     ///
@@ -75,7 +79,9 @@ impl TokenVerifier {
         self.verify_form(&request.body)
     }
 
-    /// Verifies a raw form body (`token=...`).
+    /// Secondary: verifies a raw form body (`token=...`), without the method and content-type
+    /// checks of [`TokenVerifier::verify_request`], which should be used for a received
+    /// request.
     ///
     /// # Errors
     ///
@@ -95,7 +101,8 @@ impl TokenVerifier {
         self.verify_token(&token)
     }
 
-    /// Verifies a token: signature, times, required claims, terminal.
+    /// Secondary: verifies a token already taken out of the body (signature, times, required
+    /// claims, terminal). Use [`TokenVerifier::verify_request`] for a received request.
     ///
     /// # Errors
     ///

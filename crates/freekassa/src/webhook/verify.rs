@@ -88,7 +88,9 @@ impl NotificationVerifier {
         self
     }
 
-    /// Verifies a received request: source address, then the fields.
+    /// Verifies a received request: source address, then the fields. This is the entry point,
+    /// named as in every gateway crate (Feennex's `CallbackVerifier::verify_request`, Fena's
+    /// `TokenVerifier::verify_request`).
     ///
     /// # Errors
     ///
@@ -102,8 +104,10 @@ impl NotificationVerifier {
         self.verify_fields(fields)
     }
 
-    /// Verifies already decoded fields, with no source check (for frameworks that decode
-    /// the form themselves; check the source with [`SourcePolicy::check`]).
+    /// Secondary: verifies already decoded fields, with no source check (for frameworks that
+    /// decode the form themselves, tests and fuzzing; check the source with
+    /// [`SourcePolicy::check`]). Use [`NotificationVerifier::verify_request`] for a received
+    /// request.
     ///
     /// # Errors
     ///
