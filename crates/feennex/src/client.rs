@@ -134,7 +134,7 @@ impl Client {
     pub async fn create_bill(&self, request: &BillCreate) -> Result<Bill, Error> {
         let prepared = request.prepare(&self.config)?;
         let response = self.send(&prepared).await?;
-        request.parse_response(&self.config, &prepared, &response)
+        request.parse_response(&prepared, &response)
     }
 
     /// `bill/shop_order_status`: the wallet payment for an order. Feennex allows one request
@@ -156,7 +156,7 @@ impl Client {
         let response = transport::execute(self.transport.as_ref(), prepared.request(), &pace)
             .await
             .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })?;
-        query.parse_response(&self.config, &prepared, &response)
+        query.parse_response(&prepared, &response)
     }
 
     /// Polls [`Client::bill_status`] every `interval` (at least 10 s, as Feennex asks) until
@@ -214,7 +214,7 @@ impl Client {
         let query = InvoiceStatusQuery::new(shop_order_id.clone());
         let prepared = query.prepare(&self.config, self.clock.now())?;
         let response = self.send(&prepared).await?;
-        query.parse_response(&self.config, &prepared, &response)
+        query.parse_response(&prepared, &response)
     }
 
     /// `transfer/try`: what a transfer would cost. A read, retried on failure.
@@ -340,7 +340,7 @@ impl Client {
     pub async fn balance(&self) -> Result<ShopBalance, Error> {
         let prepared = ShopBalanceQuery.prepare(&self.config, self.clock.now())?;
         let response = self.send(&prepared).await?;
-        ShopBalanceQuery.parse_response(&self.config, &prepared, &response)
+        ShopBalanceQuery.parse_response(&prepared, &response)
     }
 
     /// The callback verifier for this client's shop.

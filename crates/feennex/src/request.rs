@@ -160,7 +160,7 @@ impl SignedRequest {
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
             .repeatable(self.safe_to_repeat);
         let signed_keys = self.signed.iter().map(|(key, _)| *key).collect();
-        Ok(Prepared { request, string_to_sign, signed_keys })
+        Ok(Prepared { request, string_to_sign, signed_keys, shop_id: config.shop_id() })
     }
 }
 
@@ -234,6 +234,7 @@ pub struct Prepared {
     request: HttpRequest,
     string_to_sign: String,
     signed_keys: Vec<&'static str>,
+    shop_id: u64,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -242,6 +243,7 @@ impl std::fmt::Debug for Prepared {
             .field("request", &self.request)
             .field("string_to_sign", &payments_core::mask::mask_numbers(&self.string_to_sign))
             .field("signed_keys", &self.signed_keys)
+            .field("shop_id", &self.shop_id)
             .finish()
     }
 }
@@ -260,6 +262,11 @@ impl Prepared {
     /// The keys that were signed, in the order they were given.
     pub fn signed_keys(&self) -> &[&'static str] {
         &self.signed_keys
+    }
+
+    /// The shop the request was prepared for (`parse_response` checks the answer names it).
+    pub fn shop_id(&self) -> u64 {
+        self.shop_id
     }
 
     /// The endpoint name.

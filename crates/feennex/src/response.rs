@@ -135,8 +135,8 @@ pub fn check_echo(
 }
 
 /// Checks that a URL the payer will be sent to is a web page: `https`, or `http` only when
-/// the API itself is reached over `http` (a local sandbox). Anything else (`javascript:`,
-/// `data:`) would run in the shop's own page.
+/// the API itself was reached over `http` (a local sandbox), as the `prepared` request was.
+/// Anything else (`javascript:`, `data:`) would run in the shop's own page.
 ///
 /// # Errors
 ///
@@ -144,10 +144,10 @@ pub fn check_echo(
 pub fn check_payer_url(
     endpoint: &'static str,
     url: &url::Url,
-    config: &crate::Config,
+    prepared: &crate::request::Prepared,
 ) -> Result<(), Error> {
-    let allowed =
-        url.scheme() == "https" || (url.scheme() == "http" && config.base_url().scheme() == "http");
+    let allowed = url.scheme() == "https"
+        || (url.scheme() == "http" && prepared.request().url.scheme() == "http");
     if allowed {
         Ok(())
     } else {

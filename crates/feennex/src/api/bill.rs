@@ -165,14 +165,13 @@ impl BillCreate {
     /// the request.
     pub fn parse_response(
         &self,
-        config: &Config,
         prepared: &Prepared,
         response: &HttpResponse,
     ) -> Result<Bill, Error> {
         let bill: Bill = response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
         let endpoint = Self::ENDPOINT;
-        response::check_payer_url(endpoint, &bill.url, config)?;
-        check_echo(endpoint, "shop_id", config.shop_id(), bill.shop_id)?;
+        response::check_payer_url(endpoint, &bill.url, prepared)?;
+        check_echo(endpoint, "shop_id", prepared.shop_id(), bill.shop_id)?;
         check_echo(endpoint, "shop_order_id", &self.shop_order_id, &bill.shop_order_id)?;
         check_echo(
             endpoint,
@@ -266,13 +265,12 @@ impl BillStatusQuery {
     /// The errors of [`response::parse`], and [`Error::Integrity`].
     pub fn parse_response(
         &self,
-        config: &Config,
         prepared: &Prepared,
         response: &HttpResponse,
     ) -> Result<BillReport, Error> {
         let report: BillReport =
             response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
-        check_echo(Self::ENDPOINT, "shop_id", config.shop_id(), report.shop_id)?;
+        check_echo(Self::ENDPOINT, "shop_id", prepared.shop_id(), report.shop_id)?;
         check_echo(Self::ENDPOINT, "shop_order_id", &self.shop_order_id, &report.shop_order_id)?;
         Ok(report)
     }
@@ -359,7 +357,7 @@ mod tests {
     fn parse(body: String) -> Result<Bill, Error> {
         let prepared = request().prepare(&config()).unwrap();
         let response = HttpResponse::new(StatusCode::OK, body);
-        request().parse_response(&config(), &prepared, &response)
+        request().parse_response(&prepared, &response)
     }
 
     #[test]

@@ -322,13 +322,12 @@ impl InvoiceStatusQuery {
     /// The errors of [`response::parse`], and [`Error::Integrity`].
     pub fn parse_response(
         &self,
-        config: &Config,
         prepared: &Prepared,
         response: &HttpResponse,
     ) -> Result<InvoiceReport, Error> {
         let report: InvoiceReport =
             response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
-        check_echo(Self::ENDPOINT, "shop_id", config.shop_id(), report.shop_id)?;
+        check_echo(Self::ENDPOINT, "shop_id", prepared.shop_id(), report.shop_id)?;
         check_echo(Self::ENDPOINT, "shop_order_id", &self.shop_order_id, &report.shop_order_id)?;
         Ok(report)
     }

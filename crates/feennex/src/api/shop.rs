@@ -50,13 +50,12 @@ impl ShopBalanceQuery {
     /// The errors of [`response::parse`], and [`Error::Integrity`].
     pub fn parse_response(
         &self,
-        config: &Config,
         prepared: &Prepared,
         response: &HttpResponse,
     ) -> Result<ShopBalance, Error> {
         let balance: ShopBalance =
             response::parse(Self::ENDPOINT, response, prepared.string_to_sign())?;
-        check_echo(Self::ENDPOINT, "shop_id", config.shop_id(), balance.shop_id)?;
+        check_echo(Self::ENDPOINT, "shop_id", prepared.shop_id(), balance.shop_id)?;
         Ok(balance)
     }
 }
