@@ -88,7 +88,7 @@ impl Client {
     ) -> Result<CreatedPayment, Error> {
         let prepared = request.prepare(&self.config)?;
         let response = self.send(&prepared).await?;
-        request.parse_response(&response)
+        request.parse_response(&prepared, &response)
     }
 
     /// A payment by Fena's id.
@@ -100,7 +100,7 @@ impl Client {
         let request = PaymentGet::new(id);
         let prepared = request.prepare(&self.config)?;
         let response = self.send(&prepared).await?;
-        request.parse_response(&response)
+        request.parse_response(&prepared, &response)
     }
 
     /// One page of the merchant's bank accounts.
@@ -114,7 +114,7 @@ impl Client {
     ) -> Result<BankAccountPage, Error> {
         let prepared = request.prepare(&self.config)?;
         let response = self.send(&prepared).await?;
-        request.parse_response(&response)
+        request.parse_response(&prepared, &response)
     }
 
     /// Verifies a received Toolkit webhook: the one entry point for a received request, named

@@ -44,6 +44,7 @@ fn every_error() -> Vec<Error> {
         HttpResponse::new(StatusCode::from_u16(status).unwrap(), body.to_owned())
     };
     let get = PaymentGet::new("p1");
+    let prepared = get.prepare(&toolkit()).unwrap();
     let forged = TokenVerifier::new(config()).verify_form(b"token=a.b.c").unwrap_err();
     let wrong_secret = {
         let other = Config::new("4af9b080-b6d3-4206-a10f-f2162f15b655", "other");
@@ -62,12 +63,16 @@ fn every_error() -> Vec<Error> {
         Error::Token(TokenError::WrongTerminal { expected: "a".into(), received: "b".into() }),
         Error::Webhook(WebhookError::BadSignature),
         Error::Transport { endpoint: "x", source: TransportError::Timeout("deadline".into()) },
-        get.parse_response(&respond(401, r#"{"message": "bad secret-key header"}"#)).unwrap_err(),
-        get.parse_response(&respond(200, "{")).unwrap_err(),
-        get.parse_response(&respond(
-            200,
-            r#"{"data": {"id": "p2", "reference": "r", "amount": "1.00", "status": "paid"}}"#,
-        ))
+        get.parse_response(&prepared, &respond(401, r#"{"message": "bad secret-key header"}"#))
+            .unwrap_err(),
+        get.parse_response(&prepared, &respond(200, "{")).unwrap_err(),
+        get.parse_response(
+            &prepared,
+            &respond(
+                200,
+                r#"{"data": {"id": "p2", "reference": "r", "amount": "1.00", "status": "paid"}}"#,
+            ),
+        )
         .unwrap_err(),
     ]
 }

@@ -126,7 +126,8 @@ impl Client {
     /// [`Error::Input`] before anything is sent; otherwise what Freekassa or the transport
     /// said.
     pub async fn orders(&self, request: &OrderList) -> Result<OrderPage, Error> {
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// The order created under the shop's `payment_id`: what to call when `orders/create`
@@ -154,7 +155,8 @@ impl Client {
     /// [`Error::Input`] before anything is sent; otherwise what Freekassa or the transport
     /// said.
     pub async fn create_order(&self, request: &OrderCreate) -> Result<OrderCreated, Error> {
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `orders/refund`: refunds an order. Sent once.
@@ -163,7 +165,8 @@ impl Client {
     ///
     /// As [`Client::create_order`].
     pub async fn refund_order(&self, request: &OrderRefund) -> Result<Refund, Error> {
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `withdrawals`: a page of payouts.
@@ -172,7 +175,8 @@ impl Client {
     ///
     /// As [`Client::orders`].
     pub async fn withdrawals(&self, request: &WithdrawalList) -> Result<WithdrawalPage, Error> {
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// The payout created under the shop's `payment_id`. Freekassa does not echo the
@@ -211,7 +215,8 @@ impl Client {
         &self,
         request: &WithdrawalCreate,
     ) -> Result<WithdrawalCreated, Error> {
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `withdrawals/currencies`: the payout methods.
@@ -221,7 +226,8 @@ impl Client {
     /// As [`Client::orders`].
     pub async fn withdrawal_currencies(&self) -> Result<Vec<PayoutMethod>, Error> {
         let request = WithdrawalCurrencies;
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `balance`: the balance per currency.
@@ -231,7 +237,8 @@ impl Client {
     /// As [`Client::orders`].
     pub async fn balance(&self) -> Result<Vec<BalanceEntry>, Error> {
         let request = BalanceRequest;
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `currencies`: the payment systems available to the shop.
@@ -241,7 +248,8 @@ impl Client {
     /// As [`Client::orders`].
     pub async fn currencies(&self) -> Result<Vec<PaymentSystem>, Error> {
         let request = CurrenciesRequest;
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `currencies/{id}/status`: whether a payment system is available now.
@@ -251,7 +259,8 @@ impl Client {
     /// As [`Client::orders`].
     pub async fn currency_status(&self, id: PaymentSystemId) -> Result<Availability, Error> {
         let request = CurrencyStatus::new(id);
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// `shops`: the merchant's shops.
@@ -261,7 +270,8 @@ impl Client {
     /// As [`Client::orders`].
     pub async fn shops(&self) -> Result<Vec<Shop>, Error> {
         let request = ShopsRequest;
-        self.call(|nonce| request.prepare(&self.config, nonce), |r| request.parse_response(r)).await
+        self.call(|nonce| request.prepare(&self.config, nonce), |p, r| request.parse_response(p, r))
+            .await
     }
 
     /// Draws a nonce, signs, sends; for requests safe to repeat, retries as the policy says,
@@ -269,7 +279,7 @@ impl Client {
     async fn call<T>(
         &self,
         prepare: impl Fn(u64) -> Result<Prepared, Error>,
-        parse: impl Fn(&HttpResponse) -> Result<T, Error>,
+        parse: impl Fn(&Prepared, &HttpResponse) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut attempt: u32 = 1;
         loop {
@@ -303,7 +313,7 @@ impl Client {
                         endpoint: prepared.endpoint(),
                         source,
                     })?;
-                    return parse(&response);
+                    return parse(&prepared, &response);
                 }
             }
         }

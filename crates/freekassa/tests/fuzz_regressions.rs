@@ -1,8 +1,8 @@
 //! Inputs the fuzz targets (`crates/payments-fuzz`) found to break a parser, kept as tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing test should fail loudly")]
 
-use freekassa::PaymentSystemId;
 use freekassa::api::orders::OrderCreate;
+use freekassa::{Config, PaymentSystemId};
 use payments_core::payment::OrderId;
 use payments_core::transport::HttpResponse;
 use payments_core::{Currency, Money};
@@ -22,8 +22,12 @@ fn a_location_host_with_capitals_and_non_ascii_letters_does_not_panic() {
         "user@example.com",
         "203.0.113.10",
     );
+    let prepared = order.prepare(&Config::new(777).with_api_key("api-key"), 1).unwrap();
     let result = std::panic::catch_unwind(|| {
-        order.parse_response(&HttpResponse::new(http::StatusCode::OK, body.as_bytes().to_vec()))
+        order.parse_response(
+            &prepared,
+            &HttpResponse::new(http::StatusCode::OK, body.as_bytes().to_vec()),
+        )
     });
     assert!(result.is_ok(), "parsing the response panicked");
 }

@@ -187,19 +187,13 @@ pub fn feennex_responses(data: &[u8]) {
 fn parse_all(f: &Fixtures, response: &HttpResponse) {
     let ok = |result: Result<_, Error>| drop(result.map_err(|error| error.to_string()));
     ok(f.bill.0.parse_response(&f.bill.1, response).map(|r| format!("{r:?}")));
-    ok(f.bill_status
-        .0
-        .parse_response(&f.bill_status.1, response)
-        .map(|r| format!("{r:?}")));
+    ok(f.bill_status.0.parse_response(&f.bill_status.1, response).map(|r| format!("{r:?}")));
     ok(f.invoice.0.parse_response(&f.invoice.1, response).map(|created| {
         let _ = created.to_payment_link();
         format!("{created:?}")
     }));
     ok(f.invoice.0.parse_try_response(&f.invoice.2, response).map(|r| format!("{r:?}")));
-    ok(f.invoice_status
-        .0
-        .parse_response(&f.invoice_status.1, response)
-        .map(|r| format!("{r:?}")));
+    ok(f.invoice_status.0.parse_response(&f.invoice_status.1, response).map(|r| format!("{r:?}")));
     ok(f.balance.0.parse_response(&f.balance.1, response).map(|balance| {
         let _ = balance.to_core();
         format!("{balance:?}")

@@ -4,10 +4,11 @@ use std::sync::{Arc, OnceLock};
 
 use fena::api::bank_account::BankAccountList;
 use fena::api::payment::{Payment, PaymentCreate, PaymentGet};
+use fena::request::Prepared;
 use fena::webhook::{
     ExpectedPayment, TokenVerifier, ToolkitTrigger, VerifiedToken, confirm_trigger,
 };
-use fena::{Config, Error, TokenError};
+use fena::{Config, Error, TokenError, ToolkitConfig};
 use payments_core::transport::HttpResponse;
 use payments_core::webhook::WebhookRequest;
 use payments_core::{Currency, Money, SecretString};
@@ -95,11 +96,12 @@ fn trigger(body: &[u8]) {
 }
 
 /// Every request whose response the fuzzer feeds to its parser, with the values of the
-/// endpoint tests. Fena's parsers read the response alone: nothing is prepared.
+/// endpoint tests, each prepared once (Fena's parsers take the prepared request without
+/// reading it).
 struct Fixtures {
-    accounts: BankAccountList,
-    create: PaymentCreate,
-    get: PaymentGet,
+    accounts: (BankAccountList, Prepared),
+    create: (PaymentCreate, Prepared),
+    get: (PaymentGet, Prepared),
     expected: ExpectedPayment,
     fetched: Payment,
 }
@@ -109,7 +111,9 @@ fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
         let gbp = Money::parse("10.00", Currency::GBP).unwrap();
+        let toolkit = ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", "secret-key");
         let get = PaymentGet::new(PAYMENT_ID);
+        let get_prepared = get.prepare(&toolkit).unwrap();
         let fetched = serde_json::json!({"data": {
             "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid",
             "currency": "GBP", "createdAt": "2024-03-12T10:00:00.000Z",
@@ -117,11 +121,15 @@ fn fixtures() -> &'static Fixtures {
             "bankAccount": {"id": "b1", "name": "Main"}
         }});
         let response = http_response(http::StatusCode::OK, fetched.to_string().into_bytes());
-        let fetched = get.parse_response(&response).unwrap();
+        let fetched = get.parse_response(&get_prepared, &response).unwrap();
+        let accounts = BankAccountList::default().with_page(2).with_limit(10);
+        let accounts_prepared = accounts.prepare(&toolkit).unwrap();
+        let create = PaymentCreate::new("ORDER-7", gbp).unwrap();
+        let create_prepared = create.prepare(&toolkit).unwrap();
         Fixtures {
-            accounts: BankAccountList::default().with_page(2).with_limit(10),
-            create: PaymentCreate::new("ORDER-7", gbp).unwrap(),
-            get,
+            accounts: (accounts, accounts_prepared),
+            create: (create, create_prepared),
+            get: (get, get_prepared),
             expected: ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp),
             fetched,
         }
@@ -142,8 +150,8 @@ pub fn fena_responses(data: &[u8]) {
     let f = fixtures();
     for response in crate::responses(data) {
         let ok = |result: Result<String, Error>| drop(result.map_err(|error| error.to_string()));
-        ok(f.accounts.parse_response(&response).map(|page| format!("{page:?}")));
-        ok(f.create.parse_response(&response).map(|created| format!("{created:?}")));
-        ok(f.get.parse_response(&response).map(|payment| format!("{payment:?}")));
+        ok(f.accounts.0.parse_response(&f.accounts.1, &response).map(|page| format!("{page:?}")));
+        ok(f.create.0.parse_response(&f.create.1, &response).map(|created| format!("{created:?}")));
+        ok(f.get.0.parse_response(&f.get.1, &response).map(|payment| format!("{payment:?}")));
     }
 }

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use freekassa::api::orders::{OrderCreate, OrderList, OrderRef, OrderRefund};
 use freekassa::api::shop::{BalanceRequest, CurrenciesRequest, CurrencyStatus, ShopsRequest};
 use freekassa::api::withdrawals::{WithdrawalCreate, WithdrawalCurrencies, WithdrawalList};
+use freekassa::request::Prepared;
 use freekassa::source_ip::SourcePolicy;
 use freekassa::webhook::{notification_fields, signed_notification_body};
 use freekassa::{Config, Error, NotificationError, NotificationVerifier, PaymentSystemId};
@@ -100,19 +101,19 @@ fn exercise(result: Result<freekassa::PaymentNotification, NotificationError>) {
 }
 
 /// Every request whose response the fuzzer feeds to its parser, with the values of the
-/// endpoint tests (`crates/freekassa/tests/{orders,shop,withdrawals}.rs`). Freekassa's
-/// parsers read the response alone: nothing is prepared.
+/// endpoint tests (`crates/freekassa/tests/{orders,shop,withdrawals}.rs`), each prepared
+/// once (Freekassa's parsers take the prepared request without reading it).
 struct Fixtures {
-    orders: OrderList,
-    order: OrderCreate,
-    refund: OrderRefund,
-    balance: BalanceRequest,
-    currencies: CurrenciesRequest,
-    currency_status: CurrencyStatus,
-    shops: ShopsRequest,
-    withdrawals: WithdrawalList,
-    withdrawal: WithdrawalCreate,
-    withdrawal_currencies: WithdrawalCurrencies,
+    orders: (OrderList, Prepared),
+    order: (OrderCreate, Prepared),
+    refund: (OrderRefund, Prepared),
+    balance: (BalanceRequest, Prepared),
+    currencies: (CurrenciesRequest, Prepared),
+    currency_status: (CurrencyStatus, Prepared),
+    shops: (ShopsRequest, Prepared),
+    withdrawals: (WithdrawalList, Prepared),
+    withdrawal: (WithdrawalCreate, Prepared),
+    withdrawal_currencies: (WithdrawalCurrencies, Prepared),
 }
 
 #[allow(clippy::unwrap_used, reason = "fixed, valid test values")]
@@ -121,28 +122,37 @@ fn fixtures() -> &'static Fixtures {
     FIXTURES.get_or_init(|| {
         let id = |text: &str| OrderId::new(text).unwrap();
         let rub = |text: &str| Money::parse(text, Currency::RUB).unwrap();
+        let config = Config::new(777).with_api_key("api-key");
+        // Each request with what it prepares (nonce 1; the parsers do not read it).
+        macro_rules! prepared {
+            ($request:expr) => {{
+                let request = $request;
+                let prepared = request.prepare(&config, 1).unwrap();
+                (request, prepared)
+            }};
+        }
         Fixtures {
-            orders: OrderList::new().with_page(1),
-            order: OrderCreate::new(
+            orders: prepared!(OrderList::new().with_page(1)),
+            order: prepared!(OrderCreate::new(
                 id("order-42"),
                 rub("100.50"),
                 PaymentSystemId::SBP_API,
                 "user@example.com",
                 "203.0.113.10",
-            ),
-            refund: OrderRefund::new(OrderRef::OrderId(123_456_789)),
-            balance: BalanceRequest,
-            currencies: CurrenciesRequest,
-            currency_status: CurrencyStatus::new(PaymentSystemId::SBP_API),
-            shops: ShopsRequest,
-            withdrawals: WithdrawalList::new().with_page(2),
-            withdrawal: WithdrawalCreate::new(
+            )),
+            refund: prepared!(OrderRefund::new(OrderRef::OrderId(123_456_789))),
+            balance: prepared!(BalanceRequest),
+            currencies: prepared!(CurrenciesRequest),
+            currency_status: prepared!(CurrencyStatus::new(PaymentSystemId::SBP_API)),
+            shops: prepared!(ShopsRequest),
+            withdrawals: prepared!(WithdrawalList::new().with_page(2)),
+            withdrawal: prepared!(WithdrawalCreate::new(
                 id("payout-1"),
                 rub("1500.25"),
                 PaymentSystemId::VISA_RUB,
                 "5500000000000004",
-            ),
-            withdrawal_currencies: WithdrawalCurrencies,
+            )),
+            withdrawal_currencies: prepared!(WithdrawalCurrencies),
         }
     })
 }
@@ -158,14 +168,20 @@ pub fn freekassa_responses(data: &[u8]) {
 
 fn parse_all(f: &Fixtures, response: &HttpResponse) {
     let ok = |result: Result<String, Error>| drop(result.map_err(|error| error.to_string()));
-    ok(f.orders.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.order.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.refund.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.balance.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.currencies.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.currency_status.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.shops.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.withdrawals.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.withdrawal.parse_response(response).map(|r| format!("{r:?}")));
-    ok(f.withdrawal_currencies.parse_response(response).map(|r| format!("{r:?}")));
+    ok(f.orders.0.parse_response(&f.orders.1, response).map(|r| format!("{r:?}")));
+    ok(f.order.0.parse_response(&f.order.1, response).map(|r| format!("{r:?}")));
+    ok(f.refund.0.parse_response(&f.refund.1, response).map(|r| format!("{r:?}")));
+    ok(f.balance.0.parse_response(&f.balance.1, response).map(|r| format!("{r:?}")));
+    ok(f.currencies.0.parse_response(&f.currencies.1, response).map(|r| format!("{r:?}")));
+    ok(f.currency_status
+        .0
+        .parse_response(&f.currency_status.1, response)
+        .map(|r| format!("{r:?}")));
+    ok(f.shops.0.parse_response(&f.shops.1, response).map(|r| format!("{r:?}")));
+    ok(f.withdrawals.0.parse_response(&f.withdrawals.1, response).map(|r| format!("{r:?}")));
+    ok(f.withdrawal.0.parse_response(&f.withdrawal.1, response).map(|r| format!("{r:?}")));
+    ok(f.withdrawal_currencies
+        .0
+        .parse_response(&f.withdrawal_currencies.1, response)
+        .map(|r| format!("{r:?}")));
 }

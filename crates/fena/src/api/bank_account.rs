@@ -68,10 +68,17 @@ impl BankAccountList {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Fena's answers are checked without it; it is taken
+    /// so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<BankAccountPage, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<BankAccountPage, Error> {
         response::parse(Self::ENDPOINT, response, "data")
     }
 }

@@ -195,10 +195,17 @@ impl PaymentCreate {
     /// Reads the response and checks that it is the payment we asked for (reference,
     /// amount).
     ///
+    /// `prepared` is the request this answers. Fena's answers are checked without it; it is taken
+    /// so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`], and [`Error::Integrity`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<CreatedPayment, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<CreatedPayment, Error> {
         let created: CreatedPayment = response::parse(Self::ENDPOINT, response, "result")?;
         let integrity = |field, expected: String, received: String| Error::Integrity {
             endpoint: Self::ENDPOINT,
@@ -276,10 +283,17 @@ impl PaymentGet {
 
     /// Reads the response and checks that it is the payment asked for.
     ///
+    /// `prepared` is the request this answers. Fena's answers are checked without it; it is taken
+    /// so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`], and [`Error::Integrity`] naming `id`.
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Payment, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Payment, Error> {
         let payment: Payment = response::parse(Self::ENDPOINT, response, "data")?;
         if payment.id != self.id {
             return Err(Error::Integrity {

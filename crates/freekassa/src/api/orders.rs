@@ -97,10 +97,17 @@ impl OrderList {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<OrderPage, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<OrderPage, Error> {
         response::parse(Self::ENDPOINT, response)
     }
 }
@@ -353,10 +360,17 @@ impl OrderCreate {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<OrderCreated, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<OrderCreated, Error> {
         response::parse(Self::ENDPOINT, response)
     }
 }
@@ -489,10 +503,17 @@ impl OrderRefund {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Refund, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Refund, Error> {
         response::parse(Self::ENDPOINT, response)
     }
 }

@@ -42,10 +42,17 @@ impl BalanceRequest {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Vec<BalanceEntry>, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Vec<BalanceEntry>, Error> {
         #[derive(Deserialize)]
         struct Envelope {
             #[serde(default)]
@@ -87,10 +94,17 @@ impl CurrenciesRequest {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Vec<PaymentSystem>, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Vec<PaymentSystem>, Error> {
         #[derive(Deserialize)]
         struct Envelope {
             #[serde(default)]
@@ -172,10 +186,17 @@ impl CurrencyStatus {
     /// Reads the response: the documented answer is `success` or an error with HTTP 200, and
     /// the latter means "unavailable". Errors with HTTP 400 or 401 stay errors.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`], except an HTTP 200 error.
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Availability, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Availability, Error> {
         match response::parse::<serde::de::IgnoredAny>(Self::ENDPOINT, response) {
             Ok(_) => Ok(Availability::Available),
             Err(Error::Api { message, http_status: 200, .. }) => {
@@ -205,10 +226,17 @@ impl ShopsRequest {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Vec<Shop>, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Vec<Shop>, Error> {
         #[derive(Deserialize)]
         struct Envelope {
             #[serde(default)]

@@ -67,10 +67,17 @@ impl WithdrawalList {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<WithdrawalPage, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<WithdrawalPage, Error> {
         response::parse(Self::ENDPOINT, response)
     }
 }
@@ -196,10 +203,17 @@ impl WithdrawalCreate {
 
     /// Reads the response (`{"type": "success", "data": {"id": 185}}`).
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<WithdrawalCreated, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<WithdrawalCreated, Error> {
         #[derive(Deserialize)]
         struct Envelope {
             data: WithdrawalCreated,
@@ -247,10 +261,17 @@ impl WithdrawalCurrencies {
 
     /// Reads the response.
     ///
+    /// `prepared` is the request this answers. Freekassa's answers echo nothing of the request, so
+    /// it is not read; it is taken so that every gateway's `parse_response` has the same arguments.
+    ///
     /// # Errors
     ///
     /// The errors of [`response::parse`].
-    pub fn parse_response(&self, response: &HttpResponse) -> Result<Vec<PayoutMethod>, Error> {
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Vec<PayoutMethod>, Error> {
         #[derive(Deserialize)]
         struct Envelope {
             #[serde(default)]
