@@ -34,7 +34,8 @@ pub struct ToolkitTrigger {
 }
 
 impl ToolkitTrigger {
-    /// Reads a Toolkit webhook body (JSON).
+    /// Secondary: reads a Toolkit webhook body (JSON). For a received request use
+    /// `Client::verify_request`, which reads the trigger and confirms it.
     ///
     /// ```
     /// use fena::webhook::ToolkitTrigger;
@@ -141,10 +142,10 @@ fn integrity(field: &'static str, expected: String, received: String) -> Error {
     Error::Integrity { endpoint: CONFIRM_ENDPOINT, field, expected, received }
 }
 
-/// Confirms a Toolkit trigger against the stored payment and the payment fetched from the
-/// API: the trigger and the fetched payment must name the stored id, and the fetched
-/// reference and amount must equal the stored ones. The claimed status in the trigger is
-/// ignored.
+/// Secondary: confirms a Toolkit trigger against the stored payment and the payment fetched
+/// from the API (for a received request use `Client::verify_request`, which fetches). The
+/// trigger and the fetched payment must name the stored id, and the fetched reference and
+/// amount must equal the stored ones. The claimed status in the trigger is ignored.
 ///
 /// # Errors
 ///
