@@ -215,13 +215,24 @@ impl AnyGateway {
         self.balances.as_ref().ok_or_else(|| self.unsupported("balances"))?.balances().await
     }
 
-    /// Verifies a webhook into a provider-agnostic notification.
+    /// Verifies a webhook into a provider-agnostic notification: the same entry point,
+    /// `verify_request(&WebhookRequest)`, as every gateway crate's verifier.
     ///
     /// # Errors
     ///
     /// [`Error::Webhook`] for anything not provably from the gateway.
-    pub async fn verify_webhook(&self, request: &WebhookRequest) -> Result<Notification, Error> {
+    pub async fn verify_request(&self, request: &WebhookRequest) -> Result<Notification, Error> {
         self.webhooks.verify(request).await
+    }
+
+    /// Verifies a webhook; the old name of [`AnyGateway::verify_request`].
+    ///
+    /// # Errors
+    ///
+    /// As [`AnyGateway::verify_request`].
+    #[deprecated(note = "use `verify_request`, the name every verifier has")]
+    pub async fn verify_webhook(&self, request: &WebhookRequest) -> Result<Notification, Error> {
+        self.verify_request(request).await
     }
 
     /// What to answer the gateway once a notification was handled.

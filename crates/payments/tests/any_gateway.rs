@@ -92,14 +92,14 @@ async fn webhooks_verify_through_the_runtime_gateway() {
         "payment_id=4&shop_amount=5.0&shop_currency=840&shop_id=5&shop_order_id=7&status=success";
     let sign = sha256_hex("4:5.0:840:5:7:successSecretKey01");
     let notification = gateway
-        .verify_webhook(&WebhookRequest::form_post(format!("{fields}&sign={sign}")))
+        .verify_request(&WebhookRequest::form_post(format!("{fields}&sign={sign}")))
         .await
         .unwrap();
     assert_eq!(notification.order_id, "7");
     assert_eq!(gateway.webhook_ack().body, "OK");
     let forged =
         WebhookRequest::form_post(format!("{}&sign={sign}", fields.replace("5.0", "50.0")));
-    assert!(matches!(gateway.verify_webhook(&forged).await, Err(Error::Webhook { .. })));
+    assert!(matches!(gateway.verify_request(&forged).await, Err(Error::Webhook { .. })));
 }
 
 #[test]
