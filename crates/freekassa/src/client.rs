@@ -7,12 +7,10 @@
 //! without it.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use payments_core::payment::OrderId;
 use payments_core::transport::{
-    self, Decision, HttpResponse, Outcome, ReqwestTransport, RetryPolicy, Transport,
-    TransportConfig,
+    self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
 };
 
 use crate::api::orders::{
@@ -275,47 +273,21 @@ impl Client {
     }
 
     /// Draws a nonce, signs, sends; for requests safe to repeat, retries as the policy says,
-    /// each time with a fresh nonce (a nonce Freekassa has seen is refused).
+    /// each time with a fresh nonce (a nonce Freekassa has seen is refused): core's one retry
+    /// loop, with the nonce drawn in its per-attempt hook.
     async fn call<T>(
         &self,
         prepare: impl Fn(u64) -> Result<Prepared, Error>,
         parse: impl Fn(&Prepared, &HttpResponse) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut attempt: u32 = 1;
-        loop {
-            let nonce = self.nonces.next_nonce().await?;
-            let prepared = prepare(nonce)?;
-            let result = transport::execute(
-                self.transport.as_ref(),
-                prepared.request(),
-                &RetryPolicy::disabled(),
-            )
-            .await;
-            let outcome = match &result {
-                Ok(response) => Outcome::Response {
-                    status: response.status,
-                    retry_after: response
-                        .headers
-                        .get(http::header::RETRY_AFTER)
-                        .and_then(|value| value.to_str().ok())
-                        .and_then(|value| transport::parse_retry_after(value, SystemTime::now())),
-                },
-                Err(error) => Outcome::Failed(error.kind()),
-            };
-            // The nonce's low digits are as good a jitter as any.
-            match self.retry.decide(attempt, prepared.request().safe_to_repeat, outcome, nonce) {
-                Decision::Retry(delay) => {
-                    tokio::time::sleep(delay).await;
-                    attempt = attempt.saturating_add(1);
-                }
-                Decision::Stop => {
-                    let response = result.map_err(|source| Error::Transport {
-                        endpoint: prepared.endpoint(),
-                        source,
-                    })?;
-                    return parse(&prepared, &response);
-                }
-            }
-        }
+        let prepare = &prepare;
+        let (prepared, result) =
+            transport::execute_prepared(self.transport.as_ref(), &self.retry, || async move {
+                prepare(self.nonces.next_nonce().await?)
+            })
+            .await?;
+        let response =
+            result.map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })?;
+        parse(&prepared, &response)
     }
 }

@@ -206,6 +206,12 @@ pub struct Prepared {
     nonce: u64,
 }
 
+impl AsRef<HttpRequest> for Prepared {
+    fn as_ref(&self) -> &HttpRequest {
+        &self.request
+    }
+}
+
 impl Prepared {
     /// The HTTP request.
     pub fn request(&self) -> &HttpRequest {

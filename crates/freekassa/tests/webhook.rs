@@ -319,7 +319,8 @@ async fn the_core_verifier_gives_a_paid_notification() {
     // Signed over "100", arrived as "100.00": refused, and the core error says why.
     match err {
         payments_core::Error::Webhook {
-            source: WebhookError::BadSignatureDiagnosed { diagnosis }, ..
+            source: WebhookError::BadSignatureDiagnosed { diagnosis },
+            ..
         } => assert!(diagnosis.contains("re-formatted"), "{diagnosis}"),
         other => panic!("unexpected {other:?}"),
     }

@@ -16,6 +16,7 @@ use http::StatusCode;
 use payments_core::GatewayId;
 use payments_core::transport::{
     HttpRequest, HttpResponse, RetryPolicy, Transport, TransportError, TransportErrorKind, execute,
+    execute_prepared,
 };
 
 /// Answers with the scripted results in order and counts the calls.
@@ -117,4 +118,51 @@ async fn retry_after_is_waited_for() {
     execute(&transport, &read(), &RetryPolicy::standard()).await.unwrap();
     assert_eq!(started.elapsed(), Duration::from_secs(7));
     assert_eq!(transport.calls(), 2);
+}
+
+/// A request prepared for one attempt, numbered so the test sees which one was sent last.
+struct Attempt {
+    number: u32,
+    request: HttpRequest,
+}
+
+impl AsRef<HttpRequest> for Attempt {
+    fn as_ref(&self) -> &HttpRequest {
+        &self.request
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn execute_prepared_prepares_every_attempt_anew_and_returns_the_last() {
+    let transport = Scripted::new(vec![status(503), refused(), status(200)]);
+    let mut prepared = 0;
+    let (last, answer) = execute_prepared(&transport, &RetryPolicy::standard(), || {
+        prepared += 1;
+        std::future::ready(Ok::<_, std::convert::Infallible>(Attempt {
+            number: prepared,
+            request: read(),
+        }))
+    })
+    .await
+    .unwrap();
+    assert_eq!((prepared, transport.calls()), (3, 3), "one preparation per attempt");
+    assert_eq!(last.number, 3, "the pair is the last attempt and its answer");
+    assert_eq!(answer.unwrap().status, StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn execute_prepared_stops_at_once_when_preparing_fails() {
+    let transport = Scripted::new(vec![status(503), status(200)]);
+    let mut prepared = 0;
+    let result = execute_prepared(&transport, &RetryPolicy::standard(), || {
+        prepared += 1;
+        std::future::ready(if prepared == 1 {
+            Ok(Attempt { number: 1, request: read() })
+        } else {
+            Err("nonce source down")
+        })
+    })
+    .await;
+    assert_eq!(result.err(), Some("nonce source down"));
+    assert_eq!(transport.calls(), 1, "nothing is sent after a failed preparation");
 }

@@ -1,5 +1,7 @@
 //! Sending a request with the retry policy, inside a tracing span.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::time::{Instant, SystemTime};
 
 use tracing::Instrument;
@@ -24,6 +26,52 @@ pub async fn execute(
     request: &HttpRequest,
     policy: &RetryPolicy,
 ) -> Result<HttpResponse, TransportError> {
+    let prepare = || std::future::ready(Ok::<_, Infallible>(request));
+    match execute_prepared(transport, policy, prepare).await {
+        Ok((_, result)) => result,
+        Err(never) => match never {},
+    }
+}
+
+/// [`execute`] for a request that must be prepared again for every attempt: `prepare` runs
+/// before each one (Freekassa draws a fresh nonce and signs again, since a nonce it has seen
+/// is refused). The one retry loop of every gateway: same policy, same span, same
+/// `Retry-After` handling.
+///
+/// Returns what the last attempt sent with what came back, so the caller can read the
+/// response against the request it answers.
+///
+/// ```
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use payments_core::transport::{HttpRequest, RetryPolicy, Transport, execute_prepared};
+/// # let transport: &dyn Transport = todo!();
+/// # let sign_with = |nonce: u64| -> Result<HttpRequest, std::io::Error> { todo!() };
+/// let mut nonce = 0;
+/// let (sent, answer) = execute_prepared(transport, &RetryPolicy::standard(), || {
+///     nonce += 1;
+///     std::future::ready(sign_with(nonce))
+/// })
+/// .await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// `prepare`'s error, at once: nothing more is sent. A transport failure is not an error
+/// here: it is the second half of the pair, as in [`execute`].
+pub async fn execute_prepared<P, E, F, Fut>(
+    transport: &dyn Transport,
+    policy: &RetryPolicy,
+    mut prepare: F,
+) -> Result<(P, Result<HttpResponse, TransportError>), E>
+where
+    P: AsRef<HttpRequest>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<P, E>>,
+{
+    let first = prepare().await?;
+    let request = first.as_ref();
     let span = tracing::info_span!(
         "gateway_call",
         gateway = request.gateway.as_str(),
@@ -34,21 +82,29 @@ pub async fn execute(
         duration_ms = Empty,
     );
     let started = Instant::now();
-    let result = run(transport, request, policy, &span).instrument(span.clone()).await;
+    let result = run(transport, policy, first, prepare, &span).instrument(span.clone()).await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     span.record("duration_ms", elapsed);
     result
 }
 
-async fn run(
+/// The attempts: `prepared` is the first; `prepare` makes each later one.
+async fn run<P, E, F, Fut>(
     transport: &dyn Transport,
-    request: &HttpRequest,
     policy: &RetryPolicy,
+    mut prepared: P,
+    mut prepare: F,
     span: &tracing::Span,
-) -> Result<HttpResponse, TransportError> {
+) -> Result<(P, Result<HttpResponse, TransportError>), E>
+where
+    P: AsRef<HttpRequest>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<P, E>>,
+{
     let mut attempt: u32 = 1;
     loop {
         span.record("attempts", attempt);
+        let request = prepared.as_ref();
         let result = transport.send(request).await;
         let outcome = match &result {
             Ok(response) => {
@@ -63,7 +119,7 @@ async fn run(
             Err(error) => Outcome::Failed(error.kind()),
         };
         match policy.decide(attempt, request.safe_to_repeat, outcome, fastrand::u64(..)) {
-            Decision::Stop => return result,
+            Decision::Stop => return Ok((prepared, result)),
             Decision::Retry(delay) => {
                 tracing::debug!(
                     attempt,
@@ -72,6 +128,7 @@ async fn run(
                 );
                 tokio::time::sleep(delay).await;
                 attempt = attempt.saturating_add(1);
+                prepared = prepare().await?;
             }
         }
     }

@@ -128,6 +128,12 @@ impl HttpResponse {
     }
 }
 
+impl AsRef<HttpRequest> for HttpRequest {
+    fn as_ref(&self) -> &HttpRequest {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ mod retry;
 use async_trait::async_trait;
 
 #[cfg(feature = "client")]
-pub use call::execute;
+pub use call::{execute, execute_prepared};
 pub use error::{TransportError, TransportErrorKind};
 pub use message::{HttpRequest, HttpResponse};
 #[cfg(feature = "client")]
