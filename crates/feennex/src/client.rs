@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use payments_core::clock::{Clock, SystemClock};
 use payments_core::payment::OrderId;
-use payments_core::transport::{
-    self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
-};
+use payments_core::transport::{self, ClientOptions, HttpResponse, RetryPolicy, Transport};
 use payments_core::webhook::WebhookRequest;
 use serde_json::Value;
 
@@ -85,9 +83,20 @@ impl Client {
     ///
     /// [`Error::Transport`] if the HTTP client cannot be built.
     pub fn new(config: Config) -> Result<Self, Error> {
-        let transport = ReqwestTransport::new(&TransportConfig::default())
+        Self::with_options(config, &ClientOptions::default())
+    }
+
+    /// A client with the HTTP settings, transport and retry policy of `options`: the same
+    /// options every gateway's client, and the façade's `AnyGateway`, take.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] if the HTTP client cannot be built.
+    pub fn with_options(config: Config, options: &ClientOptions) -> Result<Self, Error> {
+        let transport = options
+            .build_transport()
             .map_err(|source| Error::Transport { endpoint: "client", source })?;
-        Ok(Self::with_transport(config, Arc::new(transport)))
+        Ok(Self::with_transport(config, transport).with_retry_policy(options.retry()))
     }
 
     /// A client over any transport (a test double, a custom reqwest client).

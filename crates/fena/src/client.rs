@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use payments_core::transport::{
-    self, HttpResponse, ReqwestTransport, RetryPolicy, Transport, TransportConfig,
-};
+use payments_core::transport::{self, ClientOptions, HttpResponse, RetryPolicy, Transport};
 use payments_core::webhook::WebhookRequest;
 
 use crate::api::bank_account::{BankAccountList, BankAccountPage};
@@ -54,9 +52,20 @@ impl Client {
     ///
     /// [`Error::Transport`] if the HTTP client cannot be built.
     pub fn new(config: ToolkitConfig) -> Result<Self, Error> {
-        let transport = ReqwestTransport::new(&TransportConfig::default())
+        Self::with_options(config, &ClientOptions::default())
+    }
+
+    /// A client with the HTTP settings, transport and retry policy of `options`: the same
+    /// options every gateway's client, and the façade's `AnyGateway`, take.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] if the HTTP client cannot be built.
+    pub fn with_options(config: ToolkitConfig, options: &ClientOptions) -> Result<Self, Error> {
+        let transport = options
+            .build_transport()
             .map_err(|source| Error::Transport { endpoint: "client", source })?;
-        Ok(Self::with_transport(config, Arc::new(transport)))
+        Ok(Self::with_transport(config, transport).with_retry_policy(options.retry()))
     }
 
     /// A client over any transport (a test double, a custom reqwest client).

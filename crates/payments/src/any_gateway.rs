@@ -10,7 +10,7 @@ use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
-use payments_core::transport::{ReqwestTransport, Transport, TransportConfig};
+use payments_core::transport::{ClientOptions, RetryPolicy, Transport};
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, GatewayId};
 #[cfg(any(feature = "feennex", feature = "freekassa", feature = "fena"))]
@@ -83,23 +83,62 @@ impl AnyGateway {
     /// [`ConfigError::Invalid`] for an invalid setting, [`ConfigError::Transport`] for an HTTP
     /// client that cannot be built.
     pub fn from_config(config: &GatewayConfig) -> Result<Self, ConfigError> {
-        let transport = ReqwestTransport::new(&TransportConfig::default())
-            .map_err(|error| ConfigError::Transport(error.to_string()))?;
-        Self::with_transport(config, Arc::new(transport))
+        Self::with_options(config, &ClientOptions::default())
     }
 
-    /// Builds the gateway over a given transport (a shared client, a test double).
+    /// Builds the gateway with these client options: timeouts, user agent or a ready
+    /// transport, and the retry policy for reads, the same [`ClientOptions`] every gateway
+    /// crate's client takes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use payments::transport::{ClientOptions, RetryPolicy};
+    /// use payments::{AnyGateway, GatewayConfig};
+    ///
+    /// # #[cfg(feature = "feennex")] {
+    /// let config = GatewayConfig::from_json(r#"{"gateway": "feennex", "shop_id": 5, "secret": "s"}"#)?;
+    /// let options = ClientOptions::default()
+    ///     .timeout(Duration::from_secs(10))
+    ///     .retry_policy(RetryPolicy::disabled());
+    /// let gateway = AnyGateway::with_options(&config, &options)?;
+    /// # drop(gateway);
+    /// # }
+    /// # Ok::<(), payments::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`AnyGateway::from_config`].
+    pub fn with_options(
+        config: &GatewayConfig,
+        options: &ClientOptions,
+    ) -> Result<Self, ConfigError> {
+        let transport =
+            options.build_transport().map_err(|error| ConfigError::Transport(error.to_string()))?;
+        Self::build(config, transport, options.retry())
+    }
+
+    /// Builds the gateway over a given transport (a shared client, a test double), with the
+    /// standard retry policy. [`AnyGateway::with_options`] sets both.
     ///
     /// # Errors
     ///
     /// As [`AnyGateway::from_config`], except for the transport.
+    pub fn with_transport(
+        config: &GatewayConfig,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, ConfigError> {
+        Self::build(config, transport, RetryPolicy::standard())
+    }
+
     #[cfg_attr(
         not(any(feature = "feennex", feature = "freekassa", feature = "fena")),
         allow(unused_variables, reason = "with no gateway there is no config to build from")
     )]
-    pub fn with_transport(
+    fn build(
         config: &GatewayConfig,
         transport: Arc<dyn Transport>,
+        retry: RetryPolicy,
     ) -> Result<Self, ConfigError> {
         // `*config`: with no gateway feature the enum has no variants and this match no arms.
         match *config {
@@ -122,7 +161,10 @@ impl AnyGateway {
                 if let Some(url) = &settings.pay_form_url {
                     feennex_config = feennex_config.with_pay_form_url(url).map_err(invalid)?;
                 }
-                let client = Arc::new(feennex::Client::with_transport(feennex_config, transport));
+                let client = Arc::new(
+                    feennex::Client::with_transport(feennex_config, transport)
+                        .with_retry_policy(retry),
+                );
                 Ok(Self {
                     id: GatewayId::Feennex,
                     create: client.clone(),
@@ -134,9 +176,9 @@ impl AnyGateway {
                 })
             }
             #[cfg(feature = "fena")]
-            GatewayConfig::Fena(ref settings) => fena_gateway(settings, transport),
+            GatewayConfig::Fena(ref settings) => fena_gateway(settings, transport, retry),
             #[cfg(feature = "freekassa")]
-            GatewayConfig::Freekassa(ref settings) => freekassa_gateway(settings, transport),
+            GatewayConfig::Freekassa(ref settings) => freekassa_gateway(settings, transport, retry),
         }
     }
 
@@ -251,6 +293,7 @@ impl AnyGateway {
 fn fena_gateway(
     settings: &crate::config::FenaSettings,
     transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
 ) -> Result<AnyGateway, ConfigError> {
     let invalid = |error: payments_core::InputError| ConfigError::Invalid {
         gateway: GatewayId::Fena,
@@ -292,7 +335,9 @@ fn fena_gateway(
             if let Some(url) = &toolkit.base_url {
                 toolkit_config = toolkit_config.with_base_url(url).map_err(invalid)?;
             }
-            let client = Arc::new(fena::Client::with_transport(toolkit_config, transport));
+            let client = Arc::new(
+                fena::Client::with_transport(toolkit_config, transport).with_retry_policy(retry),
+            );
             Ok(only(client.clone(), client))
         }
     }
@@ -302,6 +347,7 @@ fn fena_gateway(
 fn freekassa_gateway(
     settings: &crate::config::FreekassaSettings,
     transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
 ) -> Result<AnyGateway, ConfigError> {
     use freekassa::source_ip::{IpRange, SourcePolicy};
     let invalid = |reason: String| ConfigError::Invalid { gateway: GatewayId::Freekassa, reason };
@@ -348,7 +394,8 @@ fn freekassa_gateway(
             .map_err(|error| invalid(error.to_string()))?;
         verifier = verifier.with_currency(currency).map_err(|error| invalid(error.to_string()))?;
     }
-    let client = Arc::new(freekassa::Client::with_transport(config, transport));
+    let client =
+        Arc::new(freekassa::Client::with_transport(config, transport).with_retry_policy(retry));
     Ok(AnyGateway {
         id: GatewayId::Freekassa,
         create: client.clone(),

@@ -324,3 +324,34 @@ async fn freekassa_webhooks_are_verified_with_secret2_and_the_configured_sources
     ));
     assert_eq!(gateway.webhook_ack().body, "YES");
 }
+
+/// Reads a Freekassa order's status from a server that always answers 503, with `options`;
+/// how many requests reached the server.
+async fn status_reads_against_503(options: &payments::transport::ClientOptions) -> usize {
+    let server = MockServer::start_async().await;
+    let orders = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/orders");
+            then.status(503);
+        })
+        .await;
+    let json = format!(
+        r#"{{"gateway": "freekassa", "shop_id": "7012", "secret1": "secret", "secret2": "secret2",
+            "api_key": "test_api_key", "api_url": "{}"}}"#,
+        server.base_url()
+    );
+    let config = GatewayConfig::from_json(&json).unwrap();
+    let gateway = AnyGateway::with_options(&config, options).unwrap();
+    let error = gateway.payment_status(&OrderId::new("o-1").unwrap()).await.unwrap_err();
+    assert!(error.is_retryable(), "{error}");
+    orders.calls_async().await
+}
+
+#[tokio::test]
+async fn client_options_set_the_retry_policy_of_the_gateway_chosen_at_run_time() {
+    use payments::transport::{ClientOptions, RetryPolicy};
+    let standard = ClientOptions::default();
+    assert_eq!(status_reads_against_503(&standard).await, 3, "RetryPolicy::standard: 3 attempts");
+    let once = ClientOptions::default().retry_policy(RetryPolicy::disabled());
+    assert_eq!(status_reads_against_503(&once).await, 1);
+}

@@ -11,6 +11,8 @@ mod call;
 mod error;
 mod message;
 #[cfg(feature = "client")]
+mod options;
+#[cfg(feature = "client")]
 mod reqwest_transport;
 mod retry;
 
@@ -20,6 +22,8 @@ use async_trait::async_trait;
 pub use call::{execute, execute_prepared};
 pub use error::{TransportError, TransportErrorKind};
 pub use message::{HttpRequest, HttpResponse};
+#[cfg(feature = "client")]
+pub use options::ClientOptions;
 #[cfg(feature = "client")]
 pub use reqwest_transport::{ReqwestTransport, TransportConfig};
 pub use retry::{Decision, Outcome, RetryPolicy, is_retryable_status, parse_retry_after};
