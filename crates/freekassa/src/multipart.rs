@@ -43,7 +43,7 @@ pub(crate) fn decode(body: Bytes, content_type: &str) -> Result<ReceivedFields, 
         if fields.get(&name).is_some() {
             return Err(malformed(format!("field {name:?} appears more than once")));
         }
-        fields.push_received(&name, &value).map_err(|error| malformed(error.to_string()))?;
+        fields.push_received(&name, &value).map_err(NotificationError::OverLimit)?;
     }
     Ok(fields)
 }

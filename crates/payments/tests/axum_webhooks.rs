@@ -301,3 +301,15 @@ async fn a_forged_feennex_callback_is_reported_with_its_order() {
     assert!(fields.contains(&("shop_order_id", "77".to_owned())), "{fields:?}");
     assert!(fields.contains(&("shop_amount", "0.5".to_owned())), "{fields:?}");
 }
+
+#[tokio::test]
+async fn freekassa_bodies_past_the_field_limits_get_413_like_every_gateway() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let router = counting_router(&freekassa(), calls.clone());
+    let deliver = |body: String| from_peer(post("/freekassa", body), "203.0.113.7:4000");
+    let crowded = format!("{}{}", freekassa_notification("o-9", "100.50"), "&us_x=1".repeat(100));
+    assert_eq!(send(&router, deliver(crowded)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let long = format!("{}&us_note={}", freekassa_notification("o-9", "100.50"), "a".repeat(8193));
+    assert_eq!(send(&router, deliver(long)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}

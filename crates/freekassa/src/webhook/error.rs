@@ -19,6 +19,11 @@ pub enum NotificationError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body has more fields, or a longer field, than any notification
+    /// ([`payments_core::webhook::MAX_FIELDS`], [`payments_core::webhook::MAX_FIELD_BYTES`]):
+    /// refused before any signature work.
+    #[error("notification {0}")]
+    OverLimit(WebhookError),
     /// A field needed for verification is missing (a request with no fields at all is the
     /// cabinet's "check URL" probe, not a payment).
     #[error("missing field {0}")]
@@ -83,6 +88,7 @@ impl NotificationError {
         match self {
             Self::Malformed(reason) => WebhookError::Malformed(reason.clone()),
             Self::TooLarge { limit } => WebhookError::TooLarge { limit: *limit },
+            Self::OverLimit(inner) => inner.clone(),
             Self::MissingField(field) => WebhookError::MissingField((*field).to_owned()),
             Self::BadSignature => WebhookError::BadSignature,
             Self::SignedWithSecret1 | Self::AmountReformatted { .. } => {

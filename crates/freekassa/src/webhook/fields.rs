@@ -13,12 +13,18 @@ use super::NotificationError;
 /// # Errors
 ///
 /// [`NotificationError::Malformed`] for another method or content type, or an unreadable
-/// body; [`NotificationError::TooLarge`].
+/// body; [`NotificationError::TooLarge`]; [`NotificationError::OverLimit`] for too many or
+/// too long fields.
 pub fn notification_fields(
     request: &WebhookRequest,
     max_body: usize,
 ) -> Result<ReceivedFields, NotificationError> {
-    let malformed = |error: WebhookError| NotificationError::Malformed(error.to_string());
+    let malformed = |error: WebhookError| match error {
+        WebhookError::TooManyFields { .. } | WebhookError::FieldTooLong { .. } => {
+            NotificationError::OverLimit(error)
+        }
+        other => NotificationError::Malformed(other.to_string()),
+    };
     if request.method == Method::GET {
         let query = request.query.as_deref().unwrap_or_default();
         if query.len() > max_body {
