@@ -196,14 +196,27 @@ async fn respond(stream: &mut TcpStream, fault: Fault, gateway: &str) {
     let _ = stream.shutdown().await;
 }
 
+/// The base URL of a port that refuses connections: bound, so no other server of this test
+/// can take it, but never listening, so every connection to it is refused. (A port bound
+/// and then dropped could be taken by the next row's server before the client connects.)
+fn refusing_address() -> String {
+    static RESERVED: std::sync::Mutex<Vec<tokio::net::TcpSocket>> =
+        std::sync::Mutex::new(Vec::new());
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = format!("http://{}/", socket.local_addr().unwrap());
+    RESERVED.lock().unwrap().push(socket);
+    base
+}
+
 /// A server for one fault; returns its base URL and the count of requests it received.
 async fn serve(fault: Fault, gateway: &'static str) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
     if fault == Fault::Refused {
-        return (base, hits); // the listener is dropped: nothing listens there
+        return (refusing_address(), hits);
     }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
     let counter = hits.clone();
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
