@@ -256,9 +256,10 @@ fn order_limit(capacity: usize) -> usize {
 ///
 /// Bounded by [`SeenLimits`]: processed keys expire after the retention period, claims after
 /// the lease, and past the capacity the key claimed first is forgotten first. Keys are spread
-/// over shards, each allocated at its full size up front, so a claim costs the same with ten
-/// keys or with a hundred thousand (no map ever grows and rehashes under its lock), and a
-/// full store allocates nothing per claim.
+/// over shards, each allocated for its full share up front, so a claim costs about the same
+/// with ten keys or with a hundred thousand: no map grows as keys are added (heavy churn can
+/// make a full map rebuild its table once, bounded by the capacity), and a full store
+/// allocates nothing per claim.
 #[derive(Debug)]
 pub struct InMemorySeenStore {
     shards: Box<[Mutex<Shard>]>,
@@ -319,7 +320,10 @@ impl InMemorySeenStore {
         f: impl FnOnce(&mut Shard, Digest) -> T,
     ) -> Result<T, StoreError> {
         let digest = (self.hashers.0.hash_one(key), self.hashers.1.hash_one(key));
-        let index = usize::try_from(digest.1).unwrap_or_default() % self.shards.len();
+        // The modulo is taken in u64: on a 32-bit target a u64 does not fit a usize, and every
+        // key would otherwise land in one shard.
+        let shards = u64::try_from(self.shards.len()).unwrap_or(u64::MAX);
+        let index = usize::try_from(digest.1 % shards).unwrap_or_default();
         let shard =
             self.shards.get(index).ok_or_else(|| StoreError("no shard for the key".into()))?;
         let mut shard = shard.lock().map_err(|_| StoreError("store lock poisoned".into()))?;

@@ -223,3 +223,44 @@ async fn junk_bodies_are_refused_before_any_signature_work() {
     let within = format!("{}&note={}", feennex_callback("junk-3"), "a".repeat(8 * 1024));
     assert_eq!(send(&router, post("/feennex", within)).await.0, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_handler_that_outlives_the_stores_lease_never_runs_beside_its_redelivery() {
+    // A store whose claims expire after 10 ms, and a handler that takes longer than that.
+    let store = Arc::new(InMemorySeenStore::with_limits(
+        SeenLimits::default().lease(Duration::from_millis(10)),
+    ));
+    let (calls, started, permits) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
+    let (counter, signal, gate) = (calls.clone(), started.clone(), permits.clone());
+    let webhooks = WebhookRouter::new(move |_notification: Notification| {
+        let (counter, signal, gate) = (counter.clone(), signal.clone(), gate.clone());
+        async move {
+            // Only the first call is slow: a second one, if it ever ran, would end at once.
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                signal.notify_one();
+                gate.acquire().await.unwrap().forget();
+            }
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .gateway(&feennex())
+    .store(store);
+    let in_flight = webhooks.in_flight();
+    let router = webhooks.into_router();
+    let first = tokio::spawn(router.clone().oneshot(post("/feennex", feennex_callback("slow-9"))));
+    started.notified().await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    // The store's lease ran out, but the handler still runs in this process.
+    let redelivery = send(&router, post("/feennex", feennex_callback("slow-9"))).await;
+    assert_eq!(redelivery, (StatusCode::CONFLICT, "being processed".to_owned()));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "not run a second time beside the first");
+    permits.add_permits(1);
+    assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    assert_eq!(in_flight.settle(Duration::from_secs(10)).await, 0);
+    assert_eq!(
+        send(&router, post("/feennex", feennex_callback("slow-9"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -16,6 +16,7 @@ use payments_core::notification::Notification;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, WebhookError};
 
+use super::in_flight::Running;
 use super::{Handler, InFlight, OnRefused, Refusal};
 use crate::seen::{Claim, SeenStore};
 
@@ -101,6 +102,10 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
     };
 
     let key = notification.dedup_key();
+    // A handler for this key already runs here (it may have outlived the store's lease).
+    let Some(running) = route.in_flight.enter(&key) else {
+        return plain(StatusCode::CONFLICT, "being processed");
+    };
     match route.store.claim(&key).await {
         Ok(Claim::New) => {}
         Ok(Claim::Done) => return ack(&route.verifier.ack()),
@@ -112,7 +117,7 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
     }
     // From here the claim is the task's to settle. This future may be dropped at any await
     // (the gateway hangs up, a request timeout fires); the task goes on regardless.
-    let task = route.in_flight.spawn(run_and_settle(route.clone(), key, notification));
+    let task = route.in_flight.spawn(run_and_settle(route.clone(), key, notification, running));
     match task.await {
         Ok(Settled::Completed) => ack(&route.verifier.ack()),
         Ok(Settled::HandlerFailed) => plain(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
@@ -124,7 +129,15 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
 
 /// Runs the handler, then marks the key processed (success) or releases it (failure, panic,
 /// or stopped at shutdown), so no outcome leaves it in progress.
-async fn run_and_settle(route: Arc<Route>, key: String, notification: Notification) -> Settled {
+///
+/// `running` marks the key as running in this process until the task ends.
+async fn run_and_settle(
+    route: Arc<Route>,
+    key: String,
+    notification: Notification,
+    running: Running,
+) -> Settled {
+    let _running = running;
     let gateway = route.verifier.gateway();
     // Once the shutdown grace ran out no handler starts; one that is running races the stop.
     // The handler is polled first, so one that finishes at once never waits on the stop.
