@@ -48,6 +48,24 @@ pub fn from_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, PathError> {
         .map_err(|error| PathError { path: error.path().to_string(), source: error.into_inner() })
 }
 
+/// A JSON value as the text it stands for: a string's content, anything else its JSON
+/// (`1.0` stays `1.0`, `true`, `{"a":1}`). How received values are kept as text.
+///
+/// ```
+/// use serde_json::json;
+/// use payments_core::wire::value_text;
+///
+/// assert_eq!(value_text(&json!("a b")), "a b");
+/// assert_eq!(value_text(&json!(12)), "12");
+/// assert_eq!(value_text(&json!({"a": 1})), r#"{"a":1}"#);
+/// ```
+pub fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Writes `members` as one JSON object, in the order given (a request body built straight
 /// from its fields, with no intermediate map).
 ///

@@ -271,13 +271,7 @@ impl InvoiceCreated {
         let fields = self
             .data
             .iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                (name.clone(), text)
-            })
+            .map(|(name, value)| (name.clone(), payments_core::wire::value_text(value)))
             .collect();
         let form = HtmlForm::new(method, action, fields);
         Some(match form.to_get_url() {

@@ -135,13 +135,7 @@ impl TokenVerifier {
         }
         let raw_fields = claims
             .iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                (name.clone(), text)
-            })
+            .map(|(name, value)| (name.clone(), payments_core::wire::value_text(value)))
             .collect();
         Ok(VerifiedToken {
             payment_id,
