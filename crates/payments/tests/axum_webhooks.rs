@@ -15,7 +15,7 @@ use axum::http::{Request, StatusCode};
 use payments::axum::WebhookRouter;
 use payments::notification::Notification;
 use payments::{AnyGateway, GatewayConfig};
-use support::{feennex, feennex_callback, post, send};
+use support::{counting, feennex, feennex_callback, post, send};
 
 mod support;
 
@@ -188,15 +188,7 @@ fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
 }
 
 fn counting_router(gateway: &AnyGateway, calls: Arc<AtomicUsize>) -> axum::Router {
-    WebhookRouter::new(move |_notification: Notification| {
-        let calls = calls.clone();
-        async move {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Ok::<(), std::io::Error>(())
-        }
-    })
-    .gateway(gateway)
-    .into_router()
+    counting(calls).gateway(gateway).into_router()
 }
 
 #[tokio::test]

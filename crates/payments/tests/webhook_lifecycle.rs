@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use payments::axum::{InFlight, WebhookRouter};
 use payments::notification::Notification;
 use payments::seen::{Claim, InMemorySeenStore, SeenLimits, SeenStore};
-use support::{feennex, feennex_callback, post, send};
+use support::{counting, feennex, feennex_callback, post, send};
 use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
 
@@ -171,14 +171,7 @@ async fn dedup_key(order: &str) -> String {
 async fn the_store_stays_within_its_capacity_under_many_distinct_notifications() {
     let store = Arc::new(InMemorySeenStore::with_limits(SeenLimits::default().capacity(100)));
     let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let router = WebhookRouter::new(move |_notification: Notification| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok::<(), std::io::Error>(()) }
-    })
-    .gateway(&feennex())
-    .store(store.clone())
-    .into_router();
+    let router = counting(calls.clone()).gateway(&feennex()).store(store.clone()).into_router();
     for order in 0..1_000 {
         let (status, _) =
             send(&router, post("/feennex", feennex_callback(&format!("cap-{order}")))).await;
@@ -197,13 +190,7 @@ async fn the_store_stays_within_its_capacity_under_many_distinct_notifications()
 #[tokio::test]
 async fn junk_bodies_are_refused_before_any_signature_work() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let router = WebhookRouter::new(move |_notification: Notification| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok::<(), std::io::Error>(()) }
-    })
-    .gateway(&feennex())
-    .into_router();
+    let router = counting(calls.clone()).gateway(&feennex()).into_router();
     // 63 KiB of empty fields: within the body limit, far past the field limit.
     let empty_fields = "&".repeat(63 * 1024);
     assert_eq!(

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use payments::axum::{InFlight, ServeOptions, WebhookRouter, serve};
 use payments::notification::Notification;
-use support::{feennex, feennex_callback};
+use support::{counting, feennex, feennex_callback};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, oneshot};
@@ -82,14 +82,6 @@ async fn answer_then_close(mut stream: TcpStream) -> Option<String> {
     Some(String::from_utf8_lossy(&answer).into_owned())
 }
 
-fn counting_router(calls: Arc<AtomicUsize>) -> WebhookRouter {
-    WebhookRouter::new(move |_notification: Notification| {
-        calls.fetch_add(1, Ordering::SeqCst);
-        async { Ok::<(), std::io::Error>(()) }
-    })
-    .gateway(&feennex())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_senders_are_cut_off_while_valid_deliveries_are_served() {
     let calls = Arc::new(AtomicUsize::new(0));
@@ -97,7 +89,7 @@ async fn stalled_senders_are_cut_off_while_valid_deliveries_are_served() {
         .header_read_timeout(Duration::from_millis(300))
         .body_read_timeout(Duration::from_millis(300))
         .max_connections(4);
-    let server = Server::start(counting_router(calls.clone()), options).await;
+    let server = Server::start(counting(calls.clone()).gateway(&feennex()), options).await;
 
     // Every connection the server allows is taken by a sender that stalls: one says nothing,
     // two stop inside the headers, one stops inside the body.

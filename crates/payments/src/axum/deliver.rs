@@ -130,14 +130,13 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
 /// Runs the handler, then marks the key processed (success) or releases it (failure, panic,
 /// or stopped at shutdown), so no outcome leaves it in progress.
 ///
-/// `running` marks the key as running in this process until the task ends.
+/// `_running` marks the key as running in this process until the task ends.
 async fn run_and_settle(
     route: Arc<Route>,
     key: String,
     notification: Notification,
-    running: Running,
+    _running: Running,
 ) -> Settled {
-    let _running = running;
     let gateway = route.verifier.gateway();
     // Once the shutdown grace ran out no handler starts; one that is running races the stop.
     // The handler is polled first, so one that finishes at once never waits on the stop.

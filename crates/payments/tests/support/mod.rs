@@ -1,8 +1,13 @@
 //! What the webhook tests share: a Feennex gateway, its signed callbacks, and sending them.
 #![allow(dead_code, reason = "each test file uses part of it")]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use payments::axum::WebhookRouter;
+use payments::notification::Notification;
 use payments::{AnyGateway, GatewayConfig};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
@@ -42,4 +47,12 @@ pub async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode,
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
     (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// A webhook router (no gateway yet) whose handler counts its calls and succeeds.
+pub fn counting(calls: Arc<AtomicUsize>) -> WebhookRouter {
+    WebhookRouter::new(move |_notification: Notification| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<(), std::io::Error>(()) }
+    })
 }
