@@ -9,6 +9,7 @@ use payments_core::gateway::{
 use payments_core::notification::Notification;
 use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{Balance, PaymentReport, PayoutReport, PayoutRequest};
+use payments_core::response::CallError;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{GatewayId, InputError, Money};
 
@@ -81,7 +82,7 @@ impl QueryPaymentStatus for Client {
             // Feennex's own documentation): ask the wallet-bill status instead.
             Err(
                 Error::Api { code: ErrorCode::OperationNotFound, .. }
-                | Error::Http { http_status: 404, .. },
+                | Error::Call { source: CallError::Http { http_status: 404, .. }, .. },
             ) => {
                 let bill = self.bill_status(order_id).await?;
                 Ok(PaymentReport::new(

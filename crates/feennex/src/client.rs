@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use payments_core::clock::{Clock, SystemClock};
 use payments_core::payment::OrderId;
-use payments_core::transport::{self, ClientOptions, HttpResponse, RetryPolicy, Transport};
+use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 use payments_core::webhook::WebhookRequest;
 use serde_json::Value;
 
@@ -70,8 +70,7 @@ pub enum PayoutOutcome<T> {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
-    transport: Arc<dyn Transport>,
-    retry: RetryPolicy,
+    caller: Caller,
     clock: Arc<dyn Clock>,
     callbacks: CallbackVerifier,
 }
@@ -81,7 +80,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::with_options(config, &ClientOptions::default())
     }
@@ -91,30 +90,16 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn with_options(config: Config, options: &ClientOptions) -> Result<Self, Error> {
-        let transport = options
-            .build_transport()
-            .map_err(|source| Error::Transport { endpoint: "client", source })?;
-        Ok(Self::with_transport(config, transport).with_retry_policy(options.retry()))
-    }
-
-    /// A client over any transport (a test double, a custom reqwest client).
-    pub fn with_transport(config: Config, transport: Arc<dyn Transport>) -> Self {
-        Self {
+        let caller = Caller::new(options)
+            .map_err(|source| Error::Call { endpoint: "client", source: source.into() })?;
+        Ok(Self {
             callbacks: CallbackVerifier::new(config.clone()),
             config,
-            transport,
-            retry: RetryPolicy::standard(),
+            caller,
             clock: Arc::new(SystemClock),
-        }
-    }
-
-    /// Replaces the retry policy (it only ever applies to reads).
-    #[must_use]
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
+        })
     }
 
     /// Replaces the clock that gives `now` to status requests.
@@ -130,9 +115,10 @@ impl Client {
     }
 
     async fn send(&self, prepared: &Prepared) -> Result<HttpResponse, Error> {
-        transport::execute(self.transport.as_ref(), prepared.request(), &self.retry)
+        self.caller
+            .send(prepared.request())
             .await
-            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })
+            .map_err(|source| Error::Call { endpoint: prepared.endpoint(), source: source.into() })
     }
 
     /// `bill/create`: a wallet bill. Not retried.
@@ -158,13 +144,14 @@ impl Client {
         // Retries too keep to Feennex's pace of one request per 10 s (the backoff's lower
         // half is fixed, so 20 s gives at least 10 s).
         let floor = MIN_BILL_POLL_INTERVAL.saturating_mul(2);
-        let pace = self
-            .retry
-            .with_backoff(self.retry.initial_backoff.max(floor), self.retry.max_backoff.max(floor))
-            .with_max_retry_after(self.retry.max_retry_after.max(floor));
-        let response = transport::execute(self.transport.as_ref(), prepared.request(), &pace)
-            .await
-            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })?;
+        let retry = self.caller.retry();
+        let pace = retry
+            .with_backoff(retry.initial_backoff.max(floor), retry.max_backoff.max(floor))
+            .with_max_retry_after(retry.max_retry_after.max(floor));
+        let response =
+            self.caller.send_with(prepared.request(), &pace).await.map_err(|source| {
+                Error::Call { endpoint: prepared.endpoint(), source: source.into() }
+            })?;
         query.parse_response(&prepared, &response)
     }
 

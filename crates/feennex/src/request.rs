@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use payments_core::GatewayId;
-use payments_core::payment::OrderId;
+use payments_core::signature::{SignedBody, SignedFields};
 use payments_core::transport::HttpRequest;
 use serde_json::Value;
 
@@ -12,47 +12,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::sign;
 
-/// A field value as sent: a JSON string or a JSON integer. Its text is what is signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue {
-    /// Sent as a JSON string, signed as the string.
-    Text(String),
-    /// Sent as a JSON integer, signed as its decimal digits.
-    Integer(u64),
-}
-
-impl FieldValue {
-    fn signed_text(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Self::Text(text) => std::borrow::Cow::Borrowed(text),
-            Self::Integer(number) => std::borrow::Cow::Owned(number.to_string()),
-        }
-    }
-}
-
-impl From<String> for FieldValue {
-    fn from(text: String) -> Self {
-        Self::Text(text)
-    }
-}
-
-impl From<&str> for FieldValue {
-    fn from(text: &str) -> Self {
-        Self::Text(text.to_owned())
-    }
-}
-
-impl From<u64> for FieldValue {
-    fn from(number: u64) -> Self {
-        Self::Integer(number)
-    }
-}
-
-impl From<u16> for FieldValue {
-    fn from(number: u16) -> Self {
-        Self::Integer(u64::from(number))
-    }
-}
+/// A signed field's value as sent (a JSON string or integer); its text is what is signed.
+pub use payments_core::signature::FieldValue;
 
 /// The shop's own ids, which must not contain the signature separator.
 const ID_FIELDS: [&str; 2] = ["shop_order_id", "shop_payment_id"];
@@ -74,41 +35,33 @@ const ID_FIELDS: [&str; 2] = ["shop_order_id", "shop_payment_id"];
 pub struct SignedRequest {
     endpoint: &'static str,
     safe_to_repeat: bool,
-    signed: Vec<(&'static str, FieldValue)>,
-    unsigned: Vec<(&'static str, Value)>,
-    extra: Vec<(String, Value)>,
+    fields: SignedFields,
 }
 
 impl SignedRequest {
     /// A request to `endpoint`. `safe_to_repeat` is true only for reads.
     pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
-        Self {
-            endpoint,
-            safe_to_repeat,
-            signed: Vec::new(),
-            unsigned: Vec::new(),
-            extra: Vec::new(),
-        }
+        Self { endpoint, safe_to_repeat, fields: SignedFields::default() }
     }
 
     /// Adds a field that is sent and signed.
     #[must_use]
     pub fn signed(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
-        self.signed.push((key, value.into()));
+        self.fields = self.fields.signed(key, value);
         self
     }
 
     /// Adds a field that is sent but not signed.
     #[must_use]
     pub fn unsigned(mut self, key: &'static str, value: impl Into<Value>) -> Self {
-        self.unsigned.push((key, value.into()));
+        self.fields = self.fields.unsigned(key, value);
         self
     }
 
     /// Adds a field with a run-time name that is sent but not signed (payway add-ons).
     #[must_use]
     pub fn unsigned_owned(mut self, key: String, value: impl Into<Value>) -> Self {
-        self.extra.push((key, value.into()));
+        self.fields = self.fields.unsigned(key, value);
         self
     }
 
@@ -125,60 +78,24 @@ impl SignedRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::Input`] when a key appears twice (signed or not) or the URL cannot be built.
+    /// [`Error::Input`] when a key appears twice (signed or not), one of the shop's ids
+    /// holds a `:`, or the URL cannot be built.
     pub fn build(self, config: &Config) -> Result<Prepared, Error> {
         // Feennex joins signed values with ':' and no keys; a ':' in the shop's own ids would
         // make the signed text ambiguous, and callbacks carrying one are refused (see
         // `webhook`), so such an id is refused here, before anything is sent.
-        for (key, value) in &self.signed {
+        for (key, value) in self.fields.signed_fields() {
             if ID_FIELDS.contains(key) && value.signed_text().contains(':') {
                 return Err(payments_core::InputError::field(key, "must not contain ':'").into());
             }
         }
-        let texts: Vec<(&str, std::borrow::Cow<'_, str>)> =
-            self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
-        let string_to_sign =
-            sign::string_to_sign(texts.iter().map(|(key, text)| (*key, text.as_ref())))
-                .map_err(payments_core::InputError::from)?;
-        let signature = sign::sign_string(&string_to_sign, config.secret());
-
-        // The body is written straight from the fields, in key order; a key given twice (or a
-        // field named `sign`) is refused rather than one value silently winning.
-        let mut body: Vec<(&str, BodyValue<'_>)> =
-            Vec::with_capacity(self.signed.len() + self.unsigned.len() + self.extra.len() + 1);
-        body.extend(self.signed.iter().map(|(key, value)| (*key, BodyValue::Field(value))));
-        body.extend(self.unsigned.iter().map(|(key, value)| (*key, BodyValue::Json(value))));
-        body.extend(self.extra.iter().map(|(key, value)| (key.as_str(), BodyValue::Json(value))));
-        body.push(("sign", BodyValue::Sign(&signature)));
-        payments_core::signature::sort_by_key_unique(&mut body)
-            .map_err(payments_core::InputError::from)?;
-
+        let SignedBody { string_to_sign, body } =
+            self.fields.sign(&sign::REQUEST_SCHEME, config.secret())?;
         let url = config.endpoint_url(self.endpoint)?;
-        let bytes = payments_core::wire::json_object(&body).map_err(|error| {
-            payments_core::InputError::field("body", format!("cannot serialise: {error}"))
-        })?;
-        let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, bytes)
+        let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, body)
             .repeatable(self.safe_to_repeat);
-        let signed_keys = self.signed.iter().map(|(key, _)| *key).collect();
+        let signed_keys = self.fields.signed_fields().iter().map(|(key, _)| *key).collect();
         Ok(Prepared { request, string_to_sign, signed_keys, shop_id: config.shop_id() })
-    }
-}
-
-/// One value of the JSON body, borrowed from the request being built.
-enum BodyValue<'a> {
-    Field(&'a FieldValue),
-    Json(&'a Value),
-    Sign(&'a str),
-}
-
-impl serde::Serialize for BodyValue<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
-            Self::Sign(text) => serializer.serialize_str(text),
-            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
-            Self::Json(value) => value.serialize(serializer),
-        }
     }
 }
 
@@ -219,12 +136,6 @@ pub fn status_query(
         .signed("shop_id", config.shop_id())
         .signed(id_field, id)
         .build(config)
-}
-
-impl From<&OrderId> for FieldValue {
-    fn from(id: &OrderId) -> Self {
-        Self::Text(id.as_str().to_owned())
-    }
 }
 
 /// A signed request ready to send, with the string that was signed (to compare with the one

@@ -5,15 +5,13 @@
 //! first, whatever the HTTP status.
 
 use payments_core::mask::mask_numbers;
+use payments_core::response::{self, CallError};
 use payments_core::transport::HttpResponse;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::model::ErrorCode;
-
-/// How much of a body an error message keeps.
-const SNIPPET: usize = 512;
 
 /// The prefixes Feennex (and its sibling platforms) put before the string it signed.
 const SIGN_PREFIXES: &[&str] = &["string_to_sign: ", "string to sign: "];
@@ -47,44 +45,24 @@ fn lenient_code<'de, D: serde::Deserializer<'de>>(
 ///
 /// # Errors
 ///
-/// [`Error::Api`], [`Error::SignatureRejected`], [`Error::Http`] or [`Error::Decode`].
+/// [`Error::Api`], [`Error::SignatureRejected`], or [`Error::Call`] with
+/// [`CallError::Http`] (not Feennex's envelope) or [`CallError::Decode`].
 pub fn parse<T: DeserializeOwned>(
     endpoint: &'static str,
     response: &HttpResponse,
     our_string_to_sign: &str,
 ) -> Result<T, Error> {
-    let http_status = response.status.as_u16();
-    let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
-        Ok(envelope) => envelope,
-        Err(source) if response.status.is_success() => {
-            return Err(Error::Decode {
-                endpoint,
-                path: ".".to_owned(),
-                source,
-                body: response.body_snippet(SNIPPET),
-            });
-        }
-        Err(_) => {
-            return Err(Error::Http {
-                endpoint,
-                http_status,
-                body: response.body_snippet(SNIPPET),
-            });
-        }
-    };
+    let call = |source| Error::Call { endpoint, source };
+    let envelope: Envelope<'_> = response::read_json(response).map_err(call)?;
     let Some(result) = envelope.result else {
         // JSON, but not the Feennex envelope (a proxy's or a framework's error page).
-        return Err(if response.status.is_success() {
-            Error::Decode {
-                endpoint,
-                path: "result".to_owned(),
-                source: serde::de::Error::missing_field("result"),
-                body: response.body_snippet(SNIPPET),
-            }
+        return Err(call(if response.status.is_success() {
+            CallError::missing("result", "missing field `result`", response)
         } else {
-            Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) }
-        });
+            CallError::http(response)
+        }));
     };
+    let http_status = response.status.as_u16();
     let code = envelope.error_code.unwrap_or(0);
     if !result || code != 0 {
         let message = envelope.message.unwrap_or_default();
@@ -104,34 +82,25 @@ pub fn parse<T: DeserializeOwned>(
     }
     if !response.status.is_success() {
         // A success envelope with an error status is not trusted either way.
-        return Err(Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) });
+        return Err(call(CallError::http(response)));
     }
     let data = envelope.data.map_or("null", serde_json::value::RawValue::get);
-    payments_core::wire::from_json(data.as_bytes()).map_err(|error| Error::Decode {
-        endpoint,
-        path: format!("data.{}", error.path),
-        source: error.source,
-        body: response.body_snippet(SNIPPET),
-    })
+    response::read_payload(data.as_bytes(), "data", response).map_err(call)
 }
 
 /// Checks that a value Feennex echoed is the one we sent.
 ///
 /// # Errors
 ///
-/// [`Error::Integrity`] naming the field.
+/// [`Error::Call`] with [`CallError::Integrity`] naming the field.
 pub fn check_echo(
     endpoint: &'static str,
     field: &'static str,
     expected: impl ToString,
     received: impl ToString,
 ) -> Result<(), Error> {
-    let (expected, received) = (expected.to_string(), received.to_string());
-    if expected == received {
-        Ok(())
-    } else {
-        Err(Error::Integrity { endpoint, field, expected, received })
-    }
+    response::check_echo(field, expected, received)
+        .map_err(|source| Error::Call { endpoint, source })
 }
 
 /// Checks that a URL the payer will be sent to is a web page: `https`, or `http` only when
@@ -140,7 +109,7 @@ pub fn check_echo(
 ///
 /// # Errors
 ///
-/// [`Error::Integrity`] naming `url`.
+/// [`Error::Call`] with [`CallError::Integrity`] naming `url`.
 pub fn check_payer_url(
     endpoint: &'static str,
     url: &url::Url,
@@ -151,12 +120,8 @@ pub fn check_payer_url(
     if allowed {
         Ok(())
     } else {
-        Err(Error::Integrity {
-            endpoint,
-            field: "url",
-            expected: "an https URL".to_owned(),
-            received: url.scheme().to_owned(),
-        })
+        let source = CallError::integrity("url", "an https URL", url.scheme());
+        Err(Error::Call { endpoint, source })
     }
 }
 
@@ -298,26 +263,32 @@ mod tests {
     fn non_json_is_http_or_decode_error() {
         let err = parse::<Data>("x", &respond(502, "<html>Bad gateway</html>"), "").unwrap_err();
         assert!(
-            matches!(&err, Error::Http { http_status: 502, body, .. } if body.contains("Bad gateway"))
+            matches!(&err, Error::Call { source: CallError::Http { http_status: 502, body }, .. } if body.contains("Bad gateway"))
         );
         let err = parse::<Data>("x", &respond(200, "{\"result\": tr"), "").unwrap_err();
-        assert!(matches!(err, Error::Decode { .. }));
+        assert!(matches!(err, Error::Call { source: CallError::Decode { .. }, .. }));
     }
 
     #[test]
     fn success_envelope_with_error_status_is_not_trusted() {
         let body = r#"{"data": {"id": 7}, "error_code": 0, "message": "Ok", "result": true}"#;
-        assert!(matches!(parse::<Data>("x", &respond(500, body), ""), Err(Error::Http { .. })));
+        assert!(matches!(
+            parse::<Data>("x", &respond(500, body), ""),
+            Err(Error::Call { source: CallError::Http { http_status: 500, .. }, .. })
+        ));
     }
 
     #[test]
     fn json_that_is_not_the_envelope_is_not_an_api_error() {
         let body = r#"{"data": {"id": 7}}"#;
-        assert!(matches!(parse::<Data>("x", &respond(200, body), ""), Err(Error::Decode { .. })));
+        assert!(matches!(
+            parse::<Data>("x", &respond(200, body), ""),
+            Err(Error::Call { source: CallError::Decode { path, .. }, .. }) if path == "result"
+        ));
         let body = r#"{"message": "Request did not match any route or mock"}"#;
         assert!(matches!(
             parse::<Data>("x", &respond(404, body), ""),
-            Err(Error::Http { http_status: 404, .. })
+            Err(Error::Call { source: CallError::Http { http_status: 404, .. }, .. })
         ));
     }
 
@@ -325,7 +296,9 @@ mod tests {
     fn decode_error_names_the_path() {
         let body = r#"{"data": {"id": "x"}, "error_code": 0, "message": "Ok", "result": true}"#;
         match parse::<Data>("x", &respond(200, body), "").unwrap_err() {
-            Error::Decode { path, .. } => assert_eq!(path, "data.id"),
+            Error::Call { source: CallError::Decode { path, .. }, .. } => {
+                assert_eq!(path, "data.id");
+            }
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -7,8 +7,8 @@
 
 use payments_core::SecretString;
 use payments_core::signature::{
-    CanonicalError, HexDigest, KeyOrder, canonical_string, sha256_canonical_with_secret,
-    sha256_hex_with_secret, verify_hex,
+    CanonicalError, FieldScheme, HexDigest, KeyOrder, canonical_string,
+    sha256_canonical_with_secret, sha256_hex_with_secret, verify_hex,
 };
 
 /// The separator between signed values.
@@ -31,6 +31,11 @@ pub fn string_to_sign<'a>(
     canonical_string(fields, SEPARATOR, KeyOrder::Sorted)
 }
 
+/// How API requests are signed: values sorted by key and joined with `:`, [`sign_string`],
+/// and the signature sent as `sign` (see [`SignedRequest`](crate::request::SignedRequest)).
+pub const REQUEST_SCHEME: FieldScheme =
+    FieldScheme { separator: SEPARATOR, digest: sign_string, signature_key: "sign" };
+
 /// The signature of a string to sign: `sha256_hex(string_to_sign + secret)`.
 pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
     sha256_hex_with_secret(string_to_sign, secret)
@@ -42,7 +47,7 @@ pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
 /// [`sign_callback`](crate::webhook::sign_callback) signs test callbacks with.
 ///
 /// Requests keep their text instead: [`SignedRequest`](crate::request::SignedRequest) builds
-/// it with [`string_to_sign`] and signs it with [`sign_string`], so that an `Invalid sign`
+/// it and signs it with [`REQUEST_SCHEME`] (that is, [`sign_string`]), so that an `Invalid sign`
 /// error can show it next to Feennex's; [`PayForm`](crate::api::pay_form::PayForm) uses
 /// [`sign`].
 ///

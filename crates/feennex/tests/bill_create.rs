@@ -8,14 +8,14 @@
     reason = "a failing test should fail loudly"
 )]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use feennex::api::bill::BillCreate;
 use feennex::{Client, Config, Error, ErrorCode};
 use httpmock::prelude::*;
 use payments_core::payment::OrderId;
-use payments_core::transport::{ReqwestTransport, TransportConfig, TransportErrorKind};
+use payments_core::response::CallError;
+use payments_core::transport::{ClientOptions, TransportErrorKind};
 use payments_core::{Currency, Money};
 use serde_json::json;
 
@@ -153,7 +153,7 @@ async fn creating_a_bill_is_never_retried() {
         .await;
     let err = client(&server).create_bill(&bill()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Http { http_status: 503, body, .. } if body.contains("upstream")),
+        matches!(&err, Error::Call { source: CallError::Http { http_status: 503, body, .. }, .. } if body.contains("upstream")),
         "{err:?}"
     );
     assert_eq!(mock.calls_async().await, 1);
@@ -168,13 +168,11 @@ async fn a_timeout_is_reported_and_not_retried() {
             then.status(200).json_body(success_body()).delay(Duration::from_secs(2));
         })
         .await;
-    let transport =
-        ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(200)))
-            .unwrap();
+    let options = ClientOptions::default().timeout(Duration::from_millis(200));
     let config = Config::new(5, "SecretKey01").with_base_url(&server.base_url()).unwrap();
-    let client = Client::with_transport(config, Arc::new(transport));
+    let client = Client::with_options(config, &options).unwrap();
     match client.create_bill(&bill()).await.unwrap_err() {
-        Error::Transport { source, endpoint } => {
+        Error::Call { source: CallError::Transport(source), endpoint } => {
             assert_eq!(source.kind(), TransportErrorKind::Timeout);
             assert!(source.request_may_have_arrived());
             assert_eq!(endpoint, "bill/create");
@@ -196,5 +194,11 @@ async fn a_response_for_another_amount_is_refused() {
         })
         .await;
     let err = client(&server).create_bill(&bill()).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "shop_amount", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Call { source: CallError::Integrity { field: "shop_amount", .. }, .. }
+        ),
+        "{err:?}"
+    );
 }

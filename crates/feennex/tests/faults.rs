@@ -17,6 +17,7 @@ use feennex::Error;
 use feennex::api::withdraw::{WithdrawAmountType, WithdrawCreate};
 use httpmock::prelude::*;
 use payments_core::payment::OrderId;
+use payments_core::response::CallError;
 use payments_core::transport::TransportErrorKind;
 use payments_core::{Currency, Money};
 use serde_json::json;
@@ -58,13 +59,13 @@ async fn timeout_retries_reads_and_not_creations() {
     let client = client_for(&server, 5);
     let read = client.balance().await.unwrap_err();
     assert!(
-        matches!(&read, Error::Transport { source, .. } if source.kind() == TransportErrorKind::Timeout),
+        matches!(&read, Error::Call { source: CallError::Transport(source), .. } if source.kind() == TransportErrorKind::Timeout),
         "{read:?}"
     );
     assert!(read.outcome_unknown());
     let write = client.create_withdraw(&payout()).await.unwrap_err();
     assert!(
-        matches!(&write, Error::Transport { source, .. } if source.kind() == TransportErrorKind::Timeout)
+        matches!(&write, Error::Call { source: CallError::Transport(source), .. } if source.kind() == TransportErrorKind::Timeout)
     );
     assert!(write.outcome_unknown(), "a timed-out payout must be resolved, not re-sent");
     assert_eq!(balance.calls_async().await, 3, "a read is retried up to three attempts");
@@ -79,7 +80,7 @@ async fn connection_refused() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Transport { source, .. } if source.kind() == TransportErrorKind::Connect),
+        matches!(&error, Error::Call { source: CallError::Transport(source), .. } if source.kind() == TransportErrorKind::Connect),
         "{error:?}"
     );
     assert!(!error.outcome_unknown(), "a refused connection never reached Feennex");
@@ -97,7 +98,7 @@ async fn server_errors_with_and_without_a_body() {
             .await;
         let error = client_for(&server, 5).create_withdraw(&payout()).await.unwrap_err();
         assert!(
-            matches!(&error, Error::Http { http_status, .. } if *http_status == status),
+            matches!(&error, Error::Call { source: CallError::Http { http_status, .. }, .. } if *http_status == status),
             "{error:?}"
         );
         assert!(error.outcome_unknown());
@@ -112,7 +113,10 @@ async fn non_json_and_truncated_json() {
     {
         let server = serve(200, body, "application/json").await;
         let error = client_for(&server, 5).balance().await.unwrap_err();
-        assert!(matches!(&error, Error::Decode { path, .. } if path == "."), "{body}: {error:?}");
+        assert!(
+            matches!(&error, Error::Call { source: CallError::Decode { path, .. }, .. } if path == "."),
+            "{body}: {error:?}"
+        );
     }
 }
 
@@ -125,7 +129,10 @@ async fn data_null_on_success_names_what_is_missing() {
     )
     .await;
     let error = client_for(&server, 5).balance().await.unwrap_err();
-    assert!(matches!(&error, Error::Decode { path, .. } if path.starts_with("data")), "{error:?}");
+    assert!(
+        matches!(&error, Error::Call { source: CallError::Decode { path, .. }, .. } if path.starts_with("data")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

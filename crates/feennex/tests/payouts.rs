@@ -22,7 +22,10 @@ use http::StatusCode;
 use httpmock::prelude::*;
 use payments_core::clock::FixedClock;
 use payments_core::payment::OrderId;
-use payments_core::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use payments_core::response::CallError;
+use payments_core::transport::{
+    ClientOptions, HttpRequest, HttpResponse, Transport, TransportError,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -86,7 +89,13 @@ async fn withdraw_status_reports_a_foreign_payout_as_an_integrity_error() {
     let error =
         client_for(&server, 5).resolve_withdraw(&OrderId::new("p-1").unwrap()).await.unwrap_err();
     assert!(
-        matches!(error, feennex::Error::Integrity { field: "shop_payment_id", .. }),
+        matches!(
+            error,
+            feennex::Error::Call {
+                source: CallError::Integrity { field: "shop_payment_id", .. },
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -110,7 +119,9 @@ impl Transport for BillScript {
 fn polling_client(statuses: &[i64]) -> (Client, Arc<BillScript>) {
     let script =
         Arc::new(BillScript(Mutex::new(statuses.iter().copied().collect()), Mutex::new(0)));
-    let client = Client::with_transport(Config::new(5, "k"), script.clone())
+    let options = ClientOptions::default().transport(script.clone());
+    let client = Client::with_options(Config::new(5, "k"), &options)
+        .unwrap()
         .with_clock(Arc::new(FixedClock(example_now())));
     (client, script)
 }

@@ -7,15 +7,14 @@
     reason = "a failing test should fail loudly"
 )]
 
-use std::sync::Arc;
-
 use feennex::api::bill::BillCreate;
 use feennex::request::SignedRequest;
 use feennex::{Client, Config, Error, ErrorCode};
 use http::StatusCode;
 use payments_core::payment::OrderId;
+use payments_core::response::CallError;
 use payments_core::transport::{
-    HttpResponse, ReqwestTransport, RetryPolicy, TransportConfig, TransportError,
+    ClientOptions, HttpResponse, RetryPolicy, TransportConfig, TransportError,
 };
 use payments_core::{Currency, InputError, Money, WebhookError};
 
@@ -53,9 +52,9 @@ fn every_error() -> Vec<Error> {
             .signed("a", "1")
             .build(&config())
             .unwrap_err(),
-        Error::Transport {
+        Error::Call {
             endpoint: "bill/create",
-            source: TransportError::Timeout("deadline".into()),
+            source: TransportError::Timeout("deadline".into()).into(),
         },
         parse(respond(200, r#"{"result": false, "error_code": 6, "message": "dup"}"#)),
         parse(respond(
@@ -64,12 +63,7 @@ fn every_error() -> Vec<Error> {
         )),
         parse(respond(502, "<html>")),
         parse(respond(200, "{")),
-        Error::Integrity {
-            endpoint: "bill/create",
-            field: "shop_amount",
-            expected: "1".into(),
-            received: "2".into(),
-        },
+        Error::Call { endpoint: "bill/create", source: CallError::integrity("shop_amount", 1, 2) },
         Error::Webhook(WebhookError::BadSignature),
     ]
 }
@@ -77,11 +71,8 @@ fn every_error() -> Vec<Error> {
 #[test]
 fn configs_clients_and_requests_hide_the_secret() {
     assert_hidden("Config", format!("{:?}", config()));
-    let client = Client::with_transport(
-        config(),
-        Arc::new(ReqwestTransport::new(&TransportConfig::default()).unwrap()),
-    )
-    .with_retry_policy(RetryPolicy::disabled());
+    let options = ClientOptions::default().retry_policy(RetryPolicy::disabled());
+    let client = Client::with_options(config(), &options).unwrap();
     assert_hidden("Client", format!("{client:?}"));
     let prepared =
         BillCreate::new(OrderId::new("1").unwrap(), Money::parse("1", Currency::USD).unwrap())

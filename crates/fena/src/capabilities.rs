@@ -7,6 +7,7 @@ use payments_core::Money;
 use payments_core::gateway::{CreatePayment, Gateway, GatewayId, WebhookVerifier};
 use payments_core::notification::Notification;
 use payments_core::payment::{PaymentLink, PaymentRequest};
+use payments_core::response::CallError;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 
 use crate::amount::CURRENCY;
@@ -61,11 +62,9 @@ impl WebhookVerifier for Client {
         let trigger = ToolkitTrigger::parse(&request.body, self.config().max_webhook_bytes())
             .map_err(Error::from)?;
         let fetched = self.get_payment(&trigger.id).await?;
-        let money = Money::new(fetched.amount, CURRENCY).map_err(|_| Error::Integrity {
+        let money = Money::new(fetched.amount, CURRENCY).map_err(|_| Error::Call {
             endpoint: PaymentGet::ENDPOINT,
-            field: "amount",
-            expected: "a positive GBP amount".to_owned(),
-            received: fetched.amount.to_string(),
+            source: CallError::integrity("amount", "a positive GBP amount", fetched.amount),
         })?;
         let status = fetched.status.to_core();
         Ok(Notification::new(GatewayId::Fena, fetched.reference, Some(fetched.id), money, status)

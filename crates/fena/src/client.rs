@@ -1,8 +1,7 @@
 //! The Toolkit HTTP client: sends prepared requests, nothing else.
 
-use std::sync::Arc;
-
-use payments_core::transport::{self, ClientOptions, HttpResponse, RetryPolicy, Transport};
+use payments_core::response::CallError;
+use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 use payments_core::webhook::WebhookRequest;
 
 use crate::api::bank_account::{BankAccountList, BankAccountPage};
@@ -41,8 +40,7 @@ use crate::webhook::{ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_
 #[derive(Debug, Clone)]
 pub struct Client {
     config: ToolkitConfig,
-    transport: Arc<dyn Transport>,
-    retry: RetryPolicy,
+    caller: Caller,
 }
 
 impl Client {
@@ -50,7 +48,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn new(config: ToolkitConfig) -> Result<Self, Error> {
         Self::with_options(config, &ClientOptions::default())
     }
@@ -60,24 +58,11 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn with_options(config: ToolkitConfig, options: &ClientOptions) -> Result<Self, Error> {
-        let transport = options
-            .build_transport()
-            .map_err(|source| Error::Transport { endpoint: "client", source })?;
-        Ok(Self::with_transport(config, transport).with_retry_policy(options.retry()))
-    }
-
-    /// A client over any transport (a test double, a custom reqwest client).
-    pub fn with_transport(config: ToolkitConfig, transport: Arc<dyn Transport>) -> Self {
-        Self { config, transport, retry: RetryPolicy::standard() }
-    }
-
-    /// Replaces the retry policy (it only ever applies to reads).
-    #[must_use]
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
+        let caller = Caller::new(options)
+            .map_err(|source| Error::Call { endpoint: "client", source: source.into() })?;
+        Ok(Self { config, caller })
     }
 
     /// The configuration.
@@ -104,7 +89,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// What Fena or the transport said; [`Error::Integrity`] if another payment came back.
+    /// What Fena or the transport said; [`Error::Call`] with [`CallError::Integrity`] if another payment came back.
     pub async fn get_payment(&self, id: &str) -> Result<Payment, Error> {
         let request = PaymentGet::new(id);
         let prepared = request.prepare(&self.config)?;
@@ -154,7 +139,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Integrity`] when the trigger or the fetched payment disagrees with what was
+    /// [`Error::Call`] with [`CallError::Integrity`] when the trigger or the fetched payment disagrees with what was
     /// stored; otherwise what Fena or the transport said.
     pub async fn confirm_trigger(
         &self,
@@ -162,20 +147,17 @@ impl Client {
         expected: &ExpectedPayment,
     ) -> Result<ConfirmedPayment, Error> {
         if trigger.id != expected.id {
-            return Err(Error::Integrity {
-                endpoint: PaymentGet::ENDPOINT,
-                field: "id",
-                expected: expected.id.clone(),
-                received: trigger.id.clone(),
-            });
+            let source = CallError::integrity("id", &expected.id, &trigger.id);
+            return Err(Error::Call { endpoint: PaymentGet::ENDPOINT, source });
         }
         let fetched = self.get_payment(&expected.id).await?;
         confirm_trigger(trigger, expected, &fetched)
     }
 
     async fn send(&self, prepared: &Prepared) -> Result<HttpResponse, Error> {
-        transport::execute(self.transport.as_ref(), prepared.request(), &self.retry)
+        self.caller
+            .send(prepared.request())
             .await
-            .map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })
+            .map_err(|source| Error::Call { endpoint: prepared.endpoint(), source: source.into() })
     }
 }

@@ -1,7 +1,9 @@
 //! Errors of the Fena crate.
 
-use payments_core::transport::TransportError;
-use payments_core::{ErrorKind, GatewayErrorKind, GatewayId, InputError, WebhookError};
+use payments_core::response::CallError;
+use payments_core::{
+    ErrorKind, GatewayError, GatewayErrorKind, GatewayId, InputError, SharedFailure, WebhookError,
+};
 
 /// Why a webhook token (or the form carrying it) was refused.
 ///
@@ -160,52 +162,30 @@ pub enum Error {
     /// A webhook (other than a token) was refused.
     #[error("webhook refused: {0}")]
     Webhook(#[from] WebhookError),
-    /// The request could not be sent or no complete response arrived.
-    #[error("{endpoint}: transport error: {source}")]
-    Transport {
+    /// No usable answer: none arrived, or it was not Fena's, could not be read, or
+    /// contradicts what we asked for or stored (the payment fetched to confirm a webhook
+    /// included).
+    #[error("{endpoint}: {source}")]
+    Call {
         /// The endpoint.
         endpoint: &'static str,
-        /// The transport failure.
+        /// What went wrong, in the terms every gateway shares.
         #[source]
-        source: TransportError,
+        source: CallError,
     },
-    /// Fena answered with an error status, or with an error body under HTTP 2xx.
+    /// Fena refused: an error status with Fena's message, or an error body (or
+    /// `"created": false`) under HTTP 2xx.
     #[error("{endpoint}: Fena error (HTTP {http_status}): {}", message.as_deref().unwrap_or("no message"))]
     Api {
         /// The endpoint.
         endpoint: &'static str,
         /// The HTTP status.
         http_status: u16,
-        /// Fena's `message`, when the body has one.
+        /// Fena's `message` (always there with an error status; `"created": false` may come
+        /// without one).
         message: Option<String>,
         /// The start of the body.
         body: String,
-    },
-    /// The response is not in the documented shape.
-    #[error("{endpoint}: cannot read the response at {path}: {source}")]
-    Decode {
-        /// The endpoint.
-        endpoint: &'static str,
-        /// The JSON path that failed (`data.amount`).
-        path: String,
-        /// The parse error.
-        #[source]
-        source: serde_json::Error,
-        /// The start of the body.
-        body: String,
-    },
-    /// The response, or the payment fetched to confirm a webhook, contradicts what we asked
-    /// for or stored (another id, reference or amount).
-    #[error("{endpoint}: {field} is {received}, expected {expected}")]
-    Integrity {
-        /// The endpoint.
-        endpoint: &'static str,
-        /// The field that differs.
-        field: &'static str,
-        /// What we asked for or stored.
-        expected: String,
-        /// What came back.
-        received: String,
     },
 }
 
@@ -214,78 +194,60 @@ impl Error {
     /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
     /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
     ///
-    /// [`Error::Api`] is a refusal (final: Fena documents no retryable error codes) when Fena
-    /// said something: a 2xx with an error body, or an error status with Fena's `message`.
-    /// An error status with no message is a page that is not Fena's answer (a proxy's 502).
-    /// A link that could not be signed was never sent.
+    /// [`Error::Api`] is a refusal (final: Fena documents no retryable error codes, and a 5xx
+    /// is never final by the shared rule). An error status with no message is a page that is
+    /// not Fena's answer (a proxy's 502): [`CallError::Http`]. A link that could not be signed
+    /// was never sent.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) => ErrorKind::Input,
             Self::Signing(_) => GatewayErrorKind::NotSent.into(),
             Self::Token(_) | Self::Webhook(_) => ErrorKind::Webhook,
-            Self::Transport { source, .. } => ErrorKind::Transport(source.kind()),
-            Self::Api { http_status, message, .. } => {
-                let status = *http_status;
-                if message.is_none() && !(200..300).contains(&status) {
-                    GatewayErrorKind::Http { status }.into()
-                } else {
-                    GatewayErrorKind::Refused { http_status: status, is_final: true }.into()
-                }
+            Self::Call { source, .. } => source.kind(),
+            Self::Api { http_status, .. } => {
+                GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
             }
-            Self::Decode { .. } => GatewayErrorKind::Decode.into(),
-            Self::Integrity { .. } => GatewayErrorKind::Integrity.into(),
         }
     }
 
-    /// Whether the operation (a Toolkit payment) may have happened although an error came
-    /// back: a transport error after the request may have left, an answer that is not Fena's,
-    /// a 5xx, an unreadable or contradicting answer. Look the payment up before creating it
-    /// again.
-    ///
-    /// The same answer as [`payments_core::Error::outcome_unknown`] for this error converted.
+    /// Whether a Toolkit payment may have been created although an error came back (a
+    /// transport error after the request may have left, a page that is not Fena's answer, a
+    /// 5xx, an unreadable or contradicting answer), by the one rule of
+    /// [`ErrorKind::outcome_unknown`]. Look the payment up before creating another.
     pub fn outcome_unknown(&self) -> bool {
         self.kind().outcome_unknown()
     }
 
-    /// Whether the failure is transient (no connection, a timeout, a reset, HTTP 408, 425,
-    /// 429, 500, 502, 503, 504), so that a read may be sent again.
-    ///
-    /// The same answer as [`payments_core::Error::is_retryable`] for this error converted.
+    /// Whether the failure is transient, so that a read may be sent again; see
+    /// [`ErrorKind::is_retryable`].
     pub fn is_retryable(&self) -> bool {
         self.kind().is_retryable()
     }
 
-    /// Converts into the provider-agnostic error, keeping this one as the source and its
-    /// [`kind`](Self::kind), so both answer every question alike. A refused webhook token
-    /// becomes [`payments_core::Error::Webhook`] with its provider-agnostic reason.
+    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
+    /// source and its [`kind`](Self::kind), so both answer every question alike.
     pub fn into_core(self) -> payments_core::Error {
-        let gateway = GatewayId::Fena;
-        match (self.kind(), self) {
-            (_, Self::Input(source)) => payments_core::Error::Input { gateway, source },
-            (_, Self::Transport { source, .. }) => {
-                payments_core::Error::Transport { gateway, source }
-            }
-            (_, Self::Webhook(source)) => payments_core::Error::Webhook { gateway, source },
-            (_, Self::Token(token)) => {
-                payments_core::Error::Webhook { gateway, source: token.to_webhook_error() }
-            }
-            (ErrorKind::Gateway(kind), other) => {
-                payments_core::Error::Gateway { gateway, kind, source: Box::new(other) }
-            }
-            // `kind` gives every other variant a gateway kind (tested below); should a new one
-            // be missed, it is still not lost, and reads as an unreadable answer.
-            (_, other) => payments_core::Error::Gateway {
-                gateway,
-                kind: GatewayErrorKind::Decode,
-                source: Box::new(other),
-            },
-        }
+        self.into()
     }
 }
 
-impl From<Error> for payments_core::Error {
-    fn from(error: Error) -> Self {
-        error.into_core()
+impl GatewayError for Error {
+    const GATEWAY: GatewayId = GatewayId::Fena;
+
+    fn kind(&self) -> ErrorKind {
+        Error::kind(self)
+    }
+
+    fn into_shared(self) -> Result<SharedFailure, Self> {
+        match self {
+            Self::Input(source) => Ok(SharedFailure::Input(source)),
+            Self::Call { source: CallError::Transport(source), .. } => {
+                Ok(SharedFailure::Transport(source))
+            }
+            Self::Webhook(source) => Ok(SharedFailure::Webhook(source)),
+            Self::Token(token) => Ok(SharedFailure::Webhook(token.to_webhook_error())),
+            other => Err(other),
+        }
     }
 }
 
@@ -303,48 +265,9 @@ mod tests {
     }
 
     #[test]
-    fn the_core_error_keeps_the_kind_and_the_source() {
-        let errors = [
-            Error::Input(InputError::field("amount", "x")),
-            Error::Token(TokenError::BadSignature),
-            Error::Webhook(WebhookError::BadSignature),
-            api(400, Some("Bad request")),
-            api(200, None),
-            api(502, None),
-            api(503, Some("down")),
-            Error::Decode {
-                endpoint: "x",
-                path: ".".into(),
-                source: serde_json::from_str::<u8>("x").unwrap_err(),
-                body: String::new(),
-            },
-            Error::Integrity {
-                endpoint: "x",
-                field: "id",
-                expected: "a".into(),
-                received: "b".into(),
-            },
-        ];
-        for error in errors {
-            let (kind, text) = (error.kind(), error.to_string());
-            let (unknown, retryable) = (error.outcome_unknown(), error.is_retryable());
-            let core = error.into_core();
-            assert_eq!(core.kind(), kind, "{text}");
-            assert_eq!((core.outcome_unknown(), core.is_retryable()), (unknown, retryable));
-            assert_eq!(core.gateway(), GatewayId::Fena);
-            if let payments_core::Error::Gateway { source, .. } = &core {
-                assert!(source.downcast_ref::<Error>().is_some(), "{text}: source kept");
-            }
-        }
-    }
-
-    #[test]
     fn fena_refusals_are_final_pages_are_not() {
         assert!(!api(400, Some("Bad request")).outcome_unknown());
         assert!(!api(200, None).outcome_unknown(), "created: false is a refusal");
-        assert_eq!(api(404, None).kind(), GatewayErrorKind::Http { status: 404 }.into());
-        assert!(api(404, None).outcome_unknown());
-        assert!(api(502, None).outcome_unknown() && api(502, None).is_retryable());
         assert!(api(503, Some("down")).outcome_unknown(), "a 5xx is never a final answer");
         assert!(!api(401, Some("Unauthorized")).is_retryable());
     }

@@ -2,13 +2,14 @@
 //!
 //! Successes wrap their payload in an envelope: `{"created": true, "result": {...}}` for
 //! creation, `{"data": ...}` for reads. The error body is not documented; Fena's clients
-//! read a `message`. So: a non-2xx status is an [`Error::Api`] with whatever message the body
-//! has; a 2xx body without the expected envelope but with a message (or with
-//! `"created": false`) is an [`Error::Api`] too; anything else that does not parse is an
-//! [`Error::Decode`] naming the JSON path.
+//! read a `message`. So: a non-2xx status with a message is an [`Error::Api`], and without
+//! one it is not Fena's answer ([`CallError::Http`]); a 2xx body without the expected
+//! envelope but with a message (or with `"created": false`) is an [`Error::Api`] too;
+//! anything else that does not parse is a [`CallError::Decode`] naming the JSON path.
 
 use std::collections::HashMap;
 
+use payments_core::response::{self, CallError, SNIPPET};
 use payments_core::transport::HttpResponse;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -16,56 +17,42 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 
-/// How much of a body an error keeps.
-const SNIPPET: usize = 512;
-
 /// Reads the payload under `key` (`data` or `result`) of a Toolkit response as `T`.
 ///
 /// # Errors
 ///
-/// [`Error::Api`] or [`Error::Decode`].
+/// [`Error::Api`] when Fena refused; [`Error::Call`] with [`CallError::Http`] for an error
+/// status without Fena's message, or with [`CallError::Decode`] naming the JSON path.
 pub fn parse<T: DeserializeOwned>(
     endpoint: &'static str,
     response: &HttpResponse,
     key: &'static str,
 ) -> Result<T, Error> {
-    let http_status = response.status.as_u16();
-    let body = || response.body_snippet(SNIPPET);
-    let parsed: Result<Value, _> = serde_json::from_slice(&response.body);
-    if !response.status.is_success() {
-        let message = parsed.as_ref().ok().and_then(message_of);
-        return Err(Error::Api { endpoint, http_status, message, body: body() });
-    }
-    let value = parsed.map_err(|source| Error::Decode {
+    let call = |source| Error::Call { endpoint, source };
+    let refusal = |message| Error::Api {
         endpoint,
-        path: ".".to_owned(),
-        source,
-        body: body(),
-    })?;
+        http_status: response.status.as_u16(),
+        message,
+        body: response.body_snippet(SNIPPET),
+    };
+    let value: Value = response::read_json(response).map_err(call)?;
+    if !response.status.is_success() {
+        return Err(message_of(&value)
+            .map_or_else(|| call(CallError::http(response)), |m| refusal(Some(m))));
+    }
     let refused = value.get("created").is_some_and(|created| *created != Value::Bool(true));
     let present = value.get(key).is_some_and(|payload| !payload.is_null());
     if refused || !present {
         let message = message_of(&value);
         if refused || message.is_some() {
-            return Err(Error::Api { endpoint, http_status, message, body: body() });
+            return Err(refusal(message));
         }
-        return Err(Error::Decode {
-            endpoint,
-            path: key.to_owned(),
-            source: serde::de::Error::custom(format!("no {key} in the response")),
-            body: body(),
-        });
+        return Err(call(CallError::missing(key, &format!("no {key} in the response"), response)));
     }
     // Read the payload from its raw text, so amounts are parsed exactly as sent.
-    let raw: HashMap<String, &RawValue> = serde_json::from_slice(&response.body)
-        .map_err(|source| Error::Decode { endpoint, path: ".".to_owned(), source, body: body() })?;
+    let raw: HashMap<&str, &RawValue> = response::read_json(response).map_err(call)?;
     let payload = raw.get(key).map_or("null", |payload| payload.get());
-    payments_core::wire::from_json(payload.as_bytes()).map_err(|error| Error::Decode {
-        endpoint,
-        path: format!("{key}.{}", error.path),
-        source: error.source,
-        body: body(),
-    })
+    response::read_payload(payload.as_bytes(), key, response).map_err(call)
 }
 
 /// The error message of a body: `message` (a string, or a list of strings) or `error`
@@ -122,13 +109,20 @@ mod tests {
         assert!(matches!(&err, Error::Api { message: Some(m), .. } if m == "nope"));
         let err = parse::<Item>("x", &respond(502, "<html>"), "data").unwrap_err();
         assert!(
-            matches!(&err, Error::Api { http_status: 502, message: None, body, .. } if body == "<html>")
+            matches!(&err, Error::Call { source: CallError::Http { http_status: 502, body }, .. } if body == "<html>")
         );
         let err = parse::<Item>("x", &respond(200, "{\"data\": {\"id\""), "data").unwrap_err();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "."));
+        assert!(
+            matches!(&err, Error::Call { source: CallError::Decode { path, .. }, .. } if path == ".")
+        );
         let err = parse::<Item>("x", &respond(200, r#"{"data": {"id": 5}}"#), "data").unwrap_err();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "data.id"), "{err:?}");
+        assert!(
+            matches!(&err, Error::Call { source: CallError::Decode { path, .. }, .. } if path == "data.id"),
+            "{err:?}"
+        );
         let err = parse::<Item>("x", &respond(200, r#"{"other": 1}"#), "data").unwrap_err();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "data"));
+        assert!(
+            matches!(&err, Error::Call { source: CallError::Decode { path, .. }, .. } if path == "data")
+        );
     }
 }

@@ -9,17 +9,13 @@
 )]
 #![cfg(feature = "client")]
 
-use std::sync::Arc;
-
 use fena::api::payment::{PaymentCreate, PaymentGet};
 use fena::link::PaymentLinkRequest;
 use fena::webhook::TokenVerifier;
 use fena::{Client, Config, Error, Terminal, TokenError, ToolkitConfig};
 use http::StatusCode;
 use payments_core::payment::OrderId;
-use payments_core::transport::{
-    HttpResponse, ReqwestTransport, RetryPolicy, TransportConfig, TransportError,
-};
+use payments_core::transport::{ClientOptions, HttpResponse, RetryPolicy, TransportError};
 use payments_core::{Currency, InputError, Money, WebhookError};
 
 const TERMINAL_SECRET: &str = "Sup3rSecret-Terminal-7c1e";
@@ -62,7 +58,7 @@ fn every_error() -> Vec<Error> {
         Error::Token(wrong_secret),
         Error::Token(TokenError::WrongTerminal { expected: "a".into(), received: "b".into() }),
         Error::Webhook(WebhookError::BadSignature),
-        Error::Transport { endpoint: "x", source: TransportError::Timeout("deadline".into()) },
+        Error::Call { endpoint: "x", source: TransportError::Timeout("deadline".into()).into() },
         get.parse_response(&prepared, &respond(401, r#"{"message": "bad secret-key header"}"#))
             .unwrap_err(),
         get.parse_response(&prepared, &respond(200, "{")).unwrap_err(),
@@ -83,11 +79,8 @@ fn configs_clients_and_requests_hide_the_secrets() {
     assert_hidden("ToolkitConfig", format!("{:?}", toolkit()));
     assert_hidden("Terminal", format!("{:?}", Terminal::new(config())));
     assert_hidden("TokenVerifier", format!("{:?}", TokenVerifier::new(config())));
-    let client = Client::with_transport(
-        toolkit(),
-        Arc::new(ReqwestTransport::new(&TransportConfig::default()).unwrap()),
-    )
-    .with_retry_policy(RetryPolicy::disabled());
+    let options = ClientOptions::default().retry_policy(RetryPolicy::disabled());
+    let client = Client::with_options(toolkit(), &options).unwrap();
     assert_hidden("Client", format!("{client:?}"));
     let prepared = PaymentCreate::new("ORDER-1", Money::parse("1", Currency::GBP).unwrap())
         .unwrap()

@@ -9,7 +9,6 @@
 )]
 #![cfg(feature = "client")]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use fena::api::bank_account::BankAccountList;
@@ -22,9 +21,8 @@ use payments_core::gateway::{CreatePayment, WebhookVerifier};
 use payments_core::payment::{
     Customer, OrderId, PaymentLink, PaymentRequest, PaymentStatus as CoreStatus,
 };
-use payments_core::transport::{
-    ReqwestTransport, RetryPolicy, TransportConfig, TransportErrorKind,
-};
+use payments_core::response::CallError;
+use payments_core::transport::{ClientOptions, RetryPolicy, TransportErrorKind};
 use payments_core::webhook::WebhookRequest;
 use payments_core::{Currency, Money, WebhookError};
 use serde_json::{Value, json};
@@ -38,9 +36,10 @@ fn config(server: &MockServer) -> ToolkitConfig {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::new(config(server)).unwrap().with_retry_policy(
+    let options = ClientOptions::default().retry_policy(
         RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
-    )
+    );
+    Client::with_options(config(server), &options).unwrap()
 }
 
 fn gbp(text: &str) -> Money {
@@ -175,7 +174,7 @@ async fn creating_is_never_retried_but_reads_are() {
     let client = client(&server);
     let err = client.create_and_process(&create()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Api { http_status: 503, message: None, body, .. } if body.contains("upstream"))
+        matches!(&err, Error::Call { source: CallError::Http { http_status: 503, body }, .. } if body.contains("upstream"))
     );
     assert_eq!(create_mock.calls_async().await, 1);
     assert!(client.get_payment("p1").await.is_err());
@@ -208,13 +207,13 @@ async fn malformed_truncated_and_html_bodies_are_decode_errors() {
         .await;
     let client = client(&server);
     assert!(
-        matches!(client.get_payment("truncated").await.unwrap_err(), Error::Decode { path, .. } if path == ".")
+        matches!(client.get_payment("truncated").await.unwrap_err(), Error::Call { source: CallError::Decode { path, .. }, .. } if path == ".")
     );
     assert!(
-        matches!(client.get_payment("html").await.unwrap_err(), Error::Decode { path, body, .. } if path == "." && body.contains("maintenance"))
+        matches!(client.get_payment("html").await.unwrap_err(), Error::Call { source: CallError::Decode { path, body, .. }, .. } if path == "." && body.contains("maintenance"))
     );
     assert!(
-        matches!(client.get_payment("bad-amount").await.unwrap_err(), Error::Decode { path, .. } if path == "data.amount")
+        matches!(client.get_payment("bad-amount").await.unwrap_err(), Error::Call { source: CallError::Decode { path, .. }, .. } if path == "data.amount")
     );
 }
 
@@ -229,12 +228,10 @@ async fn a_timeout_is_reported_and_creation_not_retried() {
                 .delay(Duration::from_secs(2));
         })
         .await;
-    let transport =
-        ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(200)))
-            .unwrap();
-    let client = Client::with_transport(config(&server), Arc::new(transport));
+    let options = ClientOptions::default().timeout(Duration::from_millis(200));
+    let client = Client::with_options(config(&server), &options).unwrap();
     match client.create_and_process(&create()).await.unwrap_err() {
-        Error::Transport { source, .. } => {
+        Error::Call { source: CallError::Transport(source), .. } => {
             assert_eq!(source.kind(), TransportErrorKind::Timeout);
             assert!(source.request_may_have_arrived());
         }
@@ -264,10 +261,16 @@ async fn a_created_payment_for_another_reference_or_amount_is_refused() {
         .await;
     let client = client(&server);
     let err = client.create_and_process(&create()).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "amount", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "amount", .. }, .. }),
+        "{err:?}"
+    );
     let other = PaymentCreate::new("ORDER-8", gbp("10.00")).unwrap();
     let err = client.create_and_process(&other).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "reference", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "reference", .. }, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -353,14 +356,20 @@ async fn a_forged_webhook_whose_fetched_payment_disagrees_is_not_paid() {
     // Paid, but for one penny.
     mock = fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "0.01", "paid")).await;
     let err = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "amount", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "amount", .. }, .. }),
+        "{err:?}"
+    );
     mock.delete_async().await;
 
     // Paid, but another order's payment.
     mock =
         fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-1", "10.00", "paid")).await;
     let err = client.confirm_trigger(&forged_trigger(PAYMENT_ID), &stored).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "reference", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "reference", .. }, .. }),
+        "{err:?}"
+    );
     mock.delete_async().await;
 
     // An unknown status is never paid.
@@ -379,7 +388,10 @@ async fn a_forged_webhook_whose_fetched_payment_disagrees_is_not_paid() {
         })
         .await;
     let err = client.confirm_trigger(&forged_trigger("other"), &stored).await.unwrap_err();
-    assert!(matches!(err, Error::Integrity { field: "id", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "id", .. }, .. }),
+        "{err:?}"
+    );
     assert_eq!(any.calls_async().await, 0);
 }
 

@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use payments_core::payment::OrderId;
-use payments_core::transport::{self, ClientOptions, HttpResponse, RetryPolicy, Transport};
+use payments_core::response::CallError;
+use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 
 use crate::api::orders::{
     Order, OrderCreate, OrderCreated, OrderList, OrderPage, OrderRefund, Refund,
@@ -64,8 +65,7 @@ use crate::request::Prepared;
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
-    transport: Arc<dyn Transport>,
-    retry: RetryPolicy,
+    caller: Caller,
     nonces: Arc<dyn NonceSource>,
 }
 
@@ -74,7 +74,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn new(config: Config) -> Result<Self, Error> {
         Self::with_options(config, &ClientOptions::default())
     }
@@ -84,24 +84,11 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Transport`] if the HTTP client cannot be built.
+    /// [`Error::Call`] if the HTTP client cannot be built.
     pub fn with_options(config: Config, options: &ClientOptions) -> Result<Self, Error> {
-        let transport = options
-            .build_transport()
-            .map_err(|source| Error::Transport { endpoint: "client", source })?;
-        Ok(Self::with_transport(config, transport).with_retry_policy(options.retry()))
-    }
-
-    /// A client over any transport (a test double, a custom reqwest client).
-    pub fn with_transport(config: Config, transport: Arc<dyn Transport>) -> Self {
-        Self { config, transport, retry: RetryPolicy::standard(), nonces: Arc::new(ProcessNonce) }
-    }
-
-    /// Replaces the retry policy (it only ever applies to reads).
-    #[must_use]
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
+        let caller = Caller::new(options)
+            .map_err(|source| Error::Call { endpoint: "client", source: source.into() })?;
+        Ok(Self { config, caller, nonces: Arc::new(ProcessNonce) })
     }
 
     /// Replaces the nonce source: a counter shared by every instance signing for the shop
@@ -191,7 +178,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`] when there is none, [`Error::Integrity`] when there are several,
+    /// [`Error::NotFound`] when there is none, [`Error::Call`] with
+    /// [`CallError::Integrity`] when there are several,
     /// and the errors of [`Client::withdrawals`].
     pub async fn find_withdrawal(&self, payment_id: &OrderId) -> Result<Withdrawal, Error> {
         let page = self.withdrawals(&WithdrawalList::by_payment_id(payment_id.clone())).await?;
@@ -203,11 +191,9 @@ impl Client {
                 endpoint: WithdrawalList::ENDPOINT,
                 payment_id: payment_id.to_string(),
             }),
-            (Some(_), _) => Err(Error::Integrity {
+            (Some(_), _) => Err(Error::Call {
                 endpoint: WithdrawalList::ENDPOINT,
-                field: "orders",
-                expected: "one payout".into(),
-                received: format!("{count} payouts"),
+                source: CallError::integrity("orders", "one payout", format!("{count} payouts")),
             }),
         }
     }
@@ -290,13 +276,14 @@ impl Client {
         parse: impl Fn(&Prepared, &HttpResponse) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let prepare = &prepare;
-        let (prepared, result) =
-            transport::execute_prepared(self.transport.as_ref(), &self.retry, || async move {
-                prepare(self.nonces.next_nonce().await?)
-            })
+        let (prepared, result) = self
+            .caller
+            .send_prepared(|| async move { prepare(self.nonces.next_nonce().await?) })
             .await?;
-        let response =
-            result.map_err(|source| Error::Transport { endpoint: prepared.endpoint(), source })?;
+        let response = result.map_err(|source| Error::Call {
+            endpoint: prepared.endpoint(),
+            source: source.into(),
+        })?;
         parse(&prepared, &response)
     }
 }

@@ -1,7 +1,9 @@
 //! Errors of the Freekassa crate.
 
-use payments_core::transport::TransportError;
-use payments_core::{ErrorKind, GatewayErrorKind, GatewayId, InputError};
+use payments_core::response::CallError;
+use payments_core::{
+    ErrorKind, GatewayError, GatewayErrorKind, GatewayId, InputError, SharedFailure,
+};
 
 use crate::nonce::NonceError;
 use crate::webhook::NotificationError;
@@ -19,17 +21,17 @@ pub enum Error {
     /// No nonce could be drawn; nothing was sent.
     #[error("no nonce: {0}")]
     Nonce(#[from] NonceError),
-    /// The request could not be sent or no complete response arrived. For `orders/create`
-    /// and `withdrawals/create` the outcome is then unknown when
-    /// [`TransportError::request_may_have_arrived`] says so: look the order up by its
+    /// No usable answer: none arrived, or it was not Freekassa's JSON, could not be read, or
+    /// contradicts the request. For `orders/create` and `withdrawals/create` the outcome is
+    /// then unknown when [`Error::outcome_unknown`] says so: look the order up by its
     /// `paymentId` before creating it again.
-    #[error("{endpoint}: transport error: {source}")]
-    Transport {
+    #[error("{endpoint}: {source}")]
+    Call {
         /// The endpoint.
         endpoint: &'static str,
-        /// The transport failure.
+        /// What went wrong, in the terms every gateway shares.
         #[source]
-        source: TransportError,
+        source: CallError,
     },
     /// Freekassa answered `{"type": "error", "message": ...}`, with HTTP 400 (bad request), 401
     /// (signature, API key or nonce refused) or even 200.
@@ -42,29 +44,6 @@ pub enum Error {
         /// The HTTP status it came with.
         http_status: u16,
     },
-    /// The response is not Freekassa's JSON (a proxy error page, an outage).
-    #[error("{endpoint}: unexpected HTTP {http_status} response: {body}")]
-    Http {
-        /// The endpoint.
-        endpoint: &'static str,
-        /// The HTTP status.
-        http_status: u16,
-        /// The start of the body.
-        body: String,
-    },
-    /// The response is JSON but not in the documented shape.
-    #[error("{endpoint}: cannot read the response at {path}: {source}")]
-    Decode {
-        /// The endpoint.
-        endpoint: &'static str,
-        /// The JSON path that failed (`orders[0].amount`).
-        path: String,
-        /// The parse error.
-        #[source]
-        source: serde_json::Error,
-        /// The start of the body.
-        body: String,
-    },
     /// No order or payout with the shop's `paymentId` was found.
     #[error("{endpoint}: nothing found for paymentId {payment_id:?}")]
     NotFound {
@@ -72,18 +51,6 @@ pub enum Error {
         endpoint: &'static str,
         /// The shop's id that was looked for.
         payment_id: String,
-    },
-    /// The response contradicts the request (another order than the one asked for).
-    #[error("{endpoint}: response {field} is {received:?}, we asked for {expected:?}")]
-    Integrity {
-        /// The endpoint.
-        endpoint: &'static str,
-        /// The field that differs.
-        field: &'static str,
-        /// What we asked for.
-        expected: String,
-        /// What came back.
-        received: String,
     },
     /// A notification was refused.
     #[error("notification refused: {0}")]
@@ -102,67 +69,53 @@ impl Error {
         match self {
             Self::Input(_) => ErrorKind::Input,
             Self::Nonce(_) => GatewayErrorKind::NotSent.into(),
-            Self::Transport { source, .. } => ErrorKind::Transport(source.kind()),
+            Self::Call { source, .. } => source.kind(),
             Self::Api { http_status, .. } => {
                 GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
             }
-            Self::Http { http_status, .. } => {
-                GatewayErrorKind::Http { status: *http_status }.into()
-            }
-            Self::Decode { .. } => GatewayErrorKind::Decode.into(),
             Self::NotFound { .. } => GatewayErrorKind::NotFound.into(),
-            Self::Integrity { .. } => GatewayErrorKind::Integrity.into(),
             Self::Notification(_) => ErrorKind::Webhook,
         }
     }
 
-    /// Whether an operation that creates something (an order, a payout) may have happened
-    /// although an error came back: a transport error after the request may have left, an
-    /// answer that is not Freekassa's (any HTTP error page), an unreadable or contradicting
-    /// answer. Look the order or payout up by its `paymentId` before creating it again.
-    ///
-    /// The same answer as [`payments_core::Error::outcome_unknown`] for this error converted.
+    /// Whether an order or payout may have been created although an error came back (a
+    /// transport error after the request may have left, any page that is not Freekassa's
+    /// JSON, an unreadable or contradicting answer), by the one rule of
+    /// [`ErrorKind::outcome_unknown`]. Before creating it again, look it up by its
+    /// `paymentId` (`Client::find_order`, `Client::find_withdrawal`).
     pub fn outcome_unknown(&self) -> bool {
         self.kind().outcome_unknown()
     }
 
-    /// Whether the failure is transient (no connection, a timeout, a reset, HTTP 408, 425,
-    /// 429, 500, 502, 503, 504), so that a read may be sent again.
-    ///
-    /// The same answer as [`payments_core::Error::is_retryable`] for this error converted.
+    /// Whether the failure is transient, so that a read may be sent again; see
+    /// [`ErrorKind::is_retryable`].
     pub fn is_retryable(&self) -> bool {
         self.kind().is_retryable()
     }
 
-    /// Converts into the provider-agnostic error, keeping this one as the source and its
-    /// [`kind`](Self::kind), so both answer every question alike.
+    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
+    /// source and its [`kind`](Self::kind), so both answer every question alike.
     pub fn into_core(self) -> payments_core::Error {
-        let gateway = GatewayId::Freekassa;
-        match (self.kind(), self) {
-            (_, Self::Input(source)) => payments_core::Error::Input { gateway, source },
-            (_, Self::Transport { source, .. }) => {
-                payments_core::Error::Transport { gateway, source }
-            }
-            (_, Self::Notification(source)) => {
-                payments_core::Error::Webhook { gateway, source: source.to_webhook_error() }
-            }
-            (ErrorKind::Gateway(kind), other) => {
-                payments_core::Error::Gateway { gateway, kind, source: Box::new(other) }
-            }
-            // `kind` gives every other variant a gateway kind (tested below); should a new one
-            // be missed, it is still not lost, and reads as an unreadable answer.
-            (_, other) => payments_core::Error::Gateway {
-                gateway,
-                kind: GatewayErrorKind::Decode,
-                source: Box::new(other),
-            },
-        }
+        self.into()
     }
 }
 
-impl From<Error> for payments_core::Error {
-    fn from(error: Error) -> Self {
-        error.into_core()
+impl GatewayError for Error {
+    const GATEWAY: GatewayId = GatewayId::Freekassa;
+
+    fn kind(&self) -> ErrorKind {
+        Error::kind(self)
+    }
+
+    fn into_shared(self) -> Result<SharedFailure, Self> {
+        match self {
+            Self::Input(source) => Ok(SharedFailure::Input(source)),
+            Self::Call { source: CallError::Transport(source), .. } => {
+                Ok(SharedFailure::Transport(source))
+            }
+            Self::Notification(source) => Ok(SharedFailure::Webhook(source.to_webhook_error())),
+            other => Err(other),
+        }
     }
 }
 
@@ -172,47 +125,15 @@ mod tests {
     use crate::nonce::NonceError;
 
     #[test]
-    fn the_core_error_keeps_the_kind_and_the_source() {
-        let errors = [
-            Error::Input(InputError::field("amount", "x")),
-            Error::Nonce(NonceError::Exhausted),
-            Error::Api { endpoint: "x", message: "Wrong signature".into(), http_status: 401 },
-            Error::Api { endpoint: "x", message: "busy".into(), http_status: 503 },
-            Error::Http { endpoint: "x", http_status: 404, body: String::new() },
-            Error::Decode {
-                endpoint: "x",
-                path: ".".into(),
-                source: serde_json::from_str::<u8>("x").unwrap_err(),
-                body: String::new(),
-            },
-            Error::NotFound { endpoint: "x", payment_id: "o-1".into() },
-            Error::Integrity {
-                endpoint: "x",
-                field: "paymentId",
-                expected: "a".into(),
-                received: "b".into(),
-            },
-        ];
-        for error in errors {
-            let (kind, text) = (error.kind(), error.to_string());
-            let (unknown, retryable) = (error.outcome_unknown(), error.is_retryable());
-            let core = error.into_core();
-            assert_eq!(core.kind(), kind, "{text}");
-            assert_eq!((core.outcome_unknown(), core.is_retryable()), (unknown, retryable));
-            assert_eq!(core.gateway(), GatewayId::Freekassa);
-            if let payments_core::Error::Gateway { source, .. } = &core {
-                assert!(source.downcast_ref::<Error>().is_some(), "{text}: source kept");
-            }
-        }
-    }
-
-    #[test]
     fn refusals_are_final_pages_are_not() {
         let api = |http_status| Error::Api { endpoint: "x", message: String::new(), http_status };
         assert!(!api(400).outcome_unknown() && !api(400).is_retryable());
         assert!(!api(200).outcome_unknown());
         assert!(api(500).outcome_unknown() && api(500).is_retryable());
-        let page = Error::Http { endpoint: "x", http_status: 404, body: String::new() };
+        let page = Error::Call {
+            endpoint: "x",
+            source: CallError::Http { http_status: 404, body: String::new() },
+        };
         assert!(page.outcome_unknown() && !page.is_retryable());
         assert!(!Error::Nonce(NonceError::Exhausted).outcome_unknown());
     }

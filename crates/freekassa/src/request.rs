@@ -10,95 +10,17 @@
 use std::fmt;
 
 use payments_core::GatewayId;
-use payments_core::signature::CanonicalError;
+use payments_core::signature::{CanonicalError, SignedBody, SignedFields};
 use payments_core::transport::HttpRequest;
 use payments_core::{InputError, SecretString};
-use serde_json::value::RawValue;
 
 use crate::config::Config;
 use crate::error::Error;
 use crate::sign;
 
-/// A field value as sent. Its text is what is signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FieldValue {
-    /// Sent as a JSON string, signed as the string.
-    Text(String),
-    /// Sent as a JSON integer, signed as its decimal digits.
-    Integer(u64),
-    /// An amount in shortest decimal form (from [`crate::amount::amount_text`]), sent as a JSON
-    /// number with exactly these digits and signed as the same digits.
-    Amount(String),
-}
-
-impl FieldValue {
-    fn signed_text(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Self::Text(text) | Self::Amount(text) => std::borrow::Cow::Borrowed(text),
-            Self::Integer(number) => std::borrow::Cow::Owned(number.to_string()),
-        }
-    }
-
-    /// Refuses an amount whose digits would not survive the trip through PHP exactly.
-    fn check(&self, key: &str) -> Result<(), InputError> {
-        match self {
-            Self::Amount(text)
-                if payments_core::AmountStyle::Shortest.parse_canonical(text).is_err() =>
-            {
-                Err(InputError::field(
-                    "amount",
-                    format!("{key}: {text:?} is not a shortest plain decimal"),
-                ))
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-/// One value of the JSON body, borrowed from the request being built.
-enum BodyValue<'a> {
-    Field(&'a FieldValue),
-    Signature(&'a str),
-}
-
-impl serde::Serialize for BodyValue<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
-            Self::Signature(text) => serializer.serialize_str(text),
-            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
-            // Checked by `FieldValue::check` to be plain digits: written as a JSON number.
-            Self::Field(FieldValue::Amount(text)) => RawValue::from_string(text.clone())
-                .map_err(serde::ser::Error::custom)?
-                .serialize(serializer),
-        }
-    }
-}
-
-impl From<String> for FieldValue {
-    fn from(text: String) -> Self {
-        Self::Text(text)
-    }
-}
-
-impl From<&str> for FieldValue {
-    fn from(text: &str) -> Self {
-        Self::Text(text.to_owned())
-    }
-}
-
-impl From<u64> for FieldValue {
-    fn from(number: u64) -> Self {
-        Self::Integer(number)
-    }
-}
-
-impl From<u32> for FieldValue {
-    fn from(number: u32) -> Self {
-        Self::Integer(u64::from(number))
-    }
-}
+/// A signed field's value as sent (a JSON string, integer or amount number); its text is what
+/// is signed.
+pub use payments_core::signature::FieldValue;
 
 /// The fields of one API request, before `shopId`, `nonce` and `signature` are added.
 ///
@@ -119,7 +41,7 @@ pub struct ApiRequest {
     endpoint: &'static str,
     path: Option<String>,
     safe_to_repeat: bool,
-    fields: Vec<(&'static str, FieldValue)>,
+    fields: SignedFields,
 }
 
 /// Keys the request builder adds itself.
@@ -128,7 +50,7 @@ const RESERVED: [&str; 3] = ["shopId", "nonce", "signature"];
 impl ApiRequest {
     /// A request to `endpoint` (`orders/create`). `safe_to_repeat` is true only for reads.
     pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
-        Self { endpoint, path: None, safe_to_repeat, fields: Vec::new() }
+        Self { endpoint, path: None, safe_to_repeat, fields: SignedFields::default() }
     }
 
     /// Posts to `path` instead of the endpoint name (for `currencies/{id}/status`, where the
@@ -142,7 +64,7 @@ impl ApiRequest {
     /// Adds a field that is sent and signed.
     #[must_use]
     pub fn field(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
-        self.fields.push((key, value.into()));
+        self.fields = self.fields.signed(key, value);
         self
     }
 
@@ -163,33 +85,16 @@ impl ApiRequest {
     /// builder adds itself, an amount is not in shortest form, or the URL cannot be built.
     pub fn build(self, config: &Config, nonce: u64) -> Result<Prepared, Error> {
         let api_key = config.api_key()?;
-        if let Some((key, _)) = self.fields.iter().find(|(key, _)| RESERVED.contains(key)) {
+        let given = self.fields.signed_fields();
+        if let Some((key, _)) = given.iter().find(|(key, _)| RESERVED.contains(key)) {
             return Err(
                 InputError::from(CanonicalError::DuplicateKey { key: (*key).to_owned() }).into()
             );
         }
-        let mut fields = self.fields;
-        fields.push(("shopId", FieldValue::Integer(config.shop_id())));
-        fields.push(("nonce", FieldValue::Integer(nonce)));
-        let texts: Vec<(&str, std::borrow::Cow<'_, str>)> =
-            fields.iter().map(|(key, value)| (*key, value.signed_text())).collect();
-        let string_to_sign =
-            sign::api_string_to_sign(texts.iter().map(|(key, text)| (*key, text.as_ref())))
-                .map_err(InputError::from)?;
-        let signature = sign::api_signature(&string_to_sign, api_key);
-
-        // The body is written straight from the fields, in key order, each key once.
-        let mut body: Vec<(&str, BodyValue<'_>)> = Vec::with_capacity(fields.len() + 1);
-        for (key, value) in &fields {
-            value.check(key)?;
-            body.push((key, BodyValue::Field(value)));
-        }
-        body.push(("signature", BodyValue::Signature(&signature)));
-        payments_core::signature::sort_by_key_unique(&mut body).map_err(InputError::from)?;
-        let bytes = payments_core::wire::json_object(&body)
-            .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
+        let fields = self.fields.signed("shopId", config.shop_id()).signed("nonce", nonce);
+        let SignedBody { string_to_sign, body } = fields.sign(&sign::API_SCHEME, api_key)?;
         let url = config.endpoint_url(self.path.as_deref().unwrap_or(self.endpoint))?;
-        let request = HttpRequest::post_json(GatewayId::Freekassa, self.endpoint, url, bytes)
+        let request = HttpRequest::post_json(GatewayId::Freekassa, self.endpoint, url, body)
             .repeatable(self.safe_to_repeat);
         Ok(Prepared { request, string_to_sign, nonce })
     }

@@ -5,15 +5,13 @@
 //! HTTP 200 has been seen too, so `type` is checked first, whatever the status, and a success
 //! is only believed with a 2xx status.
 
+use payments_core::response::{self, CallError};
 use payments_core::transport::HttpResponse;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::error::Error;
-
-/// How much of a body an error message keeps.
-const SNIPPET: usize = 512;
 
 /// Where Freekassa and its mirrors have been seen to put the error text.
 const MESSAGE_KEYS: [&str; 5] = ["message", "msg", "error", "desc", "description"];
@@ -22,48 +20,32 @@ const MESSAGE_KEYS: [&str; 5] = ["message", "msg", "error", "desc", "description
 ///
 /// # Errors
 ///
-/// [`Error::Api`] for `{"type": "error"}` with any status, [`Error::Http`] for a body that is
-/// not Freekassa's JSON with a non-2xx status (or a success with one), [`Error::Decode`]
-/// naming the JSON path that failed otherwise.
+/// [`Error::Api`] for `{"type": "error"}` with any status; [`Error::Call`] with
+/// [`CallError::Http`] for a body that is not Freekassa's JSON with a non-2xx status (or a
+/// success with one), and with [`CallError::Decode`] naming the JSON path that failed
+/// otherwise.
 pub fn parse<T: DeserializeOwned>(
     endpoint: &'static str,
     response: &HttpResponse,
 ) -> Result<T, Error> {
-    let http_status = response.status.as_u16();
-    let http_error = || Error::Http { endpoint, http_status, body: response.body_snippet(SNIPPET) };
-    let value: Value = match serde_json::from_slice(&response.body) {
-        Ok(value) => value,
-        Err(source) if response.status.is_success() => {
-            return Err(Error::Decode {
-                endpoint,
-                path: ".".to_owned(),
-                source,
-                body: response.body_snippet(SNIPPET),
-            });
-        }
-        Err(_) => return Err(http_error()),
-    };
+    let call = |source| Error::Call { endpoint, source };
+    let value: Value = response::read_json(response).map_err(call)?;
     match value.get("type").and_then(Value::as_str) {
-        Some("error") => Err(Error::Api { endpoint, message: error_message(&value), http_status }),
+        Some("error") => Err(Error::Api {
+            endpoint,
+            message: error_message(&value),
+            http_status: response.status.as_u16(),
+        }),
         Some("success") if response.status.is_success() => {
             // Read from the bytes, not from `value`: the amount readers need the raw JSON text.
-            payments_core::wire::from_json(&response.body).map_err(|error| Error::Decode {
-                endpoint,
-                path: error.path,
-                source: error.source,
-                body: response.body_snippet(SNIPPET),
-            })
+            response::read_payload(&response.body, "", response).map_err(call)
         }
-        _ if !response.status.is_success() => Err(http_error()),
-        other => Err(Error::Decode {
-            endpoint,
-            path: "type".to_owned(),
-            source: <serde_json::Error as serde::de::Error>::custom(format!(
-                "expected \"success\" or \"error\", got {}",
-                other.map_or_else(|| "nothing".to_owned(), |kind| format!("{kind:?}"))
-            )),
-            body: response.body_snippet(SNIPPET),
-        }),
+        _ if !response.status.is_success() => Err(call(CallError::http(response))),
+        other => {
+            let got = other.map_or_else(|| "nothing".to_owned(), |kind| format!("{kind:?}"));
+            let what = format!("expected \"success\" or \"error\", got {got}");
+            Err(call(CallError::missing("type", &what, response)))
+        }
     }
 }
 
@@ -155,18 +137,20 @@ mod tests {
     #[test]
     fn non_json_and_missing_type() {
         let err = parse::<Data>("x", &respond(502, "<html>Bad gateway</html>")).unwrap_err();
-        assert!(matches!(&err, Error::Http { http_status: 502, body, .. } if body.contains("Bad")));
+        assert!(
+            matches!(&err, Error::Call { source: CallError::Http { http_status: 502, body, .. }, .. } if body.contains("Bad"))
+        );
         assert!(matches!(
             parse::<Data>("x", &respond(200, "{\"type\": \"succ")),
-            Err(Error::Decode { .. })
+            Err(Error::Call { source: CallError::Decode { .. }, .. })
         ));
         assert!(matches!(
             parse::<Data>("x", &respond(200, r#"{"id": 1}"#)),
-            Err(Error::Decode { path, .. }) if path == "type"
+            Err(Error::Call { source: CallError::Decode { path, .. }, .. }) if path == "type"
         ));
         assert!(matches!(
             parse::<Data>("x", &respond(500, r#"{"type": "success", "id": 1}"#)),
-            Err(Error::Http { http_status: 500, .. })
+            Err(Error::Call { source: CallError::Http { http_status: 500, .. }, .. })
         ));
     }
 
@@ -174,7 +158,7 @@ mod tests {
     fn decode_errors_name_the_path() {
         let body = r#"{"type": "success", "id": "x"}"#;
         match parse::<Data>("x", &respond(200, body)).unwrap_err() {
-            Error::Decode { path, .. } => assert_eq!(path, "id"),
+            Error::Call { source: CallError::Decode { path, .. }, .. } => assert_eq!(path, "id"),
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -12,8 +12,8 @@
 //! with the secret in it.
 
 use payments_core::signature::{
-    CanonicalError, HexDigest, KeyOrder, canonical_string, hmac_sha256_canonical, hmac_sha256_hex,
-    md5_hex, verify_hex,
+    CanonicalError, FieldScheme, HexDigest, KeyOrder, canonical_string, hmac_sha256_canonical,
+    hmac_sha256_hex, md5_hex, verify_hex,
 };
 use payments_core::{ExposeSecret, SecretString};
 
@@ -108,6 +108,11 @@ pub fn api_string_to_sign<'a>(
 ) -> Result<String, CanonicalError> {
     canonical_string(fields, API_SEPARATOR, KeyOrder::Sorted)
 }
+
+/// How API requests are signed: values sorted by key and joined with `|`, [`api_signature`],
+/// and the signature sent as `signature` (see [`ApiRequest`](crate::request::ApiRequest)).
+pub const API_SCHEME: FieldScheme =
+    FieldScheme { separator: API_SEPARATOR, digest: api_signature, signature_key: "signature" };
 
 /// The API signature of a string to sign: `hmac_sha256_hex(api_key, string_to_sign)`.
 pub fn api_signature(string_to_sign: &str, api_key: &SecretString) -> HexDigest {

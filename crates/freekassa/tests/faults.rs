@@ -10,21 +10,18 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use freekassa::api::orders::OrderCreate;
 use freekassa::{Client, Config, Error, OrderStatus, PaymentSystemId};
 use httpmock::prelude::*;
 use payments_core::payment::OrderId;
-use payments_core::transport::{
-    ReqwestTransport, RetryPolicy, TransportConfig, TransportErrorKind,
-};
+use payments_core::response::CallError;
+use payments_core::transport::{ClientOptions, RetryPolicy, TransportErrorKind};
 use payments_core::{Currency, Money};
 use serde_json::json;
 
-use common::{FixedNonces, client, config};
+use common::{client, client_with};
 
 fn order() -> OrderCreate {
     OrderCreate::new(
@@ -36,16 +33,15 @@ fn order() -> OrderCreate {
     )
 }
 
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(2))
+fn fast_retries() -> ClientOptions {
+    ClientOptions::default().retry_policy(
+        RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+    )
 }
 
-fn timing_out_client(server: &MockServer) -> Client {
-    let transport =
-        ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(200)))
-            .unwrap();
-    Client::with_transport(config(server), Arc::new(transport))
-        .with_nonce_source(Arc::new(FixedNonces(AtomicU64::new(1))))
+fn timing_out_client(server: &MockServer, retry: RetryPolicy) -> Client {
+    let options = ClientOptions::default().timeout(Duration::from_millis(200)).retry_policy(retry);
+    client_with(server, 1, &options)
 }
 
 #[tokio::test]
@@ -57,10 +53,10 @@ async fn create_order_timeout_is_reported_not_retried_and_can_be_resolved() {
             then.status(200).json_body(json!({"type": "success"})).delay(Duration::from_secs(2));
         })
         .await;
-    let client = timing_out_client(&server);
+    let client = timing_out_client(&server, RetryPolicy::standard());
     let err = client.create_order(&order()).await.unwrap_err();
     match &err {
-        Error::Transport { source, endpoint } => {
+        Error::Call { source: CallError::Transport(source), endpoint } => {
             assert_eq!(source.kind(), TransportErrorKind::Timeout);
             assert_eq!(*endpoint, "orders/create");
         }
@@ -94,10 +90,10 @@ async fn a_read_timeout_is_a_transport_error() {
                 .delay(Duration::from_secs(2));
         })
         .await;
-    let client = timing_out_client(&server).with_retry_policy(RetryPolicy::disabled());
+    let client = timing_out_client(&server, RetryPolicy::disabled());
     let err = client.balance().await.unwrap_err();
     assert!(
-        matches!(err, Error::Transport { ref source, .. } if source.kind() == TransportErrorKind::Timeout)
+        matches!(err, Error::Call { source: CallError::Transport(ref source), .. } if source.kind() == TransportErrorKind::Timeout)
     );
 }
 
@@ -111,13 +107,16 @@ async fn a_refused_connection_is_a_connect_error_and_nothing_arrived() {
         .with_api_key("k")
         .with_api_url(&format!("http://127.0.0.1:{port}/v1/"))
         .unwrap();
-    let client = Client::new(config).unwrap().with_retry_policy(fast_retries());
+    let client = Client::with_options(config, &fast_retries()).unwrap();
     let err = client.create_order(&order()).await.unwrap_err();
     assert!(
-        matches!(err, Error::Transport { ref source, .. } if source.kind() == TransportErrorKind::Connect)
+        matches!(err, Error::Call { source: CallError::Transport(ref source), .. } if source.kind() == TransportErrorKind::Connect)
     );
     assert!(!err.outcome_unknown(), "a refused connection means the order was not sent");
-    assert!(matches!(client.shops().await, Err(Error::Transport { .. })));
+    assert!(matches!(
+        client.shops().await,
+        Err(Error::Call { source: CallError::Transport(_), .. })
+    ));
 }
 
 #[tokio::test]
@@ -129,13 +128,9 @@ async fn a_5xx_on_create_is_not_retried() {
             then.status(503).header("retry-after", "0").body("upstream unavailable");
         })
         .await;
-    let err = client(&server, 1)
-        .with_retry_policy(fast_retries())
-        .create_order(&order())
-        .await
-        .unwrap_err();
+    let err = client_with(&server, 1, &fast_retries()).create_order(&order()).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Http { http_status: 503, body, .. } if body.contains("upstream")),
+        matches!(&err, Error::Call { source: CallError::Http { http_status: 503, body, .. }, .. } if body.contains("upstream")),
         "{err:?}"
     );
     assert!(err.outcome_unknown());
@@ -157,7 +152,7 @@ async fn a_5xx_on_a_read_is_retried_with_a_fresh_nonce() {
             then.status(200).json_body(json!({"type": "success", "shops": [{"id": 777}]}));
         })
         .await;
-    let shops = client(&server, 500).with_retry_policy(fast_retries()).shops().await.unwrap();
+    let shops = client_with(&server, 500, &fast_retries()).shops().await.unwrap();
     assert_eq!(shops[0].id, 777);
     assert_eq!((first.calls_async().await, second.calls_async().await), (1, 1));
 }
@@ -171,8 +166,8 @@ async fn a_5xx_that_persists_is_reported_after_the_last_attempt() {
             then.status(500).body("Internal Server Error");
         })
         .await;
-    let err = client(&server, 1).with_retry_policy(fast_retries()).balance().await.unwrap_err();
-    assert!(matches!(err, Error::Http { http_status: 500, .. }));
+    let err = client_with(&server, 1, &fast_retries()).balance().await.unwrap_err();
+    assert!(matches!(err, Error::Call { source: CallError::Http { http_status: 500, .. }, .. }));
     assert_eq!(mock.calls_async().await, 3);
 }
 
@@ -192,9 +187,12 @@ async fn non_json_and_truncated_json() {
         })
         .await;
     let client = client(&server, 1);
-    assert!(matches!(client.balance().await, Err(Error::Decode { .. })));
+    assert!(matches!(
+        client.balance().await,
+        Err(Error::Call { source: CallError::Decode { .. }, .. })
+    ));
     match client.currencies().await.unwrap_err() {
-        Error::Decode { endpoint, body, .. } => {
+        Error::Call { source: CallError::Decode { body, .. }, endpoint } => {
             assert_eq!(endpoint, "currencies");
             assert!(body.contains("\"na"));
         }
@@ -246,7 +244,9 @@ async fn wrong_shapes_name_the_json_path() {
         })
         .await;
     match client(&server, 1).orders(&freekassa::api::orders::OrderList::new()).await.unwrap_err() {
-        Error::Decode { path, .. } => assert_eq!(path, "orders[0].amount"),
+        Error::Call { source: CallError::Decode { path, .. }, .. } => {
+            assert_eq!(path, "orders[0].amount")
+        }
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -80,9 +80,9 @@ fn every_error_hides_secrets() {
     let errors: Vec<Error> = vec![
         Error::Input(InputError::field("email", "bad")),
         order().prepare(&Config::new(1), 1).unwrap_err(),
-        Error::Transport {
+        Error::Call {
             endpoint: "orders/create",
-            source: TransportError::Timeout("deadline".into()),
+            source: TransportError::Timeout("deadline".into()).into(),
         },
         parse(401, r#"{"type": "error", "message": "Wrong signature"}"#),
         parse(502, "<html>"),

@@ -14,6 +14,7 @@ use freekassa::api::withdrawals::{WithdrawalCreate, WithdrawalList};
 use freekassa::{Error, PaymentSystemId};
 use httpmock::prelude::*;
 use payments_core::payment::OrderId;
+use payments_core::response::CallError;
 use payments_core::{Currency, Money};
 use serde_json::json;
 
@@ -123,7 +124,7 @@ async fn find_withdrawal_needs_exactly_one() {
     assert_eq!(client.find_withdrawal(&OrderId::new("one").unwrap()).await.unwrap().id, 7);
     assert!(matches!(
         client.find_withdrawal(&OrderId::new("two").unwrap()).await,
-        Err(Error::Integrity { .. })
+        Err(Error::Call { source: CallError::Integrity { .. }, .. })
     ));
 }
 

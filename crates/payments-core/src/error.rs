@@ -324,6 +324,59 @@ impl ErrorKind {
     }
 }
 
+/// A gateway crate's error, as the provider-agnostic [`Error`] takes it: each gateway's
+/// `Error` implements this, and `From` does the rest, the same way for every gateway.
+///
+/// The failures [`Error`] holds itself (bad input, no answer, a refused webhook) are split
+/// out by [`into_shared`](Self::into_shared); every other error becomes [`Error::Gateway`]
+/// with its [`kind`](Self::kind) and itself as the source, so nothing is lost.
+pub trait GatewayError: std::error::Error + Send + Sync + Sized + 'static {
+    /// The gateway whose error this is.
+    const GATEWAY: GatewayId;
+
+    /// The kind of error, in the terms every gateway shares.
+    fn kind(&self) -> ErrorKind;
+
+    /// The failure as one [`Error`] holds itself, or the error unchanged.
+    ///
+    /// # Errors
+    ///
+    /// `self`, when it is the gateway's own (a refusal, an unreadable answer).
+    fn into_shared(self) -> Result<SharedFailure, Self>;
+}
+
+/// A failure the provider-agnostic [`Error`] holds itself, whichever gateway it came from.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SharedFailure {
+    /// Input refused before anything was sent.
+    Input(InputError),
+    /// No complete answer arrived.
+    Transport(TransportError),
+    /// A webhook was refused.
+    Webhook(WebhookError),
+}
+
+impl<E: GatewayError> From<E> for Error {
+    fn from(error: E) -> Self {
+        let gateway = E::GATEWAY;
+        match error.into_shared() {
+            Ok(SharedFailure::Input(source)) => Self::Input { gateway, source },
+            Ok(SharedFailure::Transport(source)) => Self::Transport { gateway, source },
+            Ok(SharedFailure::Webhook(source)) => Self::Webhook { gateway, source },
+            Err(error) => {
+                // A gateway's own error has a gateway kind; should one not, it still is not
+                // lost, and reads as an unreadable answer (the outcome stays unknown).
+                let kind = match error.kind() {
+                    ErrorKind::Gateway(kind) => kind,
+                    _ => GatewayErrorKind::Decode,
+                };
+                Self::Gateway { gateway, kind, source: Box::new(error) }
+            }
+        }
+    }
+}
+
 /// 5xx: the gateway failed while handling the request, whatever it says.
 const fn is_server_error(status: u16) -> bool {
     status / 100 == 5

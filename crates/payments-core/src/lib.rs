@@ -24,13 +24,16 @@ pub mod notification;
 pub mod payment;
 mod received_fields;
 pub mod report;
+pub mod response;
 pub mod signature;
 pub mod transport;
 pub mod webhook;
 pub mod wire;
 
 pub use amount_text::{AmountStyle, AmountTextError};
-pub use error::{Error, ErrorKind, GatewayErrorKind, InputError, WebhookError};
+pub use error::{
+    Error, ErrorKind, GatewayError, GatewayErrorKind, InputError, SharedFailure, WebhookError,
+};
 pub use gateway::GatewayId;
 pub use money::{Currency, Money, MoneyError};
 pub use rust_decimal::Decimal;

@@ -10,7 +10,7 @@ use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
-use payments_core::transport::{ClientOptions, RetryPolicy, Transport};
+use payments_core::transport::ClientOptions;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, GatewayId};
 #[cfg(any(feature = "feennex", feature = "freekassa", feature = "fena"))]
@@ -113,33 +113,17 @@ impl AnyGateway {
         config: &GatewayConfig,
         options: &ClientOptions,
     ) -> Result<Self, ConfigError> {
+        // Built once, so a gateway's client and verifier share one connection pool.
         let transport =
             options.build_transport().map_err(|error| ConfigError::Transport(error.to_string()))?;
-        Self::build(config, transport, options.retry())
-    }
-
-    /// Builds the gateway over a given transport (a shared client, a test double), with the
-    /// standard retry policy. [`AnyGateway::with_options`] sets both.
-    ///
-    /// # Errors
-    ///
-    /// As [`AnyGateway::from_config`], except for the transport.
-    pub fn with_transport(
-        config: &GatewayConfig,
-        transport: Arc<dyn Transport>,
-    ) -> Result<Self, ConfigError> {
-        Self::build(config, transport, RetryPolicy::standard())
+        Self::build(config, &options.clone().transport(transport))
     }
 
     #[cfg_attr(
         not(any(feature = "feennex", feature = "freekassa", feature = "fena")),
         allow(unused_variables, reason = "with no gateway there is no config to build from")
     )]
-    fn build(
-        config: &GatewayConfig,
-        transport: Arc<dyn Transport>,
-        retry: RetryPolicy,
-    ) -> Result<Self, ConfigError> {
+    fn build(config: &GatewayConfig, options: &ClientOptions) -> Result<Self, ConfigError> {
         // `*config`: with no gateway feature the enum has no variants and this match no arms.
         match *config {
             #[cfg(feature = "feennex")]
@@ -162,8 +146,8 @@ impl AnyGateway {
                     feennex_config = feennex_config.with_pay_form_url(url).map_err(invalid)?;
                 }
                 let client = Arc::new(
-                    feennex::Client::with_transport(feennex_config, transport)
-                        .with_retry_policy(retry),
+                    feennex::Client::with_options(feennex_config, options)
+                        .map_err(|error| ConfigError::Transport(error.to_string()))?,
                 );
                 Ok(Self {
                     id: GatewayId::Feennex,
@@ -176,9 +160,9 @@ impl AnyGateway {
                 })
             }
             #[cfg(feature = "fena")]
-            GatewayConfig::Fena(ref settings) => fena_gateway(settings, transport, retry),
+            GatewayConfig::Fena(ref settings) => fena_gateway(settings, options),
             #[cfg(feature = "freekassa")]
-            GatewayConfig::Freekassa(ref settings) => freekassa_gateway(settings, transport, retry),
+            GatewayConfig::Freekassa(ref settings) => freekassa_gateway(settings, options),
         }
     }
 
@@ -292,8 +276,7 @@ impl AnyGateway {
 #[cfg(feature = "fena")]
 fn fena_gateway(
     settings: &crate::config::FenaSettings,
-    transport: Arc<dyn Transport>,
-    retry: RetryPolicy,
+    options: &ClientOptions,
 ) -> Result<AnyGateway, ConfigError> {
     let invalid = |error: payments_core::InputError| ConfigError::Invalid {
         gateway: GatewayId::Fena,
@@ -336,7 +319,8 @@ fn fena_gateway(
                 toolkit_config = toolkit_config.with_base_url(url).map_err(invalid)?;
             }
             let client = Arc::new(
-                fena::Client::with_transport(toolkit_config, transport).with_retry_policy(retry),
+                fena::Client::with_options(toolkit_config, options)
+                    .map_err(|error| ConfigError::Transport(error.to_string()))?,
             );
             Ok(only(client.clone(), client))
         }
@@ -346,8 +330,7 @@ fn fena_gateway(
 #[cfg(feature = "freekassa")]
 fn freekassa_gateway(
     settings: &crate::config::FreekassaSettings,
-    transport: Arc<dyn Transport>,
-    retry: RetryPolicy,
+    options: &ClientOptions,
 ) -> Result<AnyGateway, ConfigError> {
     use freekassa::source_ip::{IpRange, SourcePolicy};
     let invalid = |reason: String| ConfigError::Invalid { gateway: GatewayId::Freekassa, reason };
@@ -394,8 +377,10 @@ fn freekassa_gateway(
             .map_err(|error| invalid(error.to_string()))?;
         verifier = verifier.with_currency(currency).map_err(|error| invalid(error.to_string()))?;
     }
-    let client =
-        Arc::new(freekassa::Client::with_transport(config, transport).with_retry_policy(retry));
+    let client = Arc::new(
+        freekassa::Client::with_options(config, options)
+            .map_err(|error| ConfigError::Transport(error.to_string()))?,
+    );
     Ok(AnyGateway {
         id: GatewayId::Freekassa,
         create: client.clone(),

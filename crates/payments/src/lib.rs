@@ -54,7 +54,7 @@ pub use error::ConfigError;
 pub use payments_core as core;
 pub use payments_core::{
     AmountStyle, Currency, Decimal, Error, GatewayId, Money, MoneyError, SecretString, gateway,
-    notification, payment, report, transport, webhook,
+    notification, payment, report, response, transport, webhook,
 };
 
 #[cfg(feature = "feennex")]

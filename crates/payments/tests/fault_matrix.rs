@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use payments::core::ErrorKind;
-use payments::core::transport::{ReqwestTransport, Transport, TransportConfig, TransportErrorKind};
+use payments::core::transport::{
+    ClientOptions, ReqwestTransport, Transport, TransportConfig, TransportErrorKind,
+};
 use payments::payment::{OrderId, PaymentRequest};
 use payments::report::PayoutRequest;
 use payments::{AnyGateway, Currency, Error, GatewayConfig, Money};
@@ -248,8 +250,13 @@ fn transport(fault: Fault) -> Arc<dyn Transport> {
     .clone()
 }
 
+/// The client options of a row: its shared transport, the standard retry policy.
+fn options(fault: Fault) -> ClientOptions {
+    ClientOptions::default().transport(transport(fault))
+}
+
 fn gateway(json: &str, fault: Fault) -> AnyGateway {
-    AnyGateway::with_transport(&GatewayConfig::from_json(json).unwrap(), transport(fault)).unwrap()
+    AnyGateway::with_options(&GatewayConfig::from_json(json).unwrap(), &options(fault)).unwrap()
 }
 
 fn kind(error: &Error) -> String {
@@ -318,7 +325,7 @@ async fn run_own(gateway_name: &'static str, call: &'static str, fault: Fault) -
     match gateway_name {
         "feennex" => {
             let config = payments::feennex::Config::new(5, "k").with_base_url(&base).unwrap();
-            let client = payments::feennex::Client::with_transport(config, transport(fault));
+            let client = payments::feennex::Client::with_options(config, &options(fault)).unwrap();
             let result = if call == "create" {
                 let bill = payments::feennex::api::bill::BillCreate::new(
                     order(),
@@ -335,7 +342,8 @@ async fn run_own(gateway_name: &'static str, call: &'static str, fault: Fault) -
                 .with_api_key("k")
                 .with_api_url(&base)
                 .unwrap();
-            let client = payments::freekassa::Client::with_transport(config, transport(fault));
+            let client =
+                payments::freekassa::Client::with_options(config, &options(fault)).unwrap();
             let result = if call == "create" {
                 let payout = payments::freekassa::api::withdrawals::WithdrawalCreate::new(
                     order(),
@@ -352,7 +360,7 @@ async fn run_own(gateway_name: &'static str, call: &'static str, fault: Fault) -
         _ => {
             let config =
                 payments::fena::ToolkitConfig::new("i", "sk").with_base_url(&base).unwrap();
-            let client = payments::fena::Client::with_transport(config, transport(fault));
+            let client = payments::fena::Client::with_options(config, &options(fault)).unwrap();
             let result = if call == "create" {
                 let payment = payments::fena::api::payment::PaymentCreate::new(
                     "o-1",
@@ -419,7 +427,7 @@ async fn run_core(
         ("fena", "read") => {
             let config =
                 payments::fena::ToolkitConfig::new("i", "sk").with_base_url(&base).unwrap();
-            payments::fena::Client::with_transport(config, transport(fault))
+            payments::fena::Client::with_options(config, &options(fault)).unwrap()
                 .get_payment("p1")
                 .await
                 .map(drop)

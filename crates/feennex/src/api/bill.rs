@@ -161,7 +161,7 @@ impl BillCreate {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`] when the bill differs from
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity) when the bill differs from
     /// the request.
     pub fn parse_response(
         &self,
@@ -262,7 +262,7 @@ impl BillStatusQuery {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity).
     pub fn parse_response(
         &self,
         prepared: &Prepared,
@@ -329,6 +329,7 @@ pub struct BillReport {
 #[cfg(test)]
 mod tests {
     use http::StatusCode;
+    use payments_core::response::CallError;
 
     use super::*;
 
@@ -411,10 +412,28 @@ mod tests {
     #[test]
     fn response_for_another_amount_or_order_is_refused() {
         let err = parse(response_body("23.16", "\"123456\"", "5")).unwrap_err();
-        assert!(matches!(err, Error::Integrity { field: "shop_amount", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Call { source: CallError::Integrity { field: "shop_amount", .. }, .. }
+            ),
+            "{err:?}"
+        );
         let err = parse(response_body("23.15", "\"999\"", "5")).unwrap_err();
-        assert!(matches!(err, Error::Integrity { field: "shop_order_id", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Call { source: CallError::Integrity { field: "shop_order_id", .. }, .. }
+            ),
+            "{err:?}"
+        );
         let err = parse(response_body("23.15", "\"123456\"", "6")).unwrap_err();
-        assert!(matches!(err, Error::Integrity { field: "shop_id", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Call { source: CallError::Integrity { field: "shop_id", .. }, .. }
+            ),
+            "{err:?}"
+        );
     }
 }

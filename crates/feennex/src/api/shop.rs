@@ -47,7 +47,7 @@ impl ShopBalanceQuery {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity).
     pub fn parse_response(
         &self,
         prepared: &Prepared,

@@ -282,7 +282,7 @@ impl TransferStatusQuery {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity).
     pub fn parse_response(
         &self,
         prepared: &Prepared,

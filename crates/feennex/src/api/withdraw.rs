@@ -228,7 +228,7 @@ impl WithdrawCreate {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity).
     pub fn parse_response(
         &self,
         prepared: &Prepared,
@@ -395,7 +395,7 @@ impl WithdrawStatusQuery {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`](payments_core::response::CallError::Integrity).
     pub fn parse_response(
         &self,
         prepared: &Prepared,

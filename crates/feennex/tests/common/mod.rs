@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use feennex::{Client, Config};
 use httpmock::MockServer;
 use payments_core::clock::FixedClock;
-use payments_core::transport::{ReqwestTransport, RetryPolicy, TransportConfig};
+use payments_core::transport::{ClientOptions, RetryPolicy};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -35,15 +35,10 @@ pub fn client_for(server: &MockServer, shop_id: u64) -> Client {
 
 pub fn client_at(base_url: &str, shop_id: u64) -> Client {
     let config = Config::new(shop_id, SECRET).with_base_url(base_url).unwrap();
-    let transport =
-        ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(500)))
-            .unwrap();
-    Client::with_transport(config, Arc::new(transport))
-        .with_clock(Arc::new(FixedClock(example_now())))
-        .with_retry_policy(
-            RetryPolicy::standard()
-                .with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
-        )
+    let options = ClientOptions::default().timeout(Duration::from_millis(500)).retry_policy(
+        RetryPolicy::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+    );
+    Client::with_options(config, &options).unwrap().with_clock(Arc::new(FixedClock(example_now())))
 }
 
 pub fn ok(data: Value) -> Value {

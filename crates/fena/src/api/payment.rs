@@ -1,5 +1,6 @@
 //! Single payments: create-and-process (returns the payment link) and get by id.
 
+use payments_core::response::CallError;
 use payments_core::transport::HttpResponse;
 use payments_core::{Decimal, InputError, Money};
 use serde::Deserialize;
@@ -200,18 +201,16 @@ impl PaymentCreate {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`].
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`].
     pub fn parse_response(
         &self,
         _prepared: &Prepared,
         response: &HttpResponse,
     ) -> Result<CreatedPayment, Error> {
         let created: CreatedPayment = response::parse(Self::ENDPOINT, response, "result")?;
-        let integrity = |field, expected: String, received: String| Error::Integrity {
+        let integrity = |field, expected: String, received: String| Error::Call {
             endpoint: Self::ENDPOINT,
-            field,
-            expected,
-            received,
+            source: CallError::Integrity { field, expected, received },
         };
         if created.reference != self.reference {
             return Err(integrity("reference", self.reference.clone(), created.reference));
@@ -288,7 +287,7 @@ impl PaymentGet {
     ///
     /// # Errors
     ///
-    /// The errors of [`response::parse`], and [`Error::Integrity`] naming `id`.
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`] naming `id`.
     pub fn parse_response(
         &self,
         _prepared: &Prepared,
@@ -296,12 +295,8 @@ impl PaymentGet {
     ) -> Result<Payment, Error> {
         let payment: Payment = response::parse(Self::ENDPOINT, response, "data")?;
         if payment.id != self.id {
-            return Err(Error::Integrity {
-                endpoint: Self::ENDPOINT,
-                field: "id",
-                expected: self.id.clone(),
-                received: payment.id,
-            });
+            let source = CallError::integrity("id", &self.id, payment.id);
+            return Err(Error::Call { endpoint: Self::ENDPOINT, source });
         }
         Ok(payment)
     }

@@ -4,6 +4,7 @@
 
 use payments_core::gateway::GatewayId;
 use payments_core::notification::Notification;
+use payments_core::response::CallError;
 use payments_core::{Money, WebhookError};
 use serde_json::{Map, Value};
 
@@ -139,7 +140,10 @@ impl ConfirmedPayment {
 const CONFIRM_ENDPOINT: &str = "open/payments/single/{id}";
 
 fn integrity(field: &'static str, expected: String, received: String) -> Error {
-    Error::Integrity { endpoint: CONFIRM_ENDPOINT, field, expected, received }
+    Error::Call {
+        endpoint: CONFIRM_ENDPOINT,
+        source: CallError::Integrity { field, expected, received },
+    }
 }
 
 /// Secondary: confirms a Toolkit trigger against the stored payment and the payment fetched
@@ -149,7 +153,7 @@ fn integrity(field: &'static str, expected: String, received: String) -> Error {
 ///
 /// # Errors
 ///
-/// [`Error::Integrity`] naming `id`, `reference` or `amount`.
+/// [`Error::Call`] with [`CallError::Integrity`] naming `id`, `reference` or `amount`.
 pub fn confirm_trigger(
     trigger: &ToolkitTrigger,
     expected: &ExpectedPayment,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use freekassa::nonce::{NonceError, NonceSource};
 use freekassa::{Client, Config};
 use httpmock::MockServer;
+use payments_core::transport::ClientOptions;
 
 pub const API_KEY: &str = "test_api_key";
 
@@ -27,7 +28,12 @@ pub fn config(server: &MockServer) -> Config {
 
 /// A client whose first nonce is `first_nonce`.
 pub fn client(server: &MockServer, first_nonce: u64) -> Client {
-    Client::new(config(server))
+    client_with(server, first_nonce, &ClientOptions::default())
+}
+
+/// A client with `options` whose first nonce is `first_nonce`.
+pub fn client_with(server: &MockServer, first_nonce: u64, options: &ClientOptions) -> Client {
+    Client::with_options(config(server), options)
         .unwrap()
         .with_nonce_source(Arc::new(FixedNonces(AtomicU64::new(first_nonce))))
 }

@@ -20,6 +20,7 @@
 
 mod canonical;
 mod digest;
+mod fields;
 
 pub use canonical::{
     CanonicalError, KeyOrder, canonical_string, sort_by_key_unique, write_canonical,
@@ -28,3 +29,4 @@ pub use digest::{
     HexDigest, hmac_sha256_canonical, hmac_sha256_hex, md5_hex, sha256_canonical_with_secret,
     sha256_hex_with_secret, verify_hex,
 };
+pub use fields::{FieldScheme, FieldValue, SignedBody, SignedFields};

@@ -8,6 +8,8 @@
 
 #[cfg(feature = "client")]
 mod call;
+#[cfg(feature = "client")]
+mod caller;
 mod error;
 mod message;
 #[cfg(feature = "client")]
@@ -20,6 +22,8 @@ use async_trait::async_trait;
 
 #[cfg(feature = "client")]
 pub use call::{execute, execute_prepared};
+#[cfg(feature = "client")]
+pub use caller::Caller;
 pub use error::{TransportError, TransportErrorKind};
 pub use message::{HttpRequest, HttpResponse};
 #[cfg(feature = "client")]

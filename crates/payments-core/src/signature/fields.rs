@@ -1,0 +1,281 @@
+//! A signed JSON request's fields: one list from which both the string to sign and the body
+//! are written, so the two cannot disagree.
+//!
+//! What differs between gateways is a [`FieldScheme`]: the separator between the signed
+//! values (always sorted by key), the digest, and the body key the signature goes under.
+//! Each gateway adds its own rules on top (Feennex refuses a `:` in the shop's ids, Freekassa
+//! adds `shopId` and `nonce`).
+
+use std::borrow::Cow;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::{HexDigest, KeyOrder, canonical_string, sort_by_key_unique};
+use crate::InputError;
+
+/// A signed value as sent. Its text is what is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldValue {
+    /// Sent as a JSON string, signed as the string.
+    Text(String),
+    /// Sent as a JSON integer, signed as its decimal digits.
+    Integer(u64),
+    /// An amount in shortest plain decimal form (`100.5`), sent as a JSON number with exactly
+    /// these digits and signed as the same digits. Anything else is refused when signing.
+    Amount(String),
+}
+
+impl FieldValue {
+    /// The text that is signed.
+    pub fn signed_text(&self) -> Cow<'_, str> {
+        match self {
+            Self::Text(text) | Self::Amount(text) => Cow::Borrowed(text),
+            Self::Integer(number) => Cow::Owned(number.to_string()),
+        }
+    }
+
+    /// Refuses an amount whose digits a JSON reader might not keep exactly.
+    fn check(&self, key: &str) -> Result<(), InputError> {
+        match self {
+            Self::Amount(text) if crate::AmountStyle::Shortest.parse_canonical(text).is_err() => {
+                Err(InputError::field(
+                    "amount",
+                    format!("{key}: {text:?} is not a shortest plain decimal"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl From<String> for FieldValue {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<u64> for FieldValue {
+    fn from(number: u64) -> Self {
+        Self::Integer(number)
+    }
+}
+
+impl From<u32> for FieldValue {
+    fn from(number: u32) -> Self {
+        Self::Integer(u64::from(number))
+    }
+}
+
+impl From<u16> for FieldValue {
+    fn from(number: u16) -> Self {
+        Self::Integer(u64::from(number))
+    }
+}
+
+impl From<&crate::payment::OrderId> for FieldValue {
+    fn from(id: &crate::payment::OrderId) -> Self {
+        Self::Text(id.as_str().to_owned())
+    }
+}
+
+/// How a gateway signs a request's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldScheme {
+    /// What joins the signed values, sorted by key (`:` for Feennex, `|` for Freekassa).
+    pub separator: &'static str,
+    /// The digest of the string to sign with the secret.
+    pub digest: fn(&str, &SecretString) -> HexDigest,
+    /// The body key the signature is sent under (`sign`, `signature`).
+    pub signature_key: &'static str,
+}
+
+/// A request signed by [`SignedFields::sign`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedBody {
+    /// The string that was signed (the signed values joined; no key, no secret).
+    pub string_to_sign: String,
+    /// The JSON body: every field and the signature, keys sorted, each once.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for SignedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Both can hold payer data (e-mail, card number): the gateway's `Prepared` decides
+        // what to show.
+        f.debug_struct("SignedBody").finish_non_exhaustive()
+    }
+}
+
+/// The fields of one signed JSON request.
+///
+/// ```
+/// use payments_core::SecretString;
+/// use payments_core::signature::{FieldScheme, FieldValue, SignedFields, sha256_hex_with_secret};
+///
+/// let scheme = FieldScheme {
+///     separator: ":",
+///     digest: sha256_hex_with_secret,
+///     signature_key: "sign",
+/// };
+/// let signed = SignedFields::default()
+///     .signed("shop_id", 5_u64)
+///     .signed("amount", FieldValue::Amount("10.5".into()))
+///     .unsigned("description", "Order 1")
+///     .sign(&scheme, &SecretString::from("secret"))?;
+/// assert_eq!(signed.string_to_sign, "10.5:5");
+/// let body = String::from_utf8(signed.body).unwrap();
+/// assert!(body.starts_with(r#"{"amount":10.5,"description":"Order 1","shop_id":5,"sign":""#));
+/// # Ok::<(), payments_core::InputError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SignedFields {
+    signed: Vec<(&'static str, FieldValue)>,
+    unsigned: Vec<(Cow<'static, str>, Value)>,
+}
+
+impl SignedFields {
+    /// Adds a field that is sent and signed.
+    #[must_use]
+    pub fn signed(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
+        self.signed.push((key, value.into()));
+        self
+    }
+
+    /// Adds a field that is sent but not signed (a name known only at run time too).
+    #[must_use]
+    pub fn unsigned(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Self {
+        self.unsigned.push((key.into(), value.into()));
+        self
+    }
+
+    /// The signed fields, in the order given.
+    pub fn signed_fields(&self) -> &[(&'static str, FieldValue)] {
+        &self.signed
+    }
+
+    /// Signs the fields with `scheme` and writes the body.
+    ///
+    /// # Errors
+    ///
+    /// [`InputError`] when a key appears twice (signed or not, the signature's own key
+    /// included), or an amount is not in shortest plain form.
+    pub fn sign(
+        &self,
+        scheme: &FieldScheme,
+        secret: &SecretString,
+    ) -> Result<SignedBody, InputError> {
+        for (key, value) in &self.signed {
+            value.check(key)?;
+        }
+        let texts: Vec<(&str, Cow<'_, str>)> =
+            self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
+        let string_to_sign = canonical_string(
+            texts.iter().map(|(key, text)| (*key, text.as_ref())),
+            scheme.separator,
+            KeyOrder::Sorted,
+        )?;
+        let signature = (scheme.digest)(&string_to_sign, secret);
+
+        let mut body: Vec<(&str, BodyValue<'_>)> =
+            Vec::with_capacity(self.signed.len() + self.unsigned.len() + 1);
+        body.extend(self.signed.iter().map(|(key, value)| (*key, BodyValue::Field(value))));
+        body.extend(
+            self.unsigned.iter().map(|(key, value)| (key.as_ref(), BodyValue::Json(value))),
+        );
+        body.push((scheme.signature_key, BodyValue::Signature(signature.as_str())));
+        sort_by_key_unique(&mut body)?;
+        let body = crate::wire::json_object(&body)
+            .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
+        Ok(SignedBody { string_to_sign, body })
+    }
+}
+
+/// One value of the JSON body, borrowed from the fields being signed.
+enum BodyValue<'a> {
+    Field(&'a FieldValue),
+    Json(&'a Value),
+    Signature(&'a str),
+}
+
+impl serde::Serialize for BodyValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
+            Self::Signature(text) => serializer.serialize_str(text),
+            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
+            // Checked by `FieldValue::check` to be plain digits: written as a JSON number.
+            Self::Field(FieldValue::Amount(text)) => serde_json::from_str::<&RawValue>(text)
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
+            Self::Json(value) => value.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::sha256_hex_with_secret;
+
+    const SCHEME: FieldScheme =
+        FieldScheme { separator: "|", digest: sha256_hex_with_secret, signature_key: "signature" };
+
+    fn secret() -> SecretString {
+        SecretString::from("k")
+    }
+
+    #[test]
+    fn body_and_string_to_sign_come_from_the_same_values() {
+        let signed = SignedFields::default()
+            .signed("b", "x y")
+            .signed("a", 7_u64)
+            .unsigned("c", serde_json::json!({"n": 1}))
+            .sign(&SCHEME, &secret())
+            .unwrap();
+        assert_eq!(signed.string_to_sign, "7|x y");
+        let body: Value = serde_json::from_slice(&signed.body).unwrap();
+        let expected = sha256_hex_with_secret("7|x y", &secret());
+        assert_eq!(
+            body,
+            serde_json::json!({"a": 7, "b": "x y", "c": {"n": 1}, "signature": expected.as_str()})
+        );
+    }
+
+    #[test]
+    fn a_key_twice_is_refused_whichever_list_it_is_in() {
+        let twice = SignedFields::default().signed("a", "1").signed("a", "2");
+        assert!(twice.sign(&SCHEME, &secret()).is_err());
+        let mixed = SignedFields::default().signed("a", "1").unsigned("a", 2);
+        assert!(mixed.sign(&SCHEME, &secret()).is_err());
+        let signature = SignedFields::default().unsigned("signature", "forged");
+        assert!(signature.sign(&SCHEME, &secret()).is_err());
+    }
+
+    #[test]
+    fn amounts_must_be_shortest_plain_decimals() {
+        for text in ["100.50", "1e2", "-1", "", "01"] {
+            let fields = SignedFields::default().signed("amount", FieldValue::Amount(text.into()));
+            assert!(fields.sign(&SCHEME, &secret()).is_err(), "{text:?}");
+        }
+        let ok = SignedFields::default().signed("amount", FieldValue::Amount("100.5".into()));
+        let body = ok.sign(&SCHEME, &secret()).unwrap().body;
+        assert!(body.starts_with(br#"{"amount":100.5,"#), "{}", String::from_utf8_lossy(&body));
+    }
+
+    #[test]
+    fn debug_shows_neither_body_nor_string() {
+        let signed =
+            SignedFields::default().signed("email", "payer@example.com").sign(&SCHEME, &secret());
+        let debug = format!("{signed:?}");
+        assert!(!debug.contains("payer@example.com"), "{debug}");
+    }
+}
