@@ -249,7 +249,7 @@ mod tests {
     fn payload_paths_are_prefixed() {
         #[derive(Debug, serde::Deserialize)]
         struct Item {
-            #[allow(dead_code)]
+            #[expect(dead_code, reason = "read only to fail")]
             id: u64,
         }
         let response = respond(200, "");
