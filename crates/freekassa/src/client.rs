@@ -30,11 +30,16 @@ use crate::model::PaymentSystemId;
 use crate::nonce::{NonceSource, ProcessNonce};
 use crate::request::Prepared;
 
+/// How many times one call is signed again and re-sent after Freekassa refused its nonce
+/// (see [`Error::is_nonce_refusal`]).
+pub const MAX_NONCE_RESENDS: u32 = 3;
+
 /// A Freekassa API v1 client.
 ///
 /// Cloning is cheap and shares the connection pool and the nonce source. Reads are retried
 /// by the retry policy, each attempt signed again with a fresh nonce; `orders/create`,
-/// `orders/refund` and `withdrawals/create` are sent once.
+/// `orders/refund` and `withdrawals/create` are sent once, except after a refusal of their
+/// nonce, which proves they were not carried out (see [`MAX_NONCE_RESENDS`]).
 ///
 /// ```no_run
 /// use freekassa::{api::orders::OrderCreate, Client, Config, PaymentSystemId};
@@ -270,20 +275,34 @@ impl Client {
     /// Draws a nonce, signs, sends; for requests safe to repeat, retries as the policy says,
     /// each time with a fresh nonce (a nonce Freekassa has seen is refused): core's one retry
     /// loop, with the nonce drawn in its per-attempt hook.
+    ///
+    /// A request Freekassa refused for its nonce ([`Error::is_nonce_refusal`]) was not carried
+    /// out, so it is signed again with a fresh nonce and re-sent, creations included, at most
+    /// [`MAX_NONCE_RESENDS`] times: with several instances signing for one shop, requests
+    /// leave in one order and may arrive in another.
     async fn call<T>(
         &self,
         prepare: impl Fn(u64) -> Result<Prepared, Error>,
         parse: impl Fn(&Prepared, &HttpResponse) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let prepare = &prepare;
-        let (prepared, result) = self
-            .caller
-            .send_prepared(|| async move { prepare(self.nonces.next_nonce().await?) })
-            .await?;
-        let response = result.map_err(|source| Error::Call {
-            endpoint: prepared.endpoint(),
-            source: source.into(),
-        })?;
-        parse(&prepared, &response)
+        let mut resends = 0;
+        loop {
+            let (prepared, result) = self
+                .caller
+                .send_prepared(|| async move { prepare(self.nonces.next_nonce().await?) })
+                .await?;
+            let response = result.map_err(|source| Error::Call {
+                endpoint: prepared.endpoint(),
+                source: source.into(),
+            })?;
+            match parse(&prepared, &response) {
+                // Each send is a `gateway_call` span of its own, so a re-send shows in traces.
+                Err(error) if error.is_nonce_refusal() && resends < MAX_NONCE_RESENDS => {
+                    resends += 1;
+                }
+                other => return other,
+            }
+        }
     }
 }

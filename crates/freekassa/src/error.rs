@@ -78,6 +78,34 @@ impl Error {
         }
     }
 
+    /// Whether Freekassa refused the request for its nonce: an error answer (HTTP 400 or 401)
+    /// whose message names the nonce. Freekassa checks the nonce before it does anything, so
+    /// such a request was not carried out and may be signed again with a fresh nonce and
+    /// re-sent, even an order or payout creation; the client does so a bounded number of
+    /// times.
+    ///
+    /// Freekassa's exact wording for a stale nonce is not published (the provider notes,
+    /// §4.3): any error answer that names the nonce counts, and one that does not (a wrong
+    /// signature, an unknown shop) is never re-sent.
+    ///
+    /// ```
+    /// let refusal = |message: &str| freekassa::Error::Api {
+    ///     endpoint: "orders/create",
+    ///     message: message.to_owned(),
+    ///     http_status: 400,
+    /// };
+    /// assert!(refusal("Wrong nonce: it must be greater than the last one").is_nonce_refusal());
+    /// assert!(!refusal("Wrong signature").is_nonce_refusal());
+    /// ```
+    pub fn is_nonce_refusal(&self) -> bool {
+        match self {
+            Self::Api { message, http_status: 400 | 401, .. } => {
+                message.to_ascii_lowercase().contains("nonce")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether an order or payout may have been created although an error came back (a
     /// transport error after the request may have left, any page that is not Freekassa's
     /// JSON, an unreadable or contradicting answer), by the one rule of

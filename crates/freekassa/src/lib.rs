@@ -105,7 +105,7 @@ pub mod webhook;
 pub use payments_core as core;
 
 #[cfg(feature = "client")]
-pub use client::Client;
+pub use client::{Client, MAX_NONCE_RESENDS};
 pub use config::{Config, DEFAULT_API_URL, DEFAULT_FORM_URL};
 pub use error::Error;
 pub use form::{FormLink, PaymentForm};

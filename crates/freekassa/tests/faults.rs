@@ -250,3 +250,59 @@ async fn wrong_shapes_name_the_json_path() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+/// Freekassa's answer to a nonce at or below the last one it accepted, as the sandbox gives it.
+fn nonce_refused() -> serde_json::Value {
+    json!({"type": "error", "message": "Wrong nonce: it must be greater than the last one"})
+}
+
+#[tokio::test]
+async fn a_creation_refused_for_its_nonce_is_signed_again_and_sent_once_more() {
+    let server = MockServer::start_async().await;
+    let stale = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/orders/create").json_body_includes(r#"{"nonce": 7}"#);
+            then.status(400).json_body(nonce_refused());
+        })
+        .await;
+    let fresh = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/orders/create").json_body_includes(r#"{"nonce": 8}"#);
+            then.status(200).json_body(json!({
+                "type": "success", "orderId": 123, "orderHash": "h", "location": "https://pay.fk.money/form/123/h"
+            }));
+        })
+        .await;
+    let created = client(&server, 7).create_order(&order()).await.unwrap();
+    assert_eq!(created.order_id, 123);
+    assert_eq!((stale.calls_async().await, fresh.calls_async().await), (1, 1));
+}
+
+#[tokio::test]
+async fn nonce_refusals_are_re_sent_a_bounded_number_of_times() {
+    let server = MockServer::start_async().await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/balance");
+            then.status(401).json_body(nonce_refused());
+        })
+        .await;
+    let err = client(&server, 1).balance().await.unwrap_err();
+    assert!(err.is_nonce_refusal(), "{err:?}");
+    let sends = usize::try_from(freekassa::MAX_NONCE_RESENDS).unwrap() + 1;
+    assert_eq!(refused.calls_async().await, sends);
+}
+
+#[tokio::test]
+async fn other_refusals_of_a_creation_are_never_re_sent() {
+    let server = MockServer::start_async().await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/orders/create");
+            then.status(401).json_body(json!({"type": "error", "message": "Wrong signature"}));
+        })
+        .await;
+    let err = client(&server, 1).create_order(&order()).await.unwrap_err();
+    assert!(!err.is_nonce_refusal() && !err.outcome_unknown(), "{err:?}");
+    assert_eq!(refused.calls_async().await, 1);
+}
