@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use payments_core::payment::OrderId;
 use payments_core::response::CallError;
-use payments_core::transport::{Caller, ClientOptions, HttpResponse};
+use payments_core::transport::{Caller, ClientOptions, HttpRequest, HttpResponse};
 
 use crate::api::orders::{
     Order, OrderCreate, OrderCreated, OrderList, OrderPage, OrderRefund, Refund,
@@ -32,7 +32,7 @@ use crate::request::Prepared;
 
 /// How many times one call is signed again and re-sent after Freekassa refused its nonce
 /// (see [`Error::is_nonce_refusal`]).
-pub const MAX_NONCE_RESENDS: u32 = 3;
+pub const MAX_NONCE_RESENDS: u32 = 10;
 
 /// A Freekassa API v1 client.
 ///
@@ -40,6 +40,13 @@ pub const MAX_NONCE_RESENDS: u32 = 3;
 /// by the retry policy, each attempt signed again with a fresh nonce; `orders/create`,
 /// `orders/refund` and `withdrawals/create` are sent once, except after a refusal of their
 /// nonce, which proves they were not carried out (see [`MAX_NONCE_RESENDS`]).
+///
+/// Freekassa refuses a nonce at or below the last one it accepted, so requests must arrive
+/// in the order of their nonces. Requests sent side by side overtake each other on the
+/// way, so a client (and its clones) sends one request at a time: each draws its nonce
+/// when its turn comes and holds the turn until its answer is in (not during a retry's
+/// wait). Several instances signing for one shop still race each other; a request that
+/// loses is refused for its nonce and signed again (see [`MAX_NONCE_RESENDS`]).
 ///
 /// ```no_run
 /// use freekassa::{api::orders::OrderCreate, Client, Config, PaymentSystemId};
@@ -72,6 +79,20 @@ pub struct Client {
     config: Config,
     caller: Caller,
     nonces: Arc<dyn NonceSource>,
+    /// One request at a time, from nonce to answer (see [`Client`]).
+    lane: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A prepared request with this client's send lane, held until its answer is in.
+struct InLane {
+    prepared: Prepared,
+    _lane: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl AsRef<HttpRequest> for InLane {
+    fn as_ref(&self) -> &HttpRequest {
+        self.prepared.request()
+    }
 }
 
 impl Client {
@@ -93,7 +114,8 @@ impl Client {
     pub fn with_options(config: Config, options: &ClientOptions) -> Result<Self, Error> {
         let caller = Caller::new(options)
             .map_err(|source| Error::Call { endpoint: "client", source: source.into() })?;
-        Ok(Self { config, caller, nonces: Arc::new(ProcessNonce) })
+        let lane = Arc::new(tokio::sync::Mutex::new(()));
+        Ok(Self { config, caller, nonces: Arc::new(ProcessNonce), lane })
     }
 
     /// Replaces the nonce source: a counter shared by every instance signing for the shop
@@ -288,10 +310,17 @@ impl Client {
         let prepare = &prepare;
         let mut resends = 0;
         loop {
-            let (prepared, result) = self
+            let (laned, result) = self
                 .caller
-                .send_prepared(|| async move { prepare(self.nonces.next_nonce().await?) })
+                .send_prepared(|| async move {
+                    // The nonce is drawn inside the lane, so this client's requests reach
+                    // Freekassa in the order of their nonces.
+                    let lane = self.lane.clone().lock_owned().await;
+                    let prepared = prepare(self.nonces.next_nonce().await?)?;
+                    Ok::<_, Error>(InLane { prepared, _lane: lane })
+                })
                 .await?;
+            let prepared = laned.prepared;
             let response = result.map_err(|source| Error::Call {
                 endpoint: prepared.endpoint(),
                 source: source.into(),

@@ -39,7 +39,8 @@ pub async fn execute(
 /// `Retry-After` handling.
 ///
 /// Returns what the last attempt sent with what came back, so the caller can read the
-/// response against the request it answers.
+/// response against the request it answers. Each prepared value is dropped before the wait
+/// that follows its attempt, so it may hold a lock for the duration of its attempt.
 ///
 /// ```
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -126,6 +127,9 @@ where
                     delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                     "retrying"
                 );
+                // What the attempt held is given back before the wait, not after the next
+                // attempt is prepared (Freekassa's client holds its send lane in it).
+                drop(prepared);
                 tokio::time::sleep(delay).await;
                 attempt = attempt.saturating_add(1);
                 prepared = prepare().await?;
