@@ -1,8 +1,8 @@
 //! Signing `bill/create` and `invoice/create` against a raw SHA-256 of the same bytes.
 //!
-//! The `sign` benches time what `SignedRequest::build` signs every request with:
-//! `sign::string_to_sign` then `sign::sign_string` (not `sign::signature`, which no request
-//! uses).
+//! The `sign` benches time what `SignedRequest::build` signs every request with: the string
+//! to sign and the digest of `sign::REQUEST_SCHEME` (what `SignedFields::sign` calls; not
+//! `sign::signature`, which no request uses).
 //!
 //! `cargo bench -p feennex --bench sign`. Compare the figures of one run: the machine is
 //! shared and noisy, the ratio is what holds. `cargo xtask bench` prints the ratios.
@@ -89,14 +89,15 @@ fn invoice_create(c: &mut Criterion) {
     group.finish();
 }
 
-/// What `SignedRequest::build` (behind every `prepare`) signs with: the string to sign, then
-/// `sha256_hex(string_to_sign + secret)`.
+/// What `SignedRequest::build` (behind every `prepare`) signs with: `REQUEST_SCHEME`'s string
+/// to sign, then its digest, `sha256_hex(string_to_sign + secret)`.
 fn request_signature(
     fields: [(&'static str, &'static str); 5],
     secret: &SecretString,
 ) -> payments_core::signature::HexDigest {
-    let text = feennex::sign::string_to_sign(fields).unwrap();
-    feennex::sign::sign_string(&text, secret)
+    let scheme = feennex::sign::REQUEST_SCHEME;
+    let text = scheme.string_to_sign(fields).unwrap();
+    (scheme.digest)(&text, secret)
 }
 
 fn hex(bytes: &[u8]) -> String {

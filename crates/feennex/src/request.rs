@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::sign;
 
-/// A signed field's value as sent (a JSON string or integer); its text is what is signed.
+/// A signed field's value as sent (a JSON string, integer or amount number); its text is what
+/// is signed.
 pub use payments_core::signature::FieldValue;
 
 /// The shop's own ids, which must not contain the signature separator.

@@ -7,8 +7,8 @@
 
 use payments_core::SecretString;
 use payments_core::signature::{
-    CanonicalError, FieldScheme, HexDigest, KeyOrder, canonical_string,
-    sha256_canonical_with_secret, sha256_hex_with_secret, verify_hex,
+    CanonicalError, FieldScheme, HexDigest, KeyOrder, sha256_canonical_with_secret,
+    sha256_hex_with_secret, verify_hex,
 };
 
 /// The separator between signed values.
@@ -28,7 +28,7 @@ pub const SEPARATOR: &str = ":";
 pub fn string_to_sign<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<String, CanonicalError> {
-    canonical_string(fields, SEPARATOR, KeyOrder::Sorted)
+    REQUEST_SCHEME.string_to_sign(fields)
 }
 
 /// How API requests are signed: values sorted by key and joined with `:`, [`sign_string`],

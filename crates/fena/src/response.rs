@@ -50,7 +50,8 @@ pub fn parse<T: DeserializeOwned>(
         return Err(call(CallError::missing(key, &format!("no {key} in the response"), response)));
     }
     // Read the payload from its raw text, so amounts are parsed exactly as sent.
-    let raw: HashMap<&str, &RawValue> = response::read_json(response).map_err(call)?;
+    // Owned keys: a borrowed key cannot hold a JSON escape (`"da\u0074a"`).
+    let raw: HashMap<String, &RawValue> = response::read_json(response).map_err(call)?;
     let payload = raw.get(key).map_or("null", |payload| payload.get());
     response::read_payload(payload.as_bytes(), key, response).map_err(call)
 }
@@ -120,6 +121,14 @@ mod tests {
             matches!(&err, Error::Call { source: CallError::Decode { path, .. }, .. } if path == "data.id"),
             "{err:?}"
         );
+        let escaped = r#"{"da\u0074a": {"id": "a"}, "links\/self": "x"}"#;
+        assert_eq!(parse::<Item>("x", &respond(200, escaped), "data").unwrap().id, "a");
+        let err = parse::<Item>("x", &respond(404, r#"{"statusCode": 404}"#), "data").unwrap_err();
+        assert!(
+            matches!(&err, Error::Call { source: CallError::Http { http_status: 404, .. }, .. }),
+            "JSON without Fena's message is not Fena's refusal: {err:?}"
+        );
+        assert!(err.outcome_unknown());
         let err = parse::<Item>("x", &respond(200, r#"{"other": 1}"#), "data").unwrap_err();
         assert!(
             matches!(&err, Error::Call { source: CallError::Decode { path, .. }, .. } if path == "data")

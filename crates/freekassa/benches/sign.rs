@@ -1,8 +1,8 @@
 //! Signing `orders/create` against a raw HMAC-SHA256 of the same string with the same key.
 //!
-//! `api_sign` times what `ApiRequest::build` signs every API request with:
-//! `sign::api_string_to_sign` then `sign::api_signature` (not `sign::api_fields_signature`,
-//! which no request uses).
+//! `api_sign` times what `ApiRequest::build` signs every API request with: the string to sign
+//! and the digest of `sign::API_SCHEME` (what `SignedFields::sign` calls; not
+//! `sign::api_fields_signature`, which no request uses).
 //!
 //! `cargo bench -p freekassa --bench sign`. Compare the figures of one run: the machine is
 //! shared and noisy, the ratio is what holds. `cargo xtask bench` prints the ratios.
@@ -73,14 +73,15 @@ fn orders_create(c: &mut Criterion) {
     group.finish();
 }
 
-/// What `ApiRequest::build` (behind every `prepare`) signs with: the string to sign, then
-/// `hmac_sha256_hex(api_key, string_to_sign)`.
+/// What `ApiRequest::build` (behind every `prepare`) signs with: `API_SCHEME`'s string to
+/// sign, then its digest, `hmac_sha256_hex(api_key, string_to_sign)`.
 fn request_signature(
     fields: [(&'static str, &'static str); 8],
     key: &SecretString,
 ) -> payments_core::signature::HexDigest {
-    let text = freekassa::sign::api_string_to_sign(fields).unwrap();
-    freekassa::sign::api_signature(&text, key)
+    let scheme = freekassa::sign::API_SCHEME;
+    let text = scheme.string_to_sign(fields).unwrap();
+    (scheme.digest)(&text, key)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -12,8 +12,8 @@
 //! with the secret in it.
 
 use payments_core::signature::{
-    CanonicalError, FieldScheme, HexDigest, KeyOrder, canonical_string, hmac_sha256_canonical,
-    hmac_sha256_hex, md5_hex, verify_hex,
+    CanonicalError, FieldScheme, HexDigest, KeyOrder, hmac_sha256_canonical, hmac_sha256_hex,
+    md5_hex, verify_hex,
 };
 use payments_core::{ExposeSecret, SecretString};
 
@@ -106,7 +106,7 @@ pub fn verify_notification(
 pub fn api_string_to_sign<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<String, CanonicalError> {
-    canonical_string(fields, API_SEPARATOR, KeyOrder::Sorted)
+    API_SCHEME.string_to_sign(fields)
 }
 
 /// How API requests are signed: values sorted by key and joined with `|`, [`api_signature`],

@@ -365,11 +365,16 @@ impl<E: GatewayError> From<E> for Error {
             Ok(SharedFailure::Transport(source)) => Self::Transport { gateway, source },
             Ok(SharedFailure::Webhook(source)) => Self::Webhook { gateway, source },
             Err(error) => {
-                // A gateway's own error has a gateway kind; should one not, it still is not
-                // lost, and reads as an unreadable answer (the outcome stays unknown).
+                // A gateway's own error has a gateway kind: a shared failure it failed to
+                // split out is a bug of its `into_shared` (tests in debug builds stop here).
+                // In release it is still not lost, and reads as an unreadable answer, so the
+                // outcome stays unknown.
                 let kind = match error.kind() {
                     ErrorKind::Gateway(kind) => kind,
-                    _ => GatewayErrorKind::Decode,
+                    other => {
+                        debug_assert!(false, "{}: {other:?} was not split out", E::GATEWAY);
+                        GatewayErrorKind::Decode
+                    }
                 };
                 Self::Gateway { gateway, kind, source: Box::new(error) }
             }
@@ -443,6 +448,55 @@ impl Error {
 
 #[cfg(test)]
 mod tests {
+    mod conversion {
+        use super::super::*;
+
+        /// A gateway error with one shared failure and one refusal of its own.
+        #[derive(Debug, thiserror::Error)]
+        enum Toy {
+            #[error("input: {0}")]
+            Input(InputError),
+            #[error("refused")]
+            Refused,
+        }
+
+        impl GatewayError for Toy {
+            const GATEWAY: GatewayId = GatewayId::Fena;
+
+            fn kind(&self) -> ErrorKind {
+                match self {
+                    Self::Input(_) => ErrorKind::Input,
+                    Self::Refused => {
+                        GatewayErrorKind::Refused { http_status: 400, is_final: true }.into()
+                    }
+                }
+            }
+
+            fn into_shared(self) -> Result<SharedFailure, Self> {
+                match self {
+                    Self::Input(source) => Ok(SharedFailure::Input(source)),
+                    other => Err(other),
+                }
+            }
+        }
+
+        #[test]
+        fn shared_failures_become_core_variants_and_the_rest_stays_the_source() {
+            let input = Error::from(Toy::Input(InputError::field("amount", "x")));
+            assert!(matches!(input, Error::Input { gateway: GatewayId::Fena, .. }), "{input:?}");
+            let refused = Error::from(Toy::Refused);
+            let refused_kind = GatewayErrorKind::Refused { http_status: 400, is_final: true };
+            match &refused {
+                Error::Gateway { gateway: GatewayId::Fena, kind, source } => {
+                    assert_eq!(*kind, refused_kind);
+                    assert!(matches!(source.downcast_ref::<Toy>(), Some(Toy::Refused)));
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+            assert!(!refused.outcome_unknown() && !refused.is_retryable());
+        }
+    }
+
     use http::StatusCode;
 
     use super::*;

@@ -5,6 +5,9 @@
 //! - [`signature`]: canonical strings, digests and constant-time verification;
 //! - [`gateway`]: the capability traits a shop can use without knowing the gateway, and the
 //!   shared [`payment`], [`notification`] and [`webhook`] types;
+//! - [`response`]: the failures of a call every gateway shares
+//!   ([`CallError`](response::CallError)) and the steps of reading an answer;
+//! - [`GatewayError`]: how each gateway's error becomes the provider-agnostic [`Error`];
 //! - [`transport`]: request descriptions, the [`Transport`](transport::Transport) trait, a
 //!   payment-safe [`RetryPolicy`](transport::RetryPolicy) and, with the default `client`
 //!   feature, a reqwest transport.

@@ -12,16 +12,20 @@
 
 use payments::core::WebhookError;
 use payments::core::response::CallError;
-use payments::core::transport::TransportError;
-use payments::core::{ErrorKind, GatewayErrorKind, InputError};
+use payments::core::transport::{TransportError, TransportErrorKind};
+use payments::core::{ErrorKind, GatewayError, GatewayErrorKind, InputError};
 use payments::{Error, GatewayId};
 
-/// Converts `error` and checks the core error answers as the gateway's did.
-fn check<E>(gateway: GatewayId, error: E, kind: ErrorKind, into_core: fn(E) -> Error)
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
+/// Checks the gateway's error has the `kind` expected, then converts it and checks the core
+/// error answers alike.
+fn check<E: GatewayError>(
+    gateway: GatewayId,
+    error: E,
+    kind: ErrorKind,
+    into_core: fn(E) -> Error,
+) {
     let text = error.to_string();
+    assert_eq!(GatewayError::kind(&error), kind, "{text}: the gateway's own kind");
     let core = into_core(error);
     assert_eq!(core.gateway(), gateway, "{text}");
     assert_eq!(core.kind(), kind, "{text}");
@@ -41,19 +45,36 @@ where
     }
 }
 
-/// The failures every gateway shares, as each gateway's `Error::Call` holds them.
-fn calls() -> Vec<CallError> {
+/// The failures every gateway shares, as each gateway's `Error::Call` holds them, with the
+/// kind each must have.
+fn calls() -> Vec<(CallError, ErrorKind)> {
+    let gateway = |kind: GatewayErrorKind| ErrorKind::Gateway(kind);
     vec![
-        TransportError::Timeout("deadline".into()).into(),
-        TransportError::Connect("refused".into()).into(),
-        CallError::Http { http_status: 502, body: "<html>".into() },
-        CallError::Http { http_status: 404, body: String::new() },
-        CallError::Decode {
-            path: "data.amount".into(),
-            source: serde_json::from_str::<u8>("x").unwrap_err(),
-            body: String::new(),
-        },
-        CallError::integrity("amount", "10.00", "1000.00"),
+        (
+            TransportError::Timeout("deadline".into()).into(),
+            ErrorKind::Transport(TransportErrorKind::Timeout),
+        ),
+        (
+            TransportError::Connect("refused".into()).into(),
+            ErrorKind::Transport(TransportErrorKind::Connect),
+        ),
+        (
+            CallError::Http { http_status: 502, body: "<html>".into() },
+            gateway(GatewayErrorKind::Http { status: 502 }),
+        ),
+        (
+            CallError::Http { http_status: 404, body: String::new() },
+            gateway(GatewayErrorKind::Http { status: 404 }),
+        ),
+        (
+            CallError::Decode {
+                path: "data.amount".into(),
+                source: serde_json::from_str::<u8>("x").unwrap_err(),
+                body: String::new(),
+            },
+            gateway(GatewayErrorKind::Decode),
+        ),
+        (CallError::integrity("amount", "10.00", "1000.00"), gateway(GatewayErrorKind::Integrity)),
     ]
 }
 
@@ -61,8 +82,7 @@ fn calls() -> Vec<CallError> {
 fn feennex_errors_keep_their_kind() {
     use payments::feennex::{Error as E, ErrorCode};
     let gateway = GatewayId::Feennex;
-    for call in calls() {
-        let kind = call.kind();
+    for (call, kind) in calls() {
         check(gateway, E::Call { endpoint: "bill/create", source: call }, kind, E::into_core);
     }
     let api = |code, http_status| E::Api {
@@ -90,8 +110,7 @@ fn freekassa_errors_keep_their_kind() {
     use payments::freekassa::nonce::NonceError;
     use payments::freekassa::{Error as E, NotificationError};
     let gateway = GatewayId::Freekassa;
-    for call in calls() {
-        let kind = call.kind();
+    for (call, kind) in calls() {
         check(gateway, E::Call { endpoint: "orders/create", source: call }, kind, E::into_core);
     }
     let api =
@@ -112,8 +131,7 @@ fn freekassa_errors_keep_their_kind() {
 fn fena_errors_keep_their_kind() {
     use payments::fena::{Error as E, TokenError};
     let gateway = GatewayId::Fena;
-    for call in calls() {
-        let kind = call.kind();
+    for (call, kind) in calls() {
         check(gateway, E::Call { endpoint: "x", source: call }, kind, E::into_core);
     }
     let api = |http_status, message: Option<&str>| E::Api {
@@ -126,16 +144,19 @@ fn fena_errors_keep_their_kind() {
     check(gateway, api(400, Some("Bad request")), refused(400).into(), E::into_core);
     check(gateway, api(200, None), refused(200).into(), E::into_core);
     check(gateway, E::Token(TokenError::BadSignature), ErrorKind::Webhook, E::into_core);
+    let not_signed = E::Signing(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat.into());
+    check(gateway, not_signed, GatewayErrorKind::NotSent.into(), E::into_core);
     check(gateway, E::Webhook(WebhookError::BadSignature), ErrorKind::Webhook, E::into_core);
     check(gateway, E::Input(InputError::field("amount", "x")), ErrorKind::Input, E::into_core);
 }
 
 #[test]
 fn the_shared_failures_follow_the_one_rule() {
-    let unknown: Vec<bool> = calls().iter().map(|call| call.kind().outcome_unknown()).collect();
+    let unknown: Vec<bool> =
+        calls().iter().map(|(call, _)| call.kind().outcome_unknown()).collect();
     // A timeout may have arrived; a refused connection did not; every answer that is not a
     // clear refusal leaves the outcome open.
     assert_eq!(unknown, [true, false, true, true, true, true]);
-    let retryable: Vec<bool> = calls().iter().map(|call| call.kind().is_retryable()).collect();
+    let retryable: Vec<bool> = calls().iter().map(|(call, _)| call.kind().is_retryable()).collect();
     assert_eq!(retryable, [true, true, true, false, false, false]);
 }

@@ -98,6 +98,22 @@ pub struct FieldScheme {
     pub signature_key: &'static str,
 }
 
+impl FieldScheme {
+    /// The string to sign: the values of `fields`, sorted by key byte-wise, joined with the
+    /// separator (what [`SignedFields::sign`] signs).
+    ///
+    /// # Errors
+    ///
+    /// [`CanonicalError::DuplicateKey`](super::CanonicalError::DuplicateKey) when a key
+    /// appears twice.
+    pub fn string_to_sign<'a>(
+        &self,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<String, super::CanonicalError> {
+        canonical_string(fields, self.separator, KeyOrder::Sorted)
+    }
+}
+
 /// A request signed by [`SignedFields::sign`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedBody {
@@ -136,10 +152,22 @@ impl std::fmt::Debug for SignedBody {
 /// assert!(body.starts_with(r#"{"amount":10.5,"description":"Order 1","shop_id":5,"sign":""#));
 /// # Ok::<(), payments_core::InputError>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SignedFields {
     signed: Vec<(&'static str, FieldValue)>,
     unsigned: Vec<(Cow<'static, str>, Value)>,
+}
+
+impl std::fmt::Debug for SignedFields {
+    /// Shows the keys only: the values can be payer data (e-mail, card or account number).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let signed: Vec<&str> = self.signed.iter().map(|(key, _)| *key).collect();
+        let unsigned: Vec<&str> = self.unsigned.iter().map(|(key, _)| key.as_ref()).collect();
+        f.debug_struct("SignedFields")
+            .field("signed", &signed)
+            .field("unsigned", &unsigned)
+            .finish()
+    }
 }
 
 impl SignedFields {
@@ -178,11 +206,8 @@ impl SignedFields {
         }
         let texts: Vec<(&str, Cow<'_, str>)> =
             self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
-        let string_to_sign = canonical_string(
-            texts.iter().map(|(key, text)| (*key, text.as_ref())),
-            scheme.separator,
-            KeyOrder::Sorted,
-        )?;
+        let string_to_sign =
+            scheme.string_to_sign(texts.iter().map(|(key, text)| (*key, text.as_ref())))?;
         let signature = (scheme.digest)(&string_to_sign, secret);
 
         let mut body: Vec<(&str, BodyValue<'_>)> =
@@ -272,10 +297,15 @@ mod tests {
     }
 
     #[test]
-    fn debug_shows_neither_body_nor_string() {
-        let signed =
-            SignedFields::default().signed("email", "payer@example.com").sign(&SCHEME, &secret());
-        let debug = format!("{signed:?}");
+    fn debug_shows_keys_but_no_value_body_or_string() {
+        let fields = SignedFields::default()
+            .signed("email", "payer@example.com")
+            .unsigned("account", "4111111111111111");
+        let debug = format!("{fields:?}");
+        assert!(debug.contains("email") && debug.contains("account"), "{debug}");
+        let signed = fields.sign(&SCHEME, &secret()).unwrap();
+        let debug = format!("{debug} {signed:?}");
         assert!(!debug.contains("payer@example.com"), "{debug}");
+        assert!(!debug.contains("4111111111111111"), "{debug}");
     }
 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use super::{ClientOptions, HttpRequest, HttpResponse, RetryPolicy, Transport, TransportError};
 
-/// A transport with the retry policy for reads: the one caller of every gateway's client
-/// and of the façade's `AnyGateway`, built from the same [`ClientOptions`].
+/// A transport with the retry policy for reads: what every gateway's client sends through,
+/// built from the same [`ClientOptions`] (which the façade's `AnyGateway::with_options`
+/// passes on to the client it builds).
 ///
 /// ```
 /// use std::time::Duration;
@@ -80,5 +81,75 @@ impl Caller {
         Fut: Future<Output = Result<P, E>>,
     {
         super::execute_prepared(self.transport.as_ref(), &self.retry, prepare).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use http::StatusCode;
+    use url::Url;
+
+    use super::*;
+    use crate::GatewayId;
+
+    /// Answers 503 to every request and records when each one came.
+    #[derive(Debug, Default)]
+    struct Busy(Mutex<Vec<tokio::time::Instant>>);
+
+    #[async_trait]
+    impl Transport for Busy {
+        async fn send(&self, _: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.0.lock().unwrap().push(tokio::time::Instant::now());
+            Ok(HttpResponse::new(StatusCode::SERVICE_UNAVAILABLE, "busy"))
+        }
+    }
+
+    fn read() -> HttpRequest {
+        let url = Url::parse("http://127.0.0.1:9/balance").unwrap();
+        HttpRequest::get(GatewayId::Feennex, "balance", url)
+    }
+
+    fn fast(attempts: u32) -> RetryPolicy {
+        RetryPolicy::standard()
+            .with_max_attempts(attempts)
+            .with_backoff(Duration::from_millis(1), Duration::from_millis(1))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn send_uses_the_options_transport_and_policy() {
+        let busy = Arc::new(Busy::default());
+        let options = ClientOptions::default().transport(busy.clone()).retry_policy(fast(2));
+        let caller = Caller::new(&options).unwrap();
+        assert_eq!(caller.retry().max_attempts, 2);
+        let answer = caller.send(&read()).await.unwrap();
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.0.lock().unwrap().len(), 2, "a read is retried as the policy says");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn send_with_uses_the_policy_of_the_call() {
+        let busy = Arc::new(Busy::default());
+        let caller = Caller::new(&ClientOptions::default().transport(busy.clone())).unwrap();
+        let pace = fast(3).with_backoff(Duration::from_secs(20), Duration::from_secs(20));
+        caller.send_with(&read(), &pace).await.unwrap();
+        let times = busy.0.lock().unwrap().clone();
+        assert_eq!(times.len(), 3);
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_secs(10), "{:?}", pair[1] - pair[0]);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_creation_is_sent_once() {
+        let busy = Arc::new(Busy::default());
+        let caller = Caller::new(&ClientOptions::default().transport(busy.clone())).unwrap();
+        let mut create = read();
+        create.safe_to_repeat = false;
+        caller.send(&create).await.unwrap();
+        assert_eq!(busy.0.lock().unwrap().len(), 1);
     }
 }
