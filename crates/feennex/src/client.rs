@@ -45,7 +45,7 @@ pub enum PayoutOutcome<T> {
 /// Cloning is cheap and shares the connection pool.
 ///
 /// ```no_run
-/// use feennex::{Client, Config, api::withdraw::{WithdrawAmountType, WithdrawCreate}, client::PayoutOutcome};
+/// use feennex::{Client, Config, GatewayError, api::withdraw::{WithdrawAmountType, WithdrawCreate}, client::PayoutOutcome};
 /// use payments_core::{payment::OrderId, Currency, Money};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

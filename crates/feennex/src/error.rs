@@ -11,6 +11,13 @@ use crate::model::ErrorCode;
 ///
 /// Gateway errors keep the code, the message and (bounded) the raw body. No variant ever holds
 /// the secret key.
+///
+/// What to do next is answered by [`GatewayError`] (in scope with `use feennex::GatewayError`):
+/// [`outcome_unknown`](GatewayError::outcome_unknown) is true when the request may have been
+/// carried out although no clear refusal came back (a timeout, a dropped connection, a page
+/// that is not Feennex's answer, an unreadable success response, or an error code not
+/// documented as final). Before creating a payout again, ask `Client::resolve_withdraw` or
+/// `Client::resolve_transfer`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -69,16 +76,20 @@ impl Error {
             _ => None,
         }
     }
+}
+
+impl GatewayError for Error {
+    const GATEWAY: GatewayId = GatewayId::Feennex;
 
     /// The kind of error in the terms every gateway shares; it decides
-    /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
-    /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
+    /// [`outcome_unknown`](GatewayError::outcome_unknown) and [`is_retryable`](GatewayError::is_retryable)
+    /// by the rule in [`payments_core::error`], and [`GatewayError::into_core`] carries it.
     ///
     /// An error code counts as a final refusal when Feennex documents it as fatal
     /// ([`ErrorCode::is_final`], codes 1 to 8); any other code, unknown ones included, leaves
     /// the operation open. A rejected signature is a final refusal: Feennex cannot have acted
     /// on a request it could not authenticate.
-    pub fn kind(&self) -> ErrorKind {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) => ErrorKind::Input,
             Self::Call { source, .. } => source.kind(),
@@ -91,35 +102,6 @@ impl Error {
                 GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
             }
         }
-    }
-
-    /// Whether the request may have been carried out although no clear refusal came back (a
-    /// timeout, a dropped connection, a page that is not Feennex's answer, an unreadable
-    /// success response, or an error code not documented as final), by the one rule of
-    /// [`ErrorKind::outcome_unknown`]. Before creating a payout again, ask
-    /// `Client::resolve_withdraw` or `Client::resolve_transfer`.
-    pub fn outcome_unknown(&self) -> bool {
-        self.kind().outcome_unknown()
-    }
-
-    /// Whether the failure is transient, so that a read may be sent again; see
-    /// [`ErrorKind::is_retryable`].
-    pub fn is_retryable(&self) -> bool {
-        self.kind().is_retryable()
-    }
-
-    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
-    /// source and its [`kind`](Self::kind), so both answer every question alike.
-    pub fn into_core(self) -> payments_core::Error {
-        self.into()
-    }
-}
-
-impl GatewayError for Error {
-    const GATEWAY: GatewayId = GatewayId::Feennex;
-
-    fn kind(&self) -> ErrorKind {
-        Error::kind(self)
     }
 
     fn into_shared(self) -> Result<SharedFailure, Self> {

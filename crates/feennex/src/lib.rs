@@ -39,3 +39,5 @@ pub use client::Client;
 pub use config::{Config, DEFAULT_BASE_URL};
 pub use error::Error;
 pub use model::ErrorCode;
+/// What to do after an error (`outcome_unknown`, `is_retryable`, `into_core`), as for every gateway.
+pub use payments_core::GatewayError;

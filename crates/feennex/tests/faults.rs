@@ -16,6 +16,7 @@ use common::{client_at, client_for, ok};
 use feennex::Error;
 use feennex::api::withdraw::{WithdrawAmountType, WithdrawCreate};
 use httpmock::prelude::*;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::response::CallError;
 use payments_core::transport::TransportErrorKind;

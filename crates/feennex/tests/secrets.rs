@@ -11,6 +11,7 @@ use feennex::api::bill::BillCreate;
 use feennex::request::SignedRequest;
 use feennex::{Client, Config, Error, ErrorCode};
 use http::StatusCode;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::response::CallError;
 use payments_core::transport::{

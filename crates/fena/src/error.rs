@@ -147,6 +147,12 @@ impl TokenError {
 ///
 /// Gateway errors keep the HTTP status, Fena's message and (bounded) the raw body. No variant
 /// ever holds the terminal secret or the Toolkit secret key.
+///
+/// What to do next is answered by [`GatewayError`] (in scope with `use fena::GatewayError`):
+/// [`outcome_unknown`](GatewayError::outcome_unknown) is true when a Toolkit payment may have
+/// been created although an error came back (a transport error after the request may have
+/// left, a page that is not Fena's answer, a 5xx, an unreadable or contradicting answer).
+/// Look the payment up before creating another.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -189,16 +195,18 @@ pub enum Error {
     },
 }
 
-impl Error {
+impl GatewayError for Error {
+    const GATEWAY: GatewayId = GatewayId::Fena;
+
     /// The kind of error in the terms every gateway shares; it decides
-    /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
-    /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
+    /// [`outcome_unknown`](GatewayError::outcome_unknown) and [`is_retryable`](GatewayError::is_retryable)
+    /// by the rule in [`payments_core::error`], and [`GatewayError::into_core`] carries it.
     ///
     /// [`Error::Api`] is a refusal (final: Fena documents no retryable error codes, and a 5xx
     /// is never final by the shared rule). An error status with no message is a page that is
     /// not Fena's answer (a proxy's 502): [`CallError::Http`]. A link that could not be signed
     /// was never sent.
-    pub fn kind(&self) -> ErrorKind {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) => ErrorKind::Input,
             Self::Signing(_) => GatewayErrorKind::NotSent.into(),
@@ -208,34 +216,6 @@ impl Error {
                 GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
             }
         }
-    }
-
-    /// Whether a Toolkit payment may have been created although an error came back (a
-    /// transport error after the request may have left, a page that is not Fena's answer, a
-    /// 5xx, an unreadable or contradicting answer), by the one rule of
-    /// [`ErrorKind::outcome_unknown`]. Look the payment up before creating another.
-    pub fn outcome_unknown(&self) -> bool {
-        self.kind().outcome_unknown()
-    }
-
-    /// Whether the failure is transient, so that a read may be sent again; see
-    /// [`ErrorKind::is_retryable`].
-    pub fn is_retryable(&self) -> bool {
-        self.kind().is_retryable()
-    }
-
-    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
-    /// source and its [`kind`](Self::kind), so both answer every question alike.
-    pub fn into_core(self) -> payments_core::Error {
-        self.into()
-    }
-}
-
-impl GatewayError for Error {
-    const GATEWAY: GatewayId = GatewayId::Fena;
-
-    fn kind(&self) -> ErrorKind {
-        Error::kind(self)
     }
 
     fn into_shared(self) -> Result<SharedFailure, Self> {

@@ -123,4 +123,6 @@ pub use config::{
     ToolkitConfig,
 };
 pub use error::{Error, TokenError};
+/// What to do after an error (`outcome_unknown`, `is_retryable`, `into_core`), as for every gateway.
+pub use payments_core::GatewayError;
 pub use terminal::Terminal;

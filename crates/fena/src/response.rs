@@ -74,6 +74,7 @@ fn message_of(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use http::StatusCode;
+    use payments_core::GatewayError as _;
     use serde::Deserialize;
 
     use super::*;

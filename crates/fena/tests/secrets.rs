@@ -14,6 +14,7 @@ use fena::link::PaymentLinkRequest;
 use fena::webhook::TokenVerifier;
 use fena::{Client, Config, Error, Terminal, TokenError, ToolkitConfig};
 use http::StatusCode;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::transport::{ClientOptions, HttpResponse, RetryPolicy, TransportError};
 use payments_core::{Currency, InputError, Money, WebhookError};

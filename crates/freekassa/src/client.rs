@@ -49,7 +49,7 @@ pub const MAX_NONCE_RESENDS: u32 = 10;
 /// loses is refused for its nonce and signed again (see [`MAX_NONCE_RESENDS`]).
 ///
 /// ```no_run
-/// use freekassa::{api::orders::OrderCreate, Client, Config, PaymentSystemId};
+/// use freekassa::{api::orders::OrderCreate, Client, Config, GatewayError, PaymentSystemId};
 /// use payments_core::{payment::OrderId, Currency, Money};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -12,6 +12,13 @@ use crate::webhook::NotificationError;
 ///
 /// Gateway errors keep the endpoint, Freekassa's message and the HTTP status; bodies are kept
 /// bounded. No variant ever holds a secret word or the API key.
+///
+/// What to do next is answered by [`GatewayError`] (in scope with
+/// `use freekassa::GatewayError`): [`outcome_unknown`](GatewayError::outcome_unknown) is true
+/// when an order or payout may have been created although an error came back (a transport
+/// error after the request may have left, any page that is not Freekassa's JSON, an
+/// unreadable or contradicting answer). Before creating it again, look it up by its
+/// `paymentId` (`Client::find_order`, `Client::find_withdrawal`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -58,26 +65,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// The kind of error in the terms every gateway shares; it decides
-    /// [`outcome_unknown`](Self::outcome_unknown) and [`is_retryable`](Self::is_retryable)
-    /// by the rule in [`payments_core::error`], and [`Error::into_core`] carries it.
-    ///
-    /// Freekassa's `{"type": "error"}` answers carry no code, only a message, and are
-    /// refusals of the request: they count as final (unless they come with a 5xx, which the
-    /// rule treats as unknown). A drawn nonce that failed means nothing was sent.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Input(_) => ErrorKind::Input,
-            Self::Nonce(_) => GatewayErrorKind::NotSent.into(),
-            Self::Call { source, .. } => source.kind(),
-            Self::Api { http_status, .. } => {
-                GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
-            }
-            Self::NotFound { .. } => GatewayErrorKind::NotFound.into(),
-            Self::Notification(_) => ErrorKind::Webhook,
-        }
-    }
-
     /// Whether Freekassa refused the request for its nonce: an error answer (HTTP 400 or 401)
     /// whose message names the nonce. Freekassa checks the nonce before it does anything, so
     /// such a request was not carried out and may be signed again with a fresh nonce and
@@ -105,34 +92,29 @@ impl Error {
             _ => false,
         }
     }
-
-    /// Whether an order or payout may have been created although an error came back (a
-    /// transport error after the request may have left, any page that is not Freekassa's
-    /// JSON, an unreadable or contradicting answer), by the one rule of
-    /// [`ErrorKind::outcome_unknown`]. Before creating it again, look it up by its
-    /// `paymentId` (`Client::find_order`, `Client::find_withdrawal`).
-    pub fn outcome_unknown(&self) -> bool {
-        self.kind().outcome_unknown()
-    }
-
-    /// Whether the failure is transient, so that a read may be sent again; see
-    /// [`ErrorKind::is_retryable`].
-    pub fn is_retryable(&self) -> bool {
-        self.kind().is_retryable()
-    }
-
-    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
-    /// source and its [`kind`](Self::kind), so both answer every question alike.
-    pub fn into_core(self) -> payments_core::Error {
-        self.into()
-    }
 }
 
 impl GatewayError for Error {
     const GATEWAY: GatewayId = GatewayId::Freekassa;
 
+    /// The kind of error in the terms every gateway shares; it decides
+    /// [`outcome_unknown`](GatewayError::outcome_unknown) and [`is_retryable`](GatewayError::is_retryable)
+    /// by the rule in [`payments_core::error`], and [`GatewayError::into_core`] carries it.
+    ///
+    /// Freekassa's `{"type": "error"}` answers carry no code, only a message, and are
+    /// refusals of the request: they count as final (unless they come with a 5xx, which the
+    /// rule treats as unknown). A drawn nonce that failed means nothing was sent.
     fn kind(&self) -> ErrorKind {
-        Error::kind(self)
+        match self {
+            Self::Input(_) => ErrorKind::Input,
+            Self::Nonce(_) => GatewayErrorKind::NotSent.into(),
+            Self::Call { source, .. } => source.kind(),
+            Self::Api { http_status, .. } => {
+                GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
+            }
+            Self::NotFound { .. } => GatewayErrorKind::NotFound.into(),
+            Self::Notification(_) => ErrorKind::Webhook,
+        }
     }
 
     fn into_shared(self) -> Result<SharedFailure, Self> {

@@ -110,4 +110,6 @@ pub use config::{Config, DEFAULT_API_URL, DEFAULT_FORM_URL};
 pub use error::Error;
 pub use form::{FormLink, PaymentForm};
 pub use model::{OrderStatus, PaymentSystemId};
+/// What to do after an error (`outcome_unknown`, `is_retryable`, `into_core`), as for every gateway.
+pub use payments_core::GatewayError;
 pub use webhook::{NotificationError, NotificationVerifier, PaymentNotification};

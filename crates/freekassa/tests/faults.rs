@@ -15,6 +15,7 @@ use std::time::Duration;
 use freekassa::api::orders::OrderCreate;
 use freekassa::{Client, Config, Error, OrderStatus, PaymentSystemId};
 use httpmock::prelude::*;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::response::CallError;
 use payments_core::transport::{ClientOptions, RetryPolicy, TransportErrorKind};

@@ -14,6 +14,7 @@ use freekassa::api::orders::{OrderCreate, OrderList, OrderRef, OrderRefund, Recu
 use freekassa::model::RecurrentPeriod;
 use freekassa::{Error, OrderStatus, PaymentSystemId};
 use httpmock::prelude::*;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::{Currency, Money};
 use serde_json::{Value, json};

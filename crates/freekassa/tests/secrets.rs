@@ -13,6 +13,7 @@ use freekassa::source_ip::SourcePolicy;
 use freekassa::webhook::NotificationVerifier;
 use freekassa::{Client, Config, Error, NotificationError, PaymentForm, PaymentSystemId};
 use http::StatusCode;
+use payments_core::GatewayError as _;
 use payments_core::payment::OrderId;
 use payments_core::transport::{HttpResponse, TransportError};
 use payments_core::webhook::WebhookRequest;

@@ -324,12 +324,36 @@ impl ErrorKind {
     }
 }
 
-/// A gateway crate's error, as the provider-agnostic [`Error`] takes it: each gateway's
-/// `Error` implements this, and `From` does the rest, the same way for every gateway.
+/// A gateway crate's error: its [`kind`](Self::kind) in the terms every gateway shares, the
+/// questions every caller asks after a failure (answered by the one rule of [`ErrorKind`]),
+/// and its conversion into the provider-agnostic [`Error`]. Each gateway's `Error`
+/// implements it; bring it into scope (`use payments_core::GatewayError;`, also re-exported
+/// by each gateway crate) to call its methods.
 ///
 /// The failures [`Error`] holds itself (bad input, no answer, a refused webhook) are split
 /// out by [`into_shared`](Self::into_shared); every other error becomes [`Error::Gateway`]
 /// with its [`kind`](Self::kind) and itself as the source, so nothing is lost.
+///
+/// ```
+/// use payments_core::GatewayError;
+/// # #[derive(Debug, thiserror::Error)]
+/// # #[error("refused")]
+/// # struct Refused;
+/// # impl GatewayError for Refused {
+/// #     const GATEWAY: payments_core::GatewayId = payments_core::GatewayId::Fena;
+/// #     fn kind(&self) -> payments_core::ErrorKind {
+/// #         payments_core::GatewayErrorKind::Refused { http_status: 400, is_final: true }.into()
+/// #     }
+/// #     fn into_shared(self) -> Result<payments_core::SharedFailure, Self> { Err(self) }
+/// # }
+/// # let error = Refused;
+/// // `error` is any gateway's error: feennex::Error, freekassa::Error, fena::Error.
+/// if error.outcome_unknown() {
+///     // look the payment or payout up by the shop's own id before creating it again
+/// }
+/// let core: payments_core::Error = error.into_core();
+/// assert!(!core.outcome_unknown());
+/// ```
 pub trait GatewayError: std::error::Error + Send + Sync + Sized + 'static {
     /// The gateway whose error this is.
     const GATEWAY: GatewayId;
@@ -343,6 +367,25 @@ pub trait GatewayError: std::error::Error + Send + Sync + Sized + 'static {
     ///
     /// `self`, when it is the gateway's own (a refusal, an unreadable answer).
     fn into_shared(self) -> Result<SharedFailure, Self>;
+
+    /// Whether the operation may have happened although this error came back; see
+    /// [`ErrorKind::outcome_unknown`]. For a payment or payout: look it up by the shop's own
+    /// id before creating it again (each gateway's `Error` docs say how).
+    fn outcome_unknown(&self) -> bool {
+        self.kind().outcome_unknown()
+    }
+
+    /// Whether the failure is transient, so that a read may be sent again; see
+    /// [`ErrorKind::is_retryable`].
+    fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// Converts into the provider-agnostic error (as `From` does), keeping this one as the
+    /// source and its kind, so both answer every question alike.
+    fn into_core(self) -> Error {
+        self.into()
+    }
 }
 
 /// A failure the provider-agnostic [`Error`] holds itself, whichever gateway it came from.

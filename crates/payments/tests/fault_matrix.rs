@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use payments::core::ErrorKind;
+use payments::core::GatewayError as _;
 use payments::core::transport::{
     ClientOptions, ReqwestTransport, Transport, TransportConfig, TransportErrorKind,
 };

@@ -1,6 +1,7 @@
 //! Verifying a notification: source address, shop, `SIGN` over the received text.
 
 use async_trait::async_trait;
+use payments_core::GatewayError as _;
 use payments_core::gateway::WebhookVerifier;
 use payments_core::notification::Notification;
 use payments_core::webhook::{ReceivedFields, WebhookAck, WebhookRequest};
