@@ -16,12 +16,18 @@
 //! unique and strictly increasing in the order they are issued, across threads, tasks and
 //! clients.
 //!
+//! The trait and the sources live in [`payments_core::nonce`] (shared by every gateway and by
+//! the `payments-store` crate) and are re-exported here, so `freekassa::nonce::*` paths keep
+//! working.
+//!
 //! # Several processes or servers
 //!
 //! A process-wide counter cannot order requests from two processes: their clocks and their
 //! request timings interleave. Deployments with more than one instance signing for the same
-//! shop must share **one counter** (a Redis `INCR`, a database sequence) seeded at or above
-//! [`now_nanos`], and plug it in with one line,
+//! shop must share **one counter**: the `payments-store` crate has one on PostgreSQL and one
+//! on Redis (`PostgresNonceCounter`, `RedisNonceCounter`), each issuing
+//! `max(previous + 1, now in nanoseconds)` atomically, so switching to them never goes back.
+//! Plug it (or your own, seeded at or above [`now_nanos`]) in with one line,
 //! `client.with_nonce_source(Arc::new(my_counter))`:
 //!
 //! ```
@@ -53,100 +59,4 @@
 //! for reads. Creating an order or a payout is never re-sent (see
 //! [`Client::create_order`](crate::Client)).
 
-use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use async_trait::async_trait;
-
-/// Why no nonce could be drawn.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum NonceError {
-    /// The counter reached the largest value it can hold.
-    #[error("the nonce counter is exhausted")]
-    Exhausted,
-    /// A shared counter could not be reached or failed.
-    #[error("nonce source failed: {0}")]
-    Source(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
-}
-
-/// Where API requests get their nonces.
-///
-/// Implementations must return values greater than any value they returned before, to every
-/// caller that shares them, and should stay above [`now_nanos`] so that switching sources
-/// never goes back.
-#[async_trait]
-pub trait NonceSource: Send + Sync + fmt::Debug {
-    /// The next nonce.
-    ///
-    /// # Errors
-    ///
-    /// [`NonceError`] when no value can be issued.
-    async fn next_nonce(&self) -> Result<u64, NonceError>;
-}
-
-/// The last nonce issued in this process.
-static LAST: AtomicU64 = AtomicU64::new(0);
-
-/// The default nonce source: nanoseconds since the epoch, guarded to be greater than the last
-/// nonce issued in this process (by any client).
-///
-/// ```
-/// use freekassa::nonce::ProcessNonce;
-///
-/// let first = ProcessNonce.next()?;
-/// let second = ProcessNonce.next()?;
-/// assert!(second > first);
-/// assert!(first > 1_700_000_000_000_000_000); // nanoseconds, not ms or µs
-/// # Ok::<(), freekassa::nonce::NonceError>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ProcessNonce;
-
-impl ProcessNonce {
-    /// The next nonce, without `async`.
-    ///
-    /// # Errors
-    ///
-    /// [`NonceError::Exhausted`] when the previous value was `u64::MAX`.
-    pub fn next(self) -> Result<u64, NonceError> {
-        let now = now_nanos();
-        let mut issued = 0;
-        LAST.fetch_update(Ordering::AcqRel, Ordering::Acquire, |last| {
-            issued = last.checked_add(1)?.max(now);
-            Some(issued)
-        })
-        .map_err(|_| NonceError::Exhausted)?;
-        Ok(issued)
-    }
-}
-
-#[async_trait]
-impl NonceSource for ProcessNonce {
-    async fn next_nonce(&self) -> Result<u64, NonceError> {
-        self.next()
-    }
-}
-
-/// Nanoseconds since the Unix epoch (0 if the clock is before it; saturating in 2554).
-pub fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_increase_even_when_the_clock_does_not() {
-        let mut previous = ProcessNonce.next().unwrap();
-        for _ in 0..10_000 {
-            let next = ProcessNonce.next().unwrap();
-            assert!(next > previous);
-            previous = next;
-        }
-    }
-}
+pub use payments_core::nonce::{NonceError, NonceSource, ProcessNonce, now_nanos};

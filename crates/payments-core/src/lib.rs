@@ -10,7 +10,10 @@
 //! - [`GatewayError`]: how each gateway's error becomes the provider-agnostic [`Error`];
 //! - [`transport`]: request descriptions, the [`Transport`](transport::Transport) trait, a
 //!   payment-safe [`RetryPolicy`](transport::RetryPolicy) and, with the default `client`
-//!   feature, a reqwest transport.
+//!   feature, a reqwest transport;
+//! - [`seen`]: the seen-store of processed webhook keys (claims with a lease, kept for a
+//!   retention period) and its in-memory implementation;
+//! - [`nonce`]: strictly increasing nonce sources, in-process or shared.
 //!
 //! With `default-features = false` the crate has no HTTP stack: signing, verification and
 //! models only.
@@ -23,11 +26,13 @@ pub mod gateway;
 pub mod http_url;
 pub mod mask;
 pub mod money;
+pub mod nonce;
 pub mod notification;
 pub mod payment;
 mod received_fields;
 pub mod report;
 pub mod response;
+pub mod seen;
 pub mod signature;
 pub mod transport;
 pub mod webhook;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use payments::axum::{InFlight, WebhookRouter};
 use payments::notification::Notification;
-use payments::seen::{Claim, InMemorySeenStore, SeenLimits, SeenStore};
+use payments::seen::{InMemorySeenStore, SeenLimits, SeenStore};
 use support::{counting, feennex, feennex_callback, post, send};
 use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
@@ -158,7 +158,7 @@ async fn a_stopped_handlers_claim_is_released_in_the_shared_store() {
     delivery.await.unwrap().unwrap();
     // The de-dup key of that notification is free again for the next process.
     let key_taken_again = store.claim(&dedup_key("shutdown-2").await).await.unwrap();
-    assert_eq!(key_taken_again, Claim::New);
+    assert!(key_taken_again.is_new(), "{key_taken_again:?}");
 }
 
 /// The de-dup key of the test callback for `order`, taken from the verified notification.
@@ -250,4 +250,48 @@ async fn a_handler_that_outlives_the_stores_lease_never_runs_beside_its_redelive
         (StatusCode::OK, "OK".to_owned())
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_instance_whose_lease_was_taken_over_leaves_the_new_holders_claim_alone() {
+    // Two instances (two routers, each with its own in-flight set) share one store whose
+    // claims expire after 20 ms; the first instance's handler takes longer than that.
+    let store = Arc::new(InMemorySeenStore::with_limits(
+        SeenLimits::default().lease(Duration::from_millis(20)),
+    ));
+    let (calls, started, permits) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
+    let (counter, signal, gate) = (calls.clone(), started.clone(), permits.clone());
+    let slow = WebhookRouter::new(move |_notification: Notification| {
+        let (counter, signal, gate) = (counter.clone(), signal.clone(), gate.clone());
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            signal.notify_one();
+            gate.acquire().await.unwrap().forget();
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .gateway(&feennex())
+    .store(store.clone())
+    .into_router();
+    let other = counting(calls.clone()).gateway(&feennex()).store(store.clone()).into_router();
+
+    let first = tokio::spawn(slow.oneshot(post("/feennex", feennex_callback("taken-1"))));
+    started.notified().await;
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // The other instance takes the notification over and completes it.
+    let redelivery = send(&other, post("/feennex", feennex_callback("taken-1"))).await;
+    assert_eq!(redelivery, (StatusCode::OK, "OK".to_owned()));
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the lease ran out: the handler ran twice");
+    // The first instance finishes: its lease is lost, it changes nothing and still acks (its
+    // handler did the work).
+    permits.add_permits(1);
+    assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    let key = dedup_key("taken-1").await;
+    assert_eq!(store.claim(&key).await.unwrap(), payments::seen::Claim::Done);
+    assert_eq!(
+        send(&other, post("/feennex", feennex_callback("taken-1"))).await,
+        (StatusCode::OK, "OK".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

@@ -18,7 +18,7 @@ use payments_core::{Error, WebhookError};
 
 use super::in_flight::Running;
 use super::{Handler, InFlight, OnRefused, Refusal};
-use crate::seen::{Claim, SeenStore};
+use crate::seen::{Claim, Lease, SeenStore, Settle};
 
 /// What a gateway's route needs.
 pub(super) struct Route {
@@ -61,6 +61,10 @@ impl Route {
 enum Settled {
     /// The handler succeeded and the key is marked processed.
     Completed,
+    /// The handler succeeded, but its lease had run out and another delivery holds the key
+    /// (or completed it): the key was left to that claim. The work is done, so the gateway
+    /// gets its ack.
+    CompletedLeaseLost,
     /// The handler failed or panicked; the key was released for a redelivery.
     HandlerFailed,
     /// The handler succeeded but the store could not mark the key processed.
@@ -106,20 +110,23 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
     let Some(running) = route.in_flight.enter(&key) else {
         return plain(StatusCode::CONFLICT, "being processed");
     };
-    match route.store.claim(&key).await {
-        Ok(Claim::New) => {}
+    let lease = match route.store.claim(&key).await {
+        Ok(Claim::New(lease)) => lease,
         Ok(Claim::Done) => return ack(&route.verifier.ack()),
-        Ok(Claim::InProgress) => return plain(StatusCode::CONFLICT, "being processed"),
+        // In progress elsewhere (or a claim answer this version does not know): the gateway
+        // delivers again later.
+        Ok(_) => return plain(StatusCode::CONFLICT, "being processed"),
         Err(error) => {
             tracing::error!(%gateway, %error, "webhook store failed");
             return plain(StatusCode::SERVICE_UNAVAILABLE, "try again later");
         }
-    }
+    };
     // From here the claim is the task's to settle. This future may be dropped at any await
     // (the gateway hangs up, a request timeout fires); the task goes on regardless.
-    let task = route.in_flight.spawn(run_and_settle(route.clone(), key, notification, running));
+    let task =
+        route.in_flight.spawn(run_and_settle(route.clone(), key, lease, notification, running));
     match task.await {
-        Ok(Settled::Completed) => ack(&route.verifier.ack()),
+        Ok(Settled::Completed | Settled::CompletedLeaseLost) => ack(&route.verifier.ack()),
         Ok(Settled::HandlerFailed) => plain(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
         Ok(Settled::StoreFailed | Settled::Stopped) | Err(_) => {
             plain(StatusCode::SERVICE_UNAVAILABLE, "try again later")
@@ -128,12 +135,15 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
 }
 
 /// Runs the handler, then marks the key processed (success) or releases it (failure, panic,
-/// or stopped at shutdown), so no outcome leaves it in progress.
+/// or stopped at shutdown), so no outcome leaves it in progress. Both act only for `lease`:
+/// a lease that ran out and was taken over by another instance is logged, and the other
+/// claim is left alone.
 ///
 /// `_running` marks the key as running in this process until the task ends.
 async fn run_and_settle(
     route: Arc<Route>,
     key: String,
+    lease: Lease,
     notification: Notification,
     _running: Running,
 ) -> Settled {
@@ -150,8 +160,19 @@ async fn run_and_settle(
         }
     };
     let settled = match outcome {
-        Some(Ok(Ok(()))) => match route.store.complete(&key).await {
-            Ok(()) => return Settled::Completed,
+        Some(Ok(Ok(()))) => match route.store.complete(&key, &lease).await {
+            Ok(Settle::Lost) => {
+                // Another instance took the key over after this lease ran out: its handler
+                // runs (or ran) too. The lease must outlast the handler.
+                tracing::error!(
+                    %gateway,
+                    %key,
+                    "webhook handler outlived its lease and another delivery took the \
+                     notification over: the handler may run twice; raise the store's lease"
+                );
+                return Settled::CompletedLeaseLost;
+            }
+            Ok(_) => return Settled::Completed,
             Err(error) => {
                 // The order was handled; the gateway will deliver again and the handler must
                 // then see it as done in the shop's own records.
@@ -172,8 +193,15 @@ async fn run_and_settle(
             Settled::Stopped
         }
     };
-    if let Err(error) = route.store.release(&key).await {
-        tracing::error!(%gateway, %error, "webhook store failed to release");
+    match route.store.release(&key, &lease).await {
+        Ok(Settle::Lost) => tracing::warn!(
+            %gateway,
+            %key,
+            "webhook claim not released: its lease ran out and another delivery holds the \
+             notification (or completed it)"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::error!(%gateway, %error, "webhook store failed to release"),
     }
     settled
 }
