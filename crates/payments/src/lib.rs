@@ -10,6 +10,7 @@
 //! | `fena` | `fena`: JWT payment links, webhook tokens, Toolkit API |
 //! | `rustls` (default) / `native-tls` | the TLS library of the HTTP client |
 //! | `axum` | [`axum::WebhookRouter`](crate::axum): webhook endpoints for axum |
+//! | `postgres` / `redis` | `store`: the seen-store and nonce counter shared by several instances, on PostgreSQL or Redis (the `payments-store` crate) |
 //!
 //! With `default-features = false` and one gateway feature, only that gateway is compiled.
 //!
@@ -63,6 +64,9 @@ pub use feennex;
 pub use fena;
 #[cfg(feature = "freekassa")]
 pub use freekassa;
+/// Shared stores on PostgreSQL and Redis: the `payments-store` crate.
+#[cfg(any(feature = "postgres", feature = "redis"))]
+pub use payments_store as store;
 
 // The README's examples are compiled and run as doctests.
 #[cfg(all(doctest, feature = "full"))]
