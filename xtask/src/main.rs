@@ -13,6 +13,9 @@
 //!   `crates/payments-fuzz` (cargo-fuzz, installed if missing; nightly, else stable with
 //!   `RUSTC_BOOTSTRAP=1` and no sanitizer), seeded from the test vectors and the committed
 //!   example responses; prints the executions and fails on a crash, naming the artifact.
+//! - `stores`: installs Debian's `postgresql` and `redis-server` if missing, starts each on a
+//!   free loopback port with a temporary data directory, runs the store tests against them
+//!   (none may skip), stops them, and ends with `stores: N passed, M failed`.
 //! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
 //!   the browser test of the sandbox's checkout page (ignored by the normal test run).
 #![allow(
@@ -23,6 +26,7 @@
 
 mod bench;
 mod fuzz;
+mod stores;
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -39,12 +43,13 @@ fn main() -> ExitCode {
         Some("ci") => ci(args.iter().any(|arg| arg == "--skip-tests")),
         Some("deny") => deny(),
         Some("e2e") => e2e(),
+        Some("stores") => stores::stores(),
         Some("bench") => bench::bench(),
         Some("build-cost") => bench::build_cost(),
         Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | bench | build-cost \
+                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench | build-cost \
                  | fuzz <target> <seconds> | fuzz all <seconds> | fuzz list>"
             );
             return ExitCode::from(2);
@@ -53,7 +58,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("xtask: {message}");
+            // An empty message: the task has reported already (`stores` ends on its summary).
+            if !message.is_empty() {
+                eprintln!("xtask: {message}");
+            }
             ExitCode::FAILURE
         }
     }
