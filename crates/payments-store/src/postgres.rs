@@ -349,6 +349,13 @@ impl PostgresSeenStore {
     }
 
     /// The limits in force.
+    ///
+    /// ```no_run
+    /// # fn run(pool: payments_store::sqlx::PgPool) {
+    /// let store = payments_store::postgres::PostgresSeenStore::new(pool);
+    /// assert_eq!(store.limits().retention, std::time::Duration::from_secs(90 * 24 * 3600));
+    /// # }
+    /// ```
     pub fn limits(&self) -> SeenLimits {
         self.limits
     }

@@ -52,6 +52,10 @@ const SEEN: &str = "Redis seen-store";
 const NONCE: &str = "Redis nonce counter";
 
 /// The default key prefix of [`RedisSeenStore`].
+///
+/// ```
+/// assert_eq!(payments_store::redis::DEFAULT_PREFIX, "payments:seen:");
+/// ```
 pub const DEFAULT_PREFIX: &str = "payments:seen:";
 
 /// The value of a processed key. Lease tokens are 32 hex digits, so they never equal it.
@@ -158,6 +162,14 @@ impl RedisSeenStore {
 
     /// Puts the keys under `prefix` (e.g. `shop:seen:`; it may be empty).
     ///
+    /// ```no_run
+    /// # fn run(manager: payments_store::redis_client::aio::ConnectionManager) -> Result<(), payments_core::seen::StoreError> {
+    /// let store = payments_store::redis::RedisSeenStore::new(manager).with_prefix("shop:seen:")?;
+    /// assert_eq!(store.redis_key("k"), "shop:seen:k");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`StoreError::Config`] for a prefix over 200 bytes.
@@ -182,6 +194,13 @@ impl RedisSeenStore {
     }
 
     /// The limits in force.
+    ///
+    /// ```no_run
+    /// # fn run(manager: payments_store::redis_client::aio::ConnectionManager) {
+    /// let store = payments_store::redis::RedisSeenStore::new(manager);
+    /// assert_eq!(store.limits().lease, std::time::Duration::from_secs(60));
+    /// # }
+    /// ```
     pub fn limits(&self) -> SeenLimits {
         self.limits
     }
