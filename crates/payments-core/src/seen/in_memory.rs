@@ -380,8 +380,11 @@ mod tests {
 
     #[test]
     fn purge_removes_what_expired_and_keeps_the_rest() {
+        // One shard (capacity up to 1,024), so the claims' order is known: the live "old" at
+        // its front keeps claims from dropping the expired "stuck" behind it.
         let store = InMemorySeenStore::with_limits(
             SeenLimits::default()
+                .capacity(100)
                 .lease(Duration::from_secs(10))
                 .retention(Duration::from_secs(100)),
         );
