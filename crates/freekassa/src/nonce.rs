@@ -54,9 +54,15 @@
 //! # Ok::<(), freekassa::Error>(())
 //! ```
 //!
-//! Even with one counter, requests that leave in one order can arrive in another; a request
-//! refused for its nonce is safe to sign again with a fresh one, which is what the client does
-//! for reads. Creating an order or a payout is never re-sent (see
-//! [`Client::create_order`](crate::Client)).
+//! Without one, an instance whose clock lags another's draws nonces below the ones already
+//! accepted and keeps being refused.
+//!
+//! Even with one counter, requests that leave in one order can arrive in another. The client
+//! keeps its own requests in order (one at a time, each drawing its nonce when its turn
+//! comes), and a request refused for its nonce, which Freekassa did not carry out, is signed
+//! again with a fresh nonce and re-sent, creations included, up to
+//! `freekassa::MAX_NONCE_RESENDS` times (see `Error::is_nonce_refusal`). Against the sandbox,
+//! two processes of 20 tasks each lose no call this way
+//! (`crates/payments-sandbox/tests/freekassa_nonces.rs`).
 
 pub use payments_core::nonce::{NonceError, NonceSource, ProcessNonce, now_nanos};
