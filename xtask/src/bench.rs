@@ -1,6 +1,7 @@
 //! `cargo xtask bench` and `cargo xtask build-cost`: the figures of issue 8, measured in one run.
 //!
-//! - `bench` runs the criterion benchmarks of the three gateway crates (short runs: 1 s warm-up,
+//! - `bench` runs the criterion benchmarks of the three gateway crates and, with PostgreSQL
+//!   and Redis started as `cargo xtask stores` does, of the seen-stores (short runs: 1 s warm-up,
 //!   3 s measurement; `XTASK_BENCH_SECONDS` changes the measurement time), then reads each
 //!   result from `target/criterion/<group>/<bench>/new/estimates.json` and prints ratios
 //!   (ours / raw, from the medians of the same run) and verifications per second on one core.
@@ -36,6 +37,26 @@ const BENCHES: &[(&str, &[&str], &str)] = &[
     ("payments", &["webhook_router"], "axum"),
 ];
 
+/// The benchmarks that need PostgreSQL and Redis, run with both started
+/// ([`crate::stores::with_running_servers`]).
+const STORE_BENCHES: &[(&str, &str, &str)] = &[
+    ("payments-store", "claims", "postgres,redis"),
+    ("payments", "webhook_stores", "axum,feennex,postgres,redis"),
+];
+
+/// A claim through a store at most this many times the bare statement it issues.
+const CLAIM_TARGET: f64 = 1.2;
+
+/// A claim through each store against the bare statement: (what, criterion group).
+const CLAIMS: &[(&str, &str)] = &[
+    ("PostgreSQL claim vs its INSERT ... ON CONFLICT statement", "store_claim_postgres"),
+    ("Redis claim vs SET NX PX", "store_claim_redis"),
+];
+
+/// The webhook endpoint over loopback per store (group `webhook_stores`, batches of 64).
+const ENDPOINT_STORES: &[&str] = &["memory", "postgres", "redis"];
+const ENDPOINT_CONCURRENT: f64 = 64.0;
+
 /// The webhook router against a bare axum endpoint (criterion group `webhook_router`).
 const ROUTER_GROUP: &str = "webhook_router";
 
@@ -57,7 +78,7 @@ const SIGNING: &[Ratio] = &[
         target: Some(SIGNING_TARGET),
     },
     Ratio {
-        what: "Feennex invoice/create, sign::string_to_sign + sign_string",
+        what: "Feennex invoice/create, REQUEST_SCHEME string to sign + digest",
         group: "feennex_invoice_create_sign",
         ours: "sign",
         raw: "raw_sha256",
@@ -71,7 +92,7 @@ const SIGNING: &[Ratio] = &[
         target: Some(SIGNING_TARGET),
     },
     Ratio {
-        what: "Freekassa orders/create, sign::api_string_to_sign + api_signature",
+        what: "Freekassa orders/create, API_SCHEME string to sign + digest",
         group: "freekassa_orders_create_sign",
         ours: "api_sign",
         raw: "raw_hmac_sha256",
@@ -156,6 +177,35 @@ pub fn bench() -> Result<(), String> {
             return Err(format!("`cargo {}` failed ({status})", args.join(" ")));
         }
     }
+    crate::stores::with_running_servers(|envs| {
+        for (package, bench, features) in STORE_BENCHES {
+            let args = [
+                "bench",
+                "--package",
+                package,
+                "--features",
+                features,
+                "--bench",
+                bench,
+                "--",
+                "--warm-up-time",
+                "1",
+                "--measurement-time",
+                &seconds,
+            ];
+            println!("$ cargo {}", args.join(" "));
+            let status = Command::new(cargo_bin())
+                .args(args)
+                .envs(envs.iter().map(|(name, value)| (*name, value.as_str())))
+                .current_dir(&root)
+                .status()
+                .map_err(|error| format!("cannot run cargo: {error}"))?;
+            if !status.success() {
+                return Err(format!("`cargo {}` failed ({status})", args.join(" ")));
+            }
+        }
+        Ok(())
+    })?;
     let criterion = target_dir(&root)?.join("criterion");
     let summary = summary(&criterion)?;
     println!("\n{summary}");
@@ -221,6 +271,35 @@ fn summary(criterion: &Path) -> Result<String, String> {
         thousands(1e9 / router),
         duration(bare)
     );
+    let _ = writeln!(out, "\n| seen-store claim | ours | bare statement | ratio (paired) | target |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for (what, group) in CLAIMS {
+        let ours = median(group, "claim")?;
+        let raw_bench = if group.ends_with("redis") { "raw_set_nx_px" } else { "raw_statement" };
+        let raw = median(group, raw_bench)?;
+        let paired = median(group, "paired_claim_x1000")? / 1000.0;
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} | {paired:.2}x | <= {CLAIM_TARGET:.1}x {} |",
+            duration(ours),
+            duration(raw),
+            verdict(paired <= CLAIM_TARGET)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| webhook endpoint over loopback, 64 concurrent | per batch of 64 | deliveries/s |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|");
+    for store in ENDPOINT_STORES {
+        let batch = median("webhook_stores", &format!("{store}_batch64"))?;
+        let _ = writeln!(
+            out,
+            "| Feennex callbacks, {store} seen-store | {} | {} |",
+            duration(batch),
+            thousands(ENDPOINT_CONCURRENT * 1e9 / batch)
+        );
+    }
     let _ = writeln!(
         out,
         "\n| webhook verification | per verification | verifications/s/core | raw digest | target |"

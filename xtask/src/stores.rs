@@ -66,6 +66,29 @@ fn with_servers() -> Result<Totals, String> {
     Ok(totals)
 }
 
+/// Runs `work` with PostgreSQL and Redis started (installed first if missing) and their URLs
+/// in `PAYMENTS_TEST_POSTGRES_URL` and `PAYMENTS_TEST_REDIS_URL`, then stops them whatever
+/// happened: what `cargo xtask bench` measures the stores against.
+///
+/// # Errors
+///
+/// When a server cannot be installed or started, or `work` fails.
+pub fn with_running_servers<T>(
+    work: impl FnOnce(&[(&str, String)]) -> Result<T, String>,
+) -> Result<T, String> {
+    install_if_missing()?;
+    let scratch = Scratch::new()?;
+    let postgres = Postgres::start(&scratch.0)?;
+    let redis = Redis::start(&scratch.0)?;
+    let envs =
+        [("PAYMENTS_TEST_POSTGRES_URL", postgres.url()), ("PAYMENTS_TEST_REDIS_URL", redis.url())];
+    let result = work(&envs);
+    drop(redis);
+    drop(postgres);
+    drop(scratch);
+    result
+}
+
 /// Counts summed over `cargo test` runs.
 #[derive(Debug, Default)]
 struct Totals {

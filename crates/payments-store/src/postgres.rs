@@ -360,6 +360,20 @@ impl PostgresSeenStore {
         self.limits
     }
 
+    /// The one statement a claim issues (`$1` the key, `$2` the lease token, `$3` the lease in
+    /// milliseconds): for a DBA's review, and for the benchmark that times a claim against
+    /// the bare statement.
+    ///
+    /// ```no_run
+    /// # fn run(pool: payments_store::sqlx::PgPool) {
+    /// let store = payments_store::postgres::PostgresSeenStore::new(pool);
+    /// assert!(store.claim_statement().contains("ON CONFLICT (key) DO UPDATE"));
+    /// # }
+    /// ```
+    pub fn claim_statement(&self) -> &str {
+        &self.sql.claim
+    }
+
     /// Creates or upgrades the tables ([`migrate`] on this store's pool and schema).
     ///
     /// # Errors
