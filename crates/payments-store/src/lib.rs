@@ -10,7 +10,10 @@
 //!   [`payments_core::seen`]): a claim holds its key with a lease (60 s by default) that
 //!   another instance may take over once it runs out; completion and release act only for the
 //!   lease that holds the key; processed keys are kept for a retention period (90 days by
-//!   default). Plug it into the webhook router with `WebhookRouter::store(Arc::new(store))`.
+//!   default). Plug it into the webhook router with `WebhookRouter::store(Arc::new(store))`;
+//!   on PostgreSQL, [`postgres::PostgresSeenStore::complete_in`] marks a key done inside the
+//!   shop's own transaction, which is what the façade's `TransactionalRouter` (the
+//!   recommended setup) builds on.
 //! - The **nonce counter** issues `max(previous + 1, now in nanoseconds)` atomically, taken
 //!   from the database's clock, so every instance signing for one shop draws from one
 //!   strictly increasing sequence, and switching from the in-process source never goes back.

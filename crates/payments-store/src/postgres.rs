@@ -58,7 +58,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use payments_core::nonce::{NonceError, NonceSource};
 use payments_core::seen::{Claim, Lease, SeenLimits, SeenStore, Settle, StoreError};
-use sqlx::{AssertSqlSafe, PgPool, Row as _};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row as _};
 
 use crate::{NonceStoreError, check_counter_name};
 
@@ -235,6 +235,7 @@ pub const SCHEMA_VERSION: i32 = 1;
 struct SeenSql {
     claim: Arc<str>,
     complete: Arc<str>,
+    complete_in: Arc<str>,
     release: Arc<str>,
     purge: Arc<str>,
 }
@@ -269,6 +270,16 @@ impl SeenSql {
                      completed_at = EXCLUDED.completed_at
                  WHERE (s.state = 'in_progress' AND s.token = $2) OR s.expires_at <= now()"
         );
+        // Inside the caller's transaction: done only if this lease still holds the key, expired
+        // or not. The UPDATE locks the row until the transaction ends, so a claim taking it
+        // over waits for the commit (then finds it done) or the rollback (then takes it).
+        // `statement_timestamp()`: `now()` would be when the transaction began.
+        let complete_in = format!(
+            "UPDATE {seen}
+             SET state = 'done', token = NULL, completed_at = statement_timestamp(),
+                 expires_at = statement_timestamp() + $3::bigint * interval '1 millisecond'
+             WHERE key = $1 AND state = 'in_progress' AND token = $2"
+        );
         // Delete the row this lease holds; otherwise say whether a live row of another claim
         // (or a done one) is there.
         let release = format!(
@@ -282,6 +293,7 @@ impl SeenSql {
         Self {
             claim: claim.into(),
             complete: complete.into(),
+            complete_in: complete_in.into(),
             release: release.into(),
             purge: purge.into(),
         }
@@ -381,6 +393,72 @@ impl PostgresSeenStore {
     /// [`StoreError::Backend`] when a statement fails.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         migrate(&self.pool, &self.schema).await
+    }
+
+    /// The pool the store runs on: a transaction begun on it sees the store's table, so
+    /// [`PostgresSeenStore::complete_in`] can mark a key done in it.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Marks `key` done inside the caller's transaction on `connection`, if `lease` still
+    /// holds it; the mark takes effect when that transaction commits, together with whatever
+    /// else it wrote, and vanishes if it rolls back.
+    ///
+    /// This is how a shop's own writes (the order marked paid) and the seen-store's mark
+    /// commit together or not at all: claim with [`SeenStore::claim`], begin a transaction on
+    /// [`PostgresSeenStore::pool`] (the connection must be to the store's database), write,
+    /// call this, and commit only on [`Settle::Settled`]. A process killed before the commit
+    /// leaves neither the writes nor the mark; its lease runs out and the redelivery does the
+    /// work once. `payments::axum::TransactionalRouter` does all of this for a webhook route.
+    ///
+    /// Stricter than [`SeenStore::complete`]: it returns [`Settle::Lost`] unless the key's row
+    /// is still in progress under `lease` (expired or not), so also when the expired claim was
+    /// purged. Then roll back: another delivery holds the key or will do the work. The
+    /// statement locks the key's row until the transaction ends, so a delivery taking the
+    /// key over waits for the outcome (it then finds the key done, or takes it after a
+    /// rollback).
+    ///
+    /// ```no_run
+    /// use payments_core::seen::{Claim, SeenStore, Settle};
+    /// use payments_store::postgres::PostgresSeenStore;
+    ///
+    /// # async fn run(store: PostgresSeenStore) -> Result<(), Box<dyn std::error::Error>> {
+    /// let key = "v1|feennex|3:A-1|paid";
+    /// if let Claim::New(lease) = store.claim(key).await? {
+    ///     let mut transaction = store.pool().begin().await?;
+    ///     sqlx::query("UPDATE orders SET paid_at = now() WHERE id = $1 AND paid_at IS NULL")
+    ///         .bind("A-1")
+    ///         .execute(&mut *transaction)
+    ///         .await?;
+    ///     match store.complete_in(&mut transaction, key, &lease).await? {
+    ///         Settle::Settled => transaction.commit().await?,
+    ///         _ => transaction.rollback().await?, // the lease was lost: not ours to write
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// # use payments_store::sqlx;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the statement fails (the transaction is then aborted:
+    /// roll it back).
+    pub async fn complete_in(
+        &self,
+        connection: &mut PgConnection,
+        key: &str,
+        lease: &Lease,
+    ) -> Result<Settle, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(self.sql.complete_in.clone()))
+            .bind(key)
+            .bind(lease.to_string())
+            .bind(bigint(self.limits.retention_millis()))
+            .execute(connection)
+            .await
+            .map_err(|error| StoreError::backend(SEEN, "complete in a transaction", error))?;
+        Ok(if done.rows_affected() == 1 { Settle::Settled } else { Settle::Lost })
     }
 }
 
