@@ -9,7 +9,7 @@
 //! | `freekassa` | `freekassa`: payment form, notifications, API v1 |
 //! | `fena` | `fena`: JWT payment links, webhook tokens, Toolkit API |
 //! | `rustls` (default) / `native-tls` | the TLS library of the HTTP client |
-//! | `axum` | [`axum::WebhookRouter`](crate::axum): webhook endpoints for axum |
+//! | `axum` | [`axum::WebhookRouter`](crate::axum): webhook endpoints for axum; with `postgres` also `axum::TransactionalRouter`, whose handler writes in the transaction that marks the notification processed (the recommended setup) |
 //! | `postgres` / `redis` | `store`: the seen-store and nonce counter shared by several instances, on PostgreSQL or Redis (the `payments-store` crate) |
 //!
 //! With `default-features = false` and one gateway feature, only that gateway is compiled.

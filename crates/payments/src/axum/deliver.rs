@@ -1,5 +1,6 @@
 //! One delivery: read, verify, claim, run the handler in its own task, answer.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
@@ -14,16 +15,18 @@ use http::{HeaderValue, StatusCode, header};
 use payments_core::gateway::WebhookVerifier;
 use payments_core::notification::Notification;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
-use payments_core::{Error, WebhookError};
+use payments_core::{Error, GatewayId, WebhookError};
 
 use super::in_flight::Running;
-use super::{Handler, InFlight, OnRefused, Refusal};
+#[cfg(feature = "postgres")]
+use super::transactional::Transactional;
+use super::{HandlerError, InFlight, OnRefused, Refusal, Work};
 use crate::seen::{Claim, Lease, SeenStore, Settle};
 
 /// What a gateway's route needs.
 pub(super) struct Route {
     pub(super) verifier: Arc<dyn WebhookVerifier>,
-    pub(super) handler: Handler,
+    pub(super) work: Work,
     pub(super) store: Arc<dyn SeenStore>,
     pub(super) max_body_bytes: usize,
     pub(super) in_flight: InFlight,
@@ -67,8 +70,13 @@ enum Settled {
     CompletedLeaseLost,
     /// The handler failed or panicked; the key was released for a redelivery.
     HandlerFailed,
-    /// The handler succeeded but the store could not mark the key processed.
+    /// The handler succeeded but the store could not mark the key processed (or, in a
+    /// transaction, the transaction could not be begun or committed).
     StoreFailed,
+    /// The handler's writes were rolled back because its lease had run out and another
+    /// delivery holds the key (transactional routes): that delivery does the work.
+    #[cfg(feature = "postgres")]
+    RolledBackLeaseLost,
     /// The shutdown grace ran out before the handler finished; the key was released.
     Stopped,
 }
@@ -128,9 +136,63 @@ pub(super) async fn deliver(State(route): State<Arc<Route>>, request: Request) -
     match task.await {
         Ok(Settled::Completed | Settled::CompletedLeaseLost) => ack(&route.verifier.ack()),
         Ok(Settled::HandlerFailed) => plain(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
+        #[cfg(feature = "postgres")]
+        Ok(Settled::RolledBackLeaseLost) => {
+            plain(StatusCode::SERVICE_UNAVAILABLE, "try again later")
+        }
         Ok(Settled::StoreFailed | Settled::Stopped) | Err(_) => {
             plain(StatusCode::SERVICE_UNAVAILABLE, "try again later")
         }
+    }
+}
+
+/// Why a handler's run ended without success.
+enum Failure {
+    /// The handler returned an error.
+    Failed(HandlerError),
+    /// The handler panicked.
+    Panicked,
+    /// The shutdown grace ran out before it finished (or started).
+    Stopped,
+}
+
+impl Failure {
+    /// Logs the failure and says what to answer.
+    fn settled(self, gateway: GatewayId) -> Settled {
+        match self {
+            Self::Failed(error) => {
+                tracing::error!(%gateway, %error, "webhook handler failed");
+                Settled::HandlerFailed
+            }
+            Self::Panicked => {
+                tracing::error!(%gateway, "webhook handler panicked");
+                Settled::HandlerFailed
+            }
+            Self::Stopped => {
+                tracing::warn!(%gateway, "webhook handler stopped at shutdown");
+                Settled::Stopped
+            }
+        }
+    }
+}
+
+/// Runs `handler` unless the shutdown grace ran out, racing it against that stop; a panic is
+/// caught. A handler stopped or panicking is dropped here, with all it owned.
+async fn run_handler<T>(
+    in_flight: &InFlight,
+    handler: impl Future<Output = Result<T, HandlerError>>,
+) -> Result<T, Failure> {
+    // Once the shutdown grace ran out no handler starts; one that is running races the stop.
+    // The handler is polled first, so one that finishes at once never waits on the stop.
+    if in_flight.is_stopped() {
+        return Err(Failure::Stopped);
+    }
+    let handler = pin!(AssertUnwindSafe(handler).catch_unwind());
+    match select(handler, pin!(in_flight.stopped())).await {
+        Either::Left((Ok(Ok(value)), _)) => Ok(value),
+        Either::Left((Ok(Err(error)), _)) => Err(Failure::Failed(error)),
+        Either::Left((Err(_panic), _)) => Err(Failure::Panicked),
+        Either::Right(((), _)) => Err(Failure::Stopped),
     }
 }
 
@@ -148,52 +210,106 @@ async fn run_and_settle(
     _running: Running,
 ) -> Settled {
     let gateway = route.verifier.gateway();
-    // Once the shutdown grace ran out no handler starts; one that is running races the stop.
-    // The handler is polled first, so one that finishes at once never waits on the stop.
-    let outcome = if route.in_flight.is_stopped() {
-        None
-    } else {
-        let handler = pin!(AssertUnwindSafe((route.handler)(notification)).catch_unwind());
-        match select(handler, pin!(route.in_flight.stopped())).await {
-            Either::Left((outcome, _)) => Some(outcome),
-            Either::Right(((), _)) => None,
-        }
-    };
-    let settled = match outcome {
-        Some(Ok(Ok(()))) => match route.store.complete(&key, &lease).await {
-            Ok(Settle::Lost) => {
-                // Another instance took the key over after this lease ran out: its handler
-                // runs (or ran) too. The lease must outlast the handler.
-                tracing::error!(
-                    %gateway,
-                    %key,
-                    "webhook handler outlived its lease and another delivery took the \
-                     notification over: the handler may run twice; raise the store's lease"
-                );
-                return Settled::CompletedLeaseLost;
-            }
-            Ok(_) => return Settled::Completed,
-            Err(error) => {
-                // The order was handled; the gateway will deliver again and the handler must
-                // then see it as done in the shop's own records.
-                tracing::error!(%gateway, %error, "webhook store failed after handling");
-                return Settled::StoreFailed;
-            }
+    let settled = match &route.work {
+        Work::Plain(handler) => match run_handler(&route.in_flight, handler(notification)).await {
+            Ok(()) => return complete(&route, &key, &lease).await,
+            Err(failure) => failure.settled(gateway),
         },
-        Some(Ok(Err(error))) => {
-            tracing::error!(%gateway, %error, "webhook handler failed");
-            Settled::HandlerFailed
-        }
-        Some(Err(_panic)) => {
-            tracing::error!(%gateway, "webhook handler panicked");
-            Settled::HandlerFailed
-        }
-        None => {
-            tracing::warn!(%gateway, "webhook handler stopped at shutdown");
-            Settled::Stopped
+        #[cfg(feature = "postgres")]
+        Work::Transactional(work) => {
+            match in_transaction(&route, work, &key, &lease, notification).await {
+                Ok(settled) => return settled,
+                Err(settled) => settled,
+            }
         }
     };
-    match route.store.release(&key, &lease).await {
+    release(&route, &key, &lease).await;
+    settled
+}
+
+/// Marks the key processed after a plain handler succeeded.
+async fn complete(route: &Route, key: &str, lease: &Lease) -> Settled {
+    let gateway = route.verifier.gateway();
+    match route.store.complete(key, lease).await {
+        Ok(Settle::Lost) => {
+            // Another instance took the key over after this lease ran out: its handler runs
+            // (or ran) too. The lease must outlast the handler.
+            tracing::error!(
+                %gateway,
+                %key,
+                "webhook handler outlived its lease and another delivery took the notification \
+                 over: the handler may run twice; raise the store's lease"
+            );
+            Settled::CompletedLeaseLost
+        }
+        Ok(_) => Settled::Completed,
+        Err(error) => {
+            // The order was handled; the gateway will deliver again and the handler must then
+            // see it as done in the shop's own records.
+            tracing::error!(%gateway, %error, "webhook store failed after handling");
+            Settled::StoreFailed
+        }
+    }
+}
+
+/// Runs a transactional handler in a transaction begun on the store's pool, marks the key
+/// processed in it and commits. `Ok` when the claim is settled (done, or left to the delivery
+/// that took it over), `Err` with what to answer when it must be released: the handler
+/// failed, or the transaction could not be begun, marked or committed. The transaction is
+/// rolled back on every path but the commit.
+#[cfg(feature = "postgres")]
+async fn in_transaction(
+    route: &Route,
+    work: &Transactional,
+    key: &str,
+    lease: &Lease,
+    notification: Notification,
+) -> Result<Settled, Settled> {
+    let gateway = route.verifier.gateway();
+    let store_failed = |operation: &'static str, error: &dyn std::error::Error| {
+        tracing::error!(%gateway, %error, "webhook transaction: {operation} failed");
+        Settled::StoreFailed
+    };
+    let transaction = work.begin().await.map_err(|error| store_failed("begin", &error))?;
+    let transaction = run_handler(&route.in_flight, (work.handler)(notification, transaction))
+        .await
+        .map_err(|failure| failure.settled(gateway))?;
+    let mut transaction = transaction.into_inner();
+    match work.store.complete_in(&mut transaction, key, lease).await {
+        Ok(Settle::Settled) => {}
+        Ok(_) => {
+            // Another delivery took the key over after this lease ran out: it does the work,
+            // so these writes must not land.
+            tracing::error!(
+                %gateway,
+                %key,
+                "webhook handler outlived its lease and another delivery took the notification \
+                 over: its writes are rolled back; raise the store's lease"
+            );
+            if let Err(error) = transaction.rollback().await {
+                tracing::warn!(%gateway, %error, "webhook transaction: rollback failed");
+            }
+            return Ok(Settled::RolledBackLeaseLost);
+        }
+        Err(error) => {
+            let settled = store_failed("marking the key done", &error);
+            // Rolled back before the release, which must not wait on this transaction.
+            if let Err(error) = transaction.rollback().await {
+                tracing::warn!(%gateway, %error, "webhook transaction: rollback failed");
+            }
+            return Err(settled);
+        }
+    }
+    // A failed commit may still have committed (the answer was lost): the release that
+    // follows acts only on a key still in progress under this lease, so it never undoes it.
+    transaction.commit().await.map_err(|error| store_failed("commit", &error))?;
+    Ok(Settled::Completed)
+}
+
+/// Releases the claim after a failure, so a redelivery is processed.
+async fn release(route: &Route, key: &str, lease: &Lease) {
+    let gateway = route.verifier.gateway();
+    match route.store.release(key, lease).await {
         Ok(Settle::Lost) => tracing::warn!(
             %gateway,
             %key,
@@ -203,7 +319,6 @@ async fn run_and_settle(
         Ok(_) => {}
         Err(error) => tracing::error!(%gateway, %error, "webhook store failed to release"),
     }
-    settled
 }
 
 /// Whether reading the body failed on tower-http's body read timeout.

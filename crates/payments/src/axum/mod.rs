@@ -21,6 +21,15 @@
 //! (order id, amount: [`Refusal`]); [`WebhookRouter::on_refused`] lets the shop count or alert
 //! on them. The sender only gets a generic answer.
 //!
+//! On PostgreSQL, use `TransactionalRouter` (features `axum` and `postgres`): the recommended
+//! setup. Its handler gets the database transaction in which the notification is marked
+//! processed, so the shop's own writes (the order marked paid) and that mark commit together
+//! or not at all: a process killed mid-handler leaves nothing behind, and a handler that
+//! outlived its lease cannot commit beside the delivery that took it over. With
+//! [`WebhookRouter`] the handler's effect and the mark are two steps: a crash or a store
+//! outage between them runs the handler again on the next delivery, so it must find the order
+//! already paid in the shop's own records.
+//!
 //! Serve the routes with [`serve`]: it reads headers and bodies under deadlines, caps the
 //! open connections and stops gracefully. `axum::serve` has none of these, so a sender that
 //! stalls keeps its connection for ever.
@@ -52,6 +61,8 @@ mod deliver;
 mod in_flight;
 mod refusal;
 mod serve;
+#[cfg(feature = "postgres")]
+mod transactional;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +76,8 @@ use payments_core::notification::Notification;
 pub use self::in_flight::InFlight;
 pub use self::refusal::Refusal;
 pub use self::serve::{ServeOptions, serve};
+#[cfg(feature = "postgres")]
+pub use self::transactional::{TransactionalRouter, WebhookTransaction};
 use crate::any_gateway::AnyGateway;
 use crate::seen::{InMemorySeenStore, SeenStore};
 
@@ -78,9 +91,23 @@ type BoxFuture = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
 type Handler = Arc<dyn Fn(Notification) -> BoxFuture + Send + Sync>;
 type OnRefused = Arc<dyn Fn(&Refusal<'_>) + Send + Sync>;
 
+/// What a route runs for a notification it claimed.
+#[derive(Clone)]
+enum Work {
+    /// The handler; the router then marks the key done in the store.
+    Plain(Handler),
+    /// The handler in a transaction in which the router marks the key done.
+    #[cfg(feature = "postgres")]
+    Transactional(Arc<transactional::Transactional>),
+}
+
 /// Builds the webhook [`Router`].
+///
+/// On PostgreSQL, `TransactionalRouter` (features `axum` and `postgres`) is the recommended
+/// variant: its handler writes in the transaction that marks the notification processed, so
+/// the shop's writes and the mark commit together or not at all.
 pub struct WebhookRouter {
-    handler: Handler,
+    work: Work,
     store: Arc<dyn SeenStore>,
     max_body_bytes: usize,
     verifiers: Vec<Arc<dyn WebhookVerifier>>,
@@ -114,8 +141,13 @@ impl WebhookRouter {
             let handler = handler.clone();
             Box::pin(async move { handler(notification).await.map_err(Into::into) })
         });
+        Self::with_work(Work::Plain(handler))
+    }
+
+    /// A router running `work`, with the defaults.
+    fn with_work(work: Work) -> Self {
         Self {
-            handler,
+            work,
             store: Arc::new(InMemorySeenStore::new()),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             verifiers: Vec::new(),
@@ -193,7 +225,7 @@ impl WebhookRouter {
             let path = format!("/{}", verifier.gateway());
             let route = Arc::new(deliver::Route {
                 verifier,
-                handler: self.handler.clone(),
+                work: self.work.clone(),
                 store: self.store.clone(),
                 max_body_bytes: self.max_body_bytes,
                 in_flight: self.in_flight.clone(),
