@@ -2,10 +2,12 @@
 //!
 //! Installs Debian's `postgresql` and `redis-server` when missing, starts each on 127.0.0.1 on
 //! a free port with a temporary data directory (PostgreSQL as the `postgres` user the package
-//! creates: it refuses to run as root), creates a database, runs the store tests with
-//! `PAYMENTS_TEST_POSTGRES_URL`, `PAYMENTS_TEST_REDIS_URL` and `PAYMENTS_STORES_REQUIRED=1`
-//! (so a store test that cannot reach its server fails instead of skipping), stops both
-//! servers whatever happened, and ends with one line: `stores: N passed, M failed`.
+//! creates: it refuses to run as root), creates a database, runs the store tests (those of
+//! `payments-store`, and the `payments` webhook tests on both engines: the transactional
+//! router, several `webhook_server` processes) with `PAYMENTS_TEST_POSTGRES_URL`,
+//! `PAYMENTS_TEST_REDIS_URL` and `PAYMENTS_STORES_REQUIRED=1` (so a store test that cannot
+//! reach its server fails instead of skipping), stops both servers whatever happened, and ends
+//! with one line: `stores: N passed, M failed`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -15,8 +17,24 @@ use std::time::{Duration, Instant};
 
 use crate::{cargo_bin, run};
 
-/// The test runs against the servers: each `cargo test` with its arguments.
-const TEST_RUNS: &[&[&str]] = &[&["test", "--package", "payments-store", "--all-features"]];
+/// The test runs against the servers: each `cargo test` with its arguments. The webhook
+/// tests spawn `webhook_server` example processes (which they build with cargo) and print
+/// their figures (deliveries, handled, duplicates, lost), hence `--nocapture`.
+const TEST_RUNS: &[&[&str]] = &[
+    &["test", "--package", "payments-store", "--all-features"],
+    &[
+        "test",
+        "--package",
+        "payments",
+        "--all-features",
+        "--test",
+        "transactional_router",
+        "--test",
+        "several_instances",
+        "--",
+        "--nocapture",
+    ],
+];
 
 /// The database the tests use.
 const DATABASE: &str = "payments_test";
