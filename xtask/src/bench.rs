@@ -271,7 +271,8 @@ fn summary(criterion: &Path) -> Result<String, String> {
         thousands(1e9 / router),
         duration(bare)
     );
-    let _ = writeln!(out, "\n| seen-store claim | ours | bare statement | ratio (paired) | target |");
+    let _ =
+        writeln!(out, "\n| seen-store claim | ours | bare statement | ratio (paired) | target |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for (what, group) in CLAIMS {
         let ours = median(group, "claim")?;

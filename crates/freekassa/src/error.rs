@@ -8,6 +8,15 @@ use payments_core::{
 use crate::nonce::NonceError;
 use crate::webhook::NotificationError;
 
+/// The answers that mean "this nonce is not above the last one accepted", exactly as they
+/// come, which [`Error::is_nonce_refusal`] recognises.
+///
+/// Freekassa does not publish its wording for a stale nonce, and no public client or report
+/// quotes it (the provider notes, §4.3): the one answer known is the sandbox's. Until the
+/// gateway's own wording is confirmed and added here, a stale nonce at the real gateway is
+/// an ordinary error, and creations are not re-sent on it.
+pub const NONCE_REFUSALS: &[&str] = &["Wrong nonce: it must be greater than the last one"];
+
 /// Everything that can go wrong talking to Freekassa.
 ///
 /// Gateway errors keep the endpoint, Freekassa's message and the HTTP status; bodies are kept
@@ -66,14 +75,11 @@ pub enum Error {
 
 impl Error {
     /// Whether Freekassa refused the request for its nonce: an error answer (HTTP 400 or 401)
-    /// whose message names the nonce. Freekassa checks the nonce before it does anything, so
-    /// such a request was not carried out and may be signed again with a fresh nonce and
-    /// re-sent, even an order or payout creation; the client does so a bounded number of
-    /// times.
-    ///
-    /// Freekassa's exact wording for a stale nonce is not published (the provider notes,
-    /// §4.3): any error answer that names the nonce counts, and one that does not (a wrong
-    /// signature, an unknown shop) is never re-sent.
+    /// whose message is exactly one of [`NONCE_REFUSALS`]. Freekassa checks the nonce before
+    /// it does anything, so such a request was not carried out and may be signed again with a
+    /// fresh nonce and re-sent, even an order or payout creation; the client does so a bounded
+    /// number of times. Any other answer, one that merely mentions the nonce included, is
+    /// never re-sent.
     ///
     /// ```
     /// let refusal = |message: &str| freekassa::Error::Api {
@@ -82,12 +88,13 @@ impl Error {
     ///     http_status: 400,
     /// };
     /// assert!(refusal("Wrong nonce: it must be greater than the last one").is_nonce_refusal());
+    /// assert!(!refusal("nonce is required").is_nonce_refusal());
     /// assert!(!refusal("Wrong signature").is_nonce_refusal());
     /// ```
     pub fn is_nonce_refusal(&self) -> bool {
         match self {
             Self::Api { message, http_status: 400 | 401, .. } => {
-                message.to_ascii_lowercase().contains("nonce")
+                NONCE_REFUSALS.contains(&message.trim())
             }
             _ => false,
         }

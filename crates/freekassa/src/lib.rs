@@ -107,7 +107,7 @@ pub use payments_core as core;
 #[cfg(feature = "client")]
 pub use client::{Client, MAX_NONCE_RESENDS};
 pub use config::{Config, DEFAULT_API_URL, DEFAULT_FORM_URL};
-pub use error::Error;
+pub use error::{Error, NONCE_REFUSALS};
 pub use form::{FormLink, PaymentForm};
 pub use model::{OrderStatus, PaymentSystemId};
 /// What to do after an error (`outcome_unknown`, `is_retryable`, `into_core`), as for every gateway.

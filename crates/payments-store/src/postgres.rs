@@ -28,6 +28,15 @@
 //! run when it finds versions it does not know, so it would collide with the shop's own sqlx
 //! migrations.
 //!
+//! # Timeouts
+//!
+//! A transaction that marked a key (the transactional router's) holds the key's row lock until
+//! it commits; if its connection is lost before the commit arrives, PostgreSQL keeps it open,
+//! and every claim of that key waits. Set `idle_in_transaction_session_timeout` (e.g. `30s`)
+//! for the role the pool uses, and a `lock_timeout` on its connections (sqlx:
+//! `PgConnectOptions::options([("lock_timeout", "5s")])`), so such a claim fails (503, the
+//! gateway retries) instead of waiting.
+//!
 //! # Time
 //!
 //! Leases, retention and nonces use the database's clock (`now()`, `clock_timestamp()`), never

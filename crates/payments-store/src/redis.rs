@@ -17,8 +17,22 @@
 //!   key; the scripts then leave it alone ([`Settle::Lost`]).
 //! - Redis expires keys by itself, so [`SeenStore::purge`] has nothing to do and returns 0.
 //!
-//! Leases and retention use the Redis server's clock. Works with Redis 2.6.12 and later,
-//! Valkey, and a cluster (every command and script touches one key).
+//! Leases and retention use the Redis server's clock. Needs Redis 3.2 or later (the nonce
+//! script writes after `TIME`, with `redis.replicate_commands()`) or Valkey, as one node or
+//! behind Sentinel: the store takes a single-node `ConnectionManager`, so a cluster's
+//! redirections are errors (503, the gateway retries), not followed.
+//!
+//! # What Redis must be configured for
+//!
+//! - **Persistence**: `appendonly yes` with `appendfsync always`. With the default
+//!   `everysec`, a Redis crash forgets up to a second of processed keys, and their
+//!   notifications reach the handler again.
+//! - **No eviction**: `maxmemory-policy noeviction`. Every key here has a TTL, so the
+//!   `volatile-*` policies evict them, and `volatile-ttl` evicts live leases first, which lets
+//!   a second delivery run beside the first.
+//! - **No failover promises**: replication is asynchronous, so a failover can lose claims and
+//!   completions the old primary acknowledged. For exactly-once effects across failures, use
+//!   PostgreSQL and the transactional router.
 //!
 //! # Example
 //!

@@ -85,7 +85,7 @@ async fn the_mark_and_the_writes_commit_together() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rollback_leaves_neither_the_writes_nor_the_mark() {
-    let lease_time = Duration::from_millis(400);
+    let lease_time = Duration::from_secs(2);
     let Some(([store, other], schema)) =
         stores("a_rollback_leaves_neither_the_writes_nor_the_mark", lease_time).await
     else {
@@ -106,7 +106,7 @@ async fn a_rollback_leaves_neither_the_writes_nor_the_mark() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lease_taken_over_is_lost_and_changes_nothing() {
-    let lease_time = Duration::from_millis(300);
+    let lease_time = Duration::from_secs(2);
     let Some(([store, other], schema)) =
         stores("a_lease_taken_over_is_lost_and_changes_nothing", lease_time).await
     else {

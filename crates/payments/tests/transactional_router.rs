@@ -136,7 +136,9 @@ async fn a_failing_handler_leaves_neither_its_writes_nor_the_claim() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_handler_that_outlived_its_lease_is_rolled_back() {
     let test = "a_handler_that_outlived_its_lease_is_rolled_back";
-    let lease = Duration::from_millis(300);
+    // Long enough that a stalled machine does not let the first claim's lease run out before
+    // the first handler even starts.
+    let lease = Duration::from_secs(1);
     let Some((store, pool)) = store(test, lease).await else { return };
     let router = |slow: Duration| {
         TransactionalRouter::new(store.clone(), move |notification, mut transaction| async move {
@@ -149,7 +151,7 @@ async fn a_handler_that_outlived_its_lease_is_rolled_back() {
     };
     let (first, second) = (router(lease * 3), router(Duration::ZERO));
     let slow = tokio::spawn(async move { deliver(&first).await });
-    tokio::time::sleep(lease + Duration::from_millis(200)).await;
+    tokio::time::sleep(lease + Duration::from_millis(500)).await;
     assert_eq!(deliver(&second).await, StatusCode::OK, "the second instance takes it over");
     assert_eq!(slow.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE, "the first one lost it");
     assert_eq!((paid(&pool).await, state(&pool).await.as_deref()), (1, Some("done")));

@@ -255,43 +255,53 @@ async fn a_handler_that_outlives_the_stores_lease_never_runs_beside_its_redelive
 #[tokio::test]
 async fn an_instance_whose_lease_was_taken_over_leaves_the_new_holders_claim_alone() {
     // Two instances (two routers, each with its own in-flight set) share one store whose
-    // claims expire after 20 ms; the first instance's handler takes longer than that.
-    let store = Arc::new(InMemorySeenStore::with_limits(
-        SeenLimits::default().lease(Duration::from_millis(20)),
-    ));
-    let (calls, started, permits) =
-        (Arc::new(AtomicUsize::new(0)), Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
-    let (counter, signal, gate) = (calls.clone(), started.clone(), permits.clone());
-    let slow = WebhookRouter::new(move |_notification: Notification| {
-        let (counter, signal, gate) = (counter.clone(), signal.clone(), gate.clone());
-        async move {
-            counter.fetch_add(1, Ordering::SeqCst);
-            signal.notify_one();
-            gate.acquire().await.unwrap().forget();
-            Ok::<(), std::io::Error>(())
-        }
-    })
-    .gateway(&feennex())
-    .store(store.clone())
-    .into_router();
-    let other = counting(calls.clone()).gateway(&feennex()).store(store.clone()).into_router();
-
-    let first = tokio::spawn(slow.oneshot(post("/feennex", feennex_callback("taken-1"))));
-    started.notified().await;
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    // The other instance takes the notification over and completes it.
-    let redelivery = send(&other, post("/feennex", feennex_callback("taken-1"))).await;
-    assert_eq!(redelivery, (StatusCode::OK, "OK".to_owned()));
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the lease ran out: the handler ran twice");
-    // The first instance finishes: its lease is lost, it changes nothing and still acks (its
-    // handler did the work).
-    permits.add_permits(1);
-    assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    // claims expire after 1 s. The first instance's handler outlives its lease; the second
+    // takes the notification over and is still handling it when the first one finishes.
+    const LEASE: Duration = Duration::from_secs(1);
+    let store = Arc::new(InMemorySeenStore::with_limits(SeenLimits::default().lease(LEASE)));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let slow = |started: Arc<Notify>, gate: Arc<Semaphore>| {
+        let calls = calls.clone();
+        WebhookRouter::new(move |_notification: Notification| {
+            let (calls, started, gate) = (calls.clone(), started.clone(), gate.clone());
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                started.notify_one();
+                gate.acquire().await.unwrap().forget();
+                Ok::<(), std::io::Error>(())
+            }
+        })
+        .gateway(&feennex())
+        .store(store.clone())
+        .into_router()
+    };
+    let (first_started, first_gate) = (Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
+    let (second_started, second_gate) = (Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
+    let first_instance = slow(first_started.clone(), first_gate.clone());
+    let second_instance = slow(second_started.clone(), second_gate.clone());
     let key = dedup_key("taken-1").await;
-    assert_eq!(store.claim(&key).await.unwrap(), payments::seen::Claim::Done);
+
+    let first = tokio::spawn(first_instance.oneshot(post("/feennex", feennex_callback("taken-1"))));
+    first_started.notified().await;
+    tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
+    // The lease ran out: the second instance takes the notification over.
+    let second =
+        tokio::spawn(second_instance.oneshot(post("/feennex", feennex_callback("taken-1"))));
+    second_started.notified().await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the lease ran out: the handler runs twice");
+
+    // The first instance finishes while the second still holds the key: its lease is lost,
+    // so it neither marks the key done nor frees it, and it still acks (its handler did the
+    // work).
+    first_gate.add_permits(1);
+    assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
     assert_eq!(
-        send(&other, post("/feennex", feennex_callback("taken-1"))).await,
-        (StatusCode::OK, "OK".to_owned())
+        store.claim(&key).await.unwrap(),
+        payments::seen::Claim::InProgress,
+        "the second instance's claim is untouched"
     );
+    second_gate.add_permits(1);
+    assert_eq!(second.await.unwrap().unwrap().status(), StatusCode::OK);
+    assert_eq!(store.claim(&key).await.unwrap(), payments::seen::Claim::Done);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

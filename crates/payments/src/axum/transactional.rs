@@ -43,11 +43,6 @@ impl std::fmt::Debug for WebhookTransaction {
 }
 
 impl WebhookTransaction {
-    /// The sqlx transaction, for functions that take one (`&mut Transaction<'_, Postgres>`).
-    pub fn transaction(&mut self) -> &mut Transaction<'static, Postgres> {
-        &mut self.0
-    }
-
     /// The transaction, for the router to mark the key and commit.
     pub(super) fn into_inner(self) -> Transaction<'static, Postgres> {
         self.0

@@ -400,9 +400,10 @@ impl Gateway {
     }
 }
 
-/// Delivers `copies` deliveries of each of `orders`, all at once, split across `urls`
-/// (delivery `i` goes first to `urls[i % n]`), each redelivered until acknowledged; the
-/// number acknowledged.
+/// Delivers `copies` deliveries of each of `orders`, all at once, split across `urls`: the
+/// copies of one order go first to `urls` in turn, so both processes receive every
+/// notification at the same moment and race for its key in the store. Each is redelivered
+/// until acknowledged; the number acknowledged.
 pub async fn deliver_all(
     gateway: &Gateway,
     urls: &[String],
@@ -414,7 +415,9 @@ pub async fn deliver_all(
     for copy in 0..copies {
         for (index, order) in orders.iter().enumerate() {
             let (gateway, urls, order) = (gateway.clone(), urls.to_vec(), order.clone());
-            let first = copy * orders.len() + index;
+            // Copy `c` of an order starts at `urls[(index * copies + c) % n]`: consecutive
+            // copies alternate between the processes.
+            let first = index * copies + copy;
             tasks.spawn(async move { gateway.deliver(&urls, first, &order, deadline).await });
         }
     }
