@@ -34,6 +34,17 @@ const TEST_RUNS: &[&[&str]] = &[
         "--",
         "--nocapture",
     ],
+    // Freekassa API calls from two processes sharing a nonce counter on each server.
+    &[
+        "test",
+        "--package",
+        "payments-sandbox",
+        "--all-features",
+        "--test",
+        "freekassa_nonces",
+        "--",
+        "--nocapture",
+    ],
 ];
 
 /// The database the tests use.

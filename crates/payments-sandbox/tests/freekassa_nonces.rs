@@ -4,7 +4,10 @@
 //!
 //! The test binary runs itself twice more as worker processes (the `worker` test, which does
 //! nothing unless `FREEKASSA_NONCE_WORKER` is set), each driving 20 tasks of reads and order
-//! creations against one sandbox.
+//! creations against one sandbox: with each process's own counter, and with the counter the
+//! processes share on Redis and on PostgreSQL (`PAYMENTS_TEST_REDIS_URL`,
+//! `PAYMENTS_TEST_POSTGRES_URL`, set by `cargo xtask stores`; without them those runs are
+//! skipped, unless `PAYMENTS_STORES_REQUIRED=1`, where they fail).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,6 +16,7 @@
     reason = "a failing test should fail loudly"
 )]
 
+use std::io::Write as _;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,8 +27,12 @@ use payments::core::transport::{
     TransportError,
 };
 use payments::freekassa::api::orders::{OrderCreate, OrderList};
+use payments::freekassa::nonce::NonceSource;
 use payments::freekassa::{Client, Config, PaymentSystemId};
 use payments::payment::OrderId;
+use payments::store::postgres::PostgresNonceCounter;
+use payments::store::redis::RedisNonceCounter;
+use payments::store::{redis_client as redis, sqlx};
 use payments::{Currency, Money};
 use payments_sandbox::{Sandbox, SandboxConfig};
 
@@ -33,6 +41,8 @@ const TASKS: usize = 20;
 /// Calls per task: alternately a read (`balance`) and an order creation.
 const CALLS: usize = 6;
 const WORKER_VAR: &str = "FREEKASSA_NONCE_WORKER";
+/// The shared counter's store URL, for the workers (unset: each process's own counter).
+const COUNTER_VAR: &str = "FREEKASSA_NONCE_COUNTER";
 
 fn config(api_url: &str) -> Config {
     Config::new(7012).with_api_key("test_api_key").with_api_url(api_url).unwrap()
@@ -66,7 +76,10 @@ async fn worker() {
         AtomicUsize::new(0),
     ));
     let options = ClientOptions::default().transport(counting.clone());
-    let client = Client::with_options(config(api_url), &options).unwrap();
+    let mut client = Client::with_options(config(api_url), &options).unwrap();
+    if let Ok(url) = std::env::var(COUNTER_VAR) {
+        client = client.with_nonce_source(shared_counter(&url).await);
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..TASKS {
         let client = client.clone();
@@ -100,18 +113,81 @@ async fn worker() {
     }
 }
 
+/// The counter every worker draws from, on the store `url` names.
+async fn shared_counter(url: &str) -> Arc<dyn NonceSource> {
+    let name = "freekassa:7012";
+    if url.starts_with("redis://") {
+        let client = redis::Client::open(url).unwrap();
+        let manager = redis::aio::ConnectionManager::new(client).await.unwrap();
+        Arc::new(RedisNonceCounter::new(manager, name).unwrap())
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let counter = PostgresNonceCounter::new(pool, name).unwrap();
+        counter.migrate().await.unwrap();
+        Arc::new(counter)
+    }
+}
+
+/// The store URL in `var`, or `None` after saying on stderr that `test` is skipped; a
+/// failure where store tests must run.
+fn store_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("PAYMENTS_STORES_REQUIRED").is_ok_and(|value| value == "1") => {
+            panic!("{test}: {var} is not set, and PAYMENTS_STORES_REQUIRED=1")
+        }
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {test}: {var} is not set; run `cargo xtask stores` to run it"
+            );
+            None
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_lose_no_call_to_a_nonce_refusal_and_create_no_order_twice() {
     if std::env::var(WORKER_VAR).is_ok() {
         return;
     }
+    two_processes(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_sharing_a_redis_counter_lose_no_call() {
+    let test = "two_processes_sharing_a_redis_counter_lose_no_call";
+    if std::env::var(WORKER_VAR).is_ok() {
+        return;
+    }
+    let Some(url) = store_url("PAYMENTS_TEST_REDIS_URL", test) else { return };
+    two_processes(Some(url)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_sharing_a_postgres_counter_lose_no_call() {
+    let test = "two_processes_sharing_a_postgres_counter_lose_no_call";
+    if std::env::var(WORKER_VAR).is_ok() {
+        return;
+    }
+    let Some(url) = store_url("PAYMENTS_TEST_POSTGRES_URL", test) else { return };
+    two_processes(Some(url)).await;
+}
+
+/// Two worker processes against one sandbox, drawing nonces from `counter` (a store URL) or
+/// each from its own.
+async fn two_processes(counter: Option<String>) {
     let sandbox =
         Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let api_url = sandbox.freekassa_api_url();
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..PROCESSES)
         .map(|process| {
-            tokio::process::Command::new(&exe)
+            let mut command = tokio::process::Command::new(&exe);
+            if let Some(url) = &counter {
+                command.env(COUNTER_VAR, url);
+            }
+            command
                 .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
                 .env(WORKER_VAR, format!("{process}|{api_url}"))
                 .stdout(Stdio::piped())
@@ -138,7 +214,15 @@ async fn two_processes_lose_no_call_to_a_nonce_refusal_and_create_no_order_twice
     }
     assert_eq!(calls, PROCESSES * TASKS * CALLS);
     // Re-sends after nonce refusals are expected; calls lost to them are not.
-    println!("{PROCESSES} processes: {calls} calls, {sends} requests sent, 0 failed");
+    let source = match &counter {
+        Some(url) if url.starts_with("redis://") => "a shared Redis counter",
+        Some(_) => "a shared PostgreSQL counter",
+        None => "each its own counter",
+    };
+    let _ = writeln!(
+        std::io::stdout(),
+        "{PROCESSES} processes, {source}: {calls} calls, {sends} requests sent, 0 failed"
+    );
 
     // Every order was created, and once: the sandbox refuses a second order with the same
     // paymentId, so a duplicate would have failed a worker; here each one is found alone.
