@@ -10,6 +10,7 @@
 mod demo;
 mod ordered;
 mod sandbox;
+mod secret;
 mod sign;
 mod verify;
 
@@ -19,11 +20,17 @@ use clap::{Parser, Subcommand};
 
 /// Payments SDK tools: run the whole payment flow offline, and debug signatures.
 #[derive(Debug, Parser)]
-#[command(name = "payments", version, about)]
+#[command(name = "payments", version, about, after_help = SECRETS_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// How every secret option is given, shown under each command's help.
+const SECRETS_HELP: &str = "Secrets: every secret option --NAME takes its value literally, even \
+when it begins with '-' or '@' (--secret1 -x7 or --secret1=-x7); --NAME-file PATH reads it from \
+a file instead, without one trailing newline, and --NAME-file - reads standard input; without \
+either, it comes from the environment variable the option names. Secrets are never printed.";
 
 #[derive(Debug, Subcommand)]
 enum Command {

@@ -3,16 +3,19 @@
 use payments::SecretString;
 use serde_json::json;
 
+use crate::secret::{
+    FeennexSecret, FenaSecret, FreekassaApiKey, FreekassaSecret1, FreekassaSecret2,
+};
 use crate::{Failure, pairs};
 
 /// `payments sign <gateway>`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Feennex: sorted values joined with ':', SHA-256 with the secret appended.
+    #[command(after_help = crate::SECRETS_HELP)]
     Feennex {
-        /// The shop's secret key.
-        #[arg(long, env = "FEENNEX_SECRET", hide_env_values = true)]
-        secret: String,
+        #[command(flatten)]
+        secret: FeennexSecret,
         /// Sign only the fields this endpoint signs (e.g. bill/create).
         #[arg(long)]
         endpoint: Option<String>,
@@ -20,34 +23,34 @@ pub enum Command {
         fields: Vec<String>,
     },
     /// The Freekassa payment-form signature `s`: md5 of m:oa:secret1:currency:o.
+    #[command(after_help = crate::SECRETS_HELP)]
     FreekassaForm {
-        /// Secret word 1.
-        #[arg(long, env = "FREEKASSA_SECRET1", hide_env_values = true)]
-        secret1: String,
+        #[command(flatten)]
+        secret1: FreekassaSecret1,
         /// m=, oa=, currency= and o=, as KEY=VALUE.
         fields: Vec<String>,
     },
     /// The Freekassa notification signature `SIGN`: md5 of MERCHANT_ID:AMOUNT:secret2:MERCHANT_ORDER_ID.
+    #[command(after_help = crate::SECRETS_HELP)]
     FreekassaNotification {
-        /// Secret word 2.
-        #[arg(long, env = "FREEKASSA_SECRET2", hide_env_values = true)]
-        secret2: String,
+        #[command(flatten)]
+        secret2: FreekassaSecret2,
         /// MERCHANT_ID=, AMOUNT= and MERCHANT_ORDER_ID=, as KEY=VALUE.
         fields: Vec<String>,
     },
     /// The Freekassa API signature: HMAC-SHA256 of the values sorted by key, joined with '|'.
+    #[command(after_help = crate::SECRETS_HELP)]
     FreekassaApi {
-        /// The API key.
-        #[arg(long, env = "FREEKASSA_API_KEY", hide_env_values = true)]
-        api_key: String,
+        #[command(flatten)]
+        api_key: FreekassaApiKey,
         /// Every field of the JSON body but `signature`, as KEY=VALUE (numbers as written).
         fields: Vec<String>,
     },
     /// A Fena HS512 token over the given claims, in the order given.
+    #[command(after_help = crate::SECRETS_HELP)]
     Fena {
-        /// The terminal secret.
-        #[arg(long, env = "FENA_SECRET", hide_env_values = true)]
-        secret: String,
+        #[command(flatten)]
+        secret: FenaSecret,
         /// The claims as a JSON object.
         #[arg(long)]
         claims: String,
@@ -57,19 +60,19 @@ pub enum Command {
 pub fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Feennex { secret, endpoint, fields } => {
-            feennex(&SecretString::from(secret), endpoint.as_deref(), &fields)
+            feennex(&secret.resolve()?, endpoint.as_deref(), &fields)
         }
         Command::FreekassaForm { secret1, fields } => {
+            let secret1 = secret1.resolve()?;
             let [m, oa, currency, o] = required(&fields, ["m", "oa", "currency", "o"])?;
-            let secret1 = SecretString::from(secret1);
             let sign = payments::freekassa::sign::form_signature(&m, &oa, &secret1, &currency, &o);
             println!("{}", json!({"sign": sign}));
             Ok(())
         }
         Command::FreekassaNotification { secret2, fields } => {
+            let secret2 = secret2.resolve()?;
             let [merchant, amount, order] =
                 required(&fields, ["MERCHANT_ID", "AMOUNT", "MERCHANT_ORDER_ID"])?;
-            let secret2 = SecretString::from(secret2);
             let sign = payments::freekassa::sign::notification_signature(
                 &merchant, &amount, &secret2, &order,
             );
@@ -77,22 +80,21 @@ pub fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::FreekassaApi { api_key, fields } => {
+            let api_key = api_key.resolve()?;
             let fields = pairs(&fields)?;
             let string_to_sign = payments::freekassa::sign::api_string_to_sign(
                 fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             )
             .map_err(|error| Failure::Usage(error.to_string()))?;
-            let signature = payments::freekassa::sign::api_signature(
-                &string_to_sign,
-                &SecretString::from(api_key),
-            );
+            let signature = payments::freekassa::sign::api_signature(&string_to_sign, &api_key);
             println!("{}", json!({"string_to_sign": string_to_sign, "signature": signature}));
             Ok(())
         }
         Command::Fena { secret, claims } => {
+            let secret = secret.resolve()?;
             let claims: crate::ordered::OrderedObject = serde_json::from_str(&claims)
                 .map_err(|error| Failure::Usage(format!("--claims: {error}")))?;
-            let token = payments::fena::sign::sign(&claims, &SecretString::from(secret))
+            let token = payments::fena::sign::sign(&claims, &secret)
                 .map_err(|error| Failure::Usage(error.to_string()))?;
             println!("{}", json!({"token": token}));
             Ok(())

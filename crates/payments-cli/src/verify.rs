@@ -5,15 +5,16 @@ use payments::webhook::WebhookRequest;
 use serde_json::{Map, Value};
 
 use crate::Failure;
+use crate::secret::{FeennexSecret, FenaSecret, FreekassaSecret2};
 
 /// `payments verify <gateway>`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// A Feennex callback (form-encoded, or JSON with --json).
+    #[command(after_help = crate::SECRETS_HELP)]
     Feennex {
-        /// The shop's secret key.
-        #[arg(long, env = "FEENNEX_SECRET", hide_env_values = true)]
-        secret: String,
+        #[command(flatten)]
+        secret: FeennexSecret,
         /// The raw body as received.
         #[arg(long)]
         body: String,
@@ -22,19 +23,19 @@ pub enum Command {
         json: bool,
     },
     /// A Freekassa notification (the form-encoded body or query string as received).
+    #[command(after_help = crate::SECRETS_HELP)]
     Freekassa {
-        /// Secret word 2.
-        #[arg(long, env = "FREEKASSA_SECRET2", hide_env_values = true)]
-        secret2: String,
+        #[command(flatten)]
+        secret2: FreekassaSecret2,
         /// The raw body as received.
         #[arg(long)]
         body: String,
     },
     /// A Fena webhook token (or, with --link, a payment-link token).
+    #[command(after_help = crate::SECRETS_HELP)]
     Fena {
-        /// The terminal secret.
-        #[arg(long, env = "FENA_SECRET", hide_env_values = true)]
-        secret: String,
+        #[command(flatten)]
+        secret: FenaSecret,
         /// Our terminal id.
         #[arg(long)]
         terminal_id: String,
@@ -52,9 +53,10 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Feennex { secret, body, json } => feennex(&SecretString::from(secret), body, json),
-        Command::Freekassa { secret2, body } => freekassa(&SecretString::from(secret2), &body),
+        Command::Feennex { secret, body, json } => feennex(&secret.resolve()?, body, json),
+        Command::Freekassa { secret2, body } => freekassa(&secret2.resolve()?, &body),
         Command::Fena { secret, terminal_id, token, now, link } => {
+            let secret = secret.resolve()?;
             let mut config = payments::fena::Config::new(terminal_id, secret);
             if let Some(now) = now {
                 config =
