@@ -1,6 +1,7 @@
 //! `payments sign`: the string and signature a gateway expects, for debugging.
 
 use payments::SecretString;
+use payments::webhook::ReceivedFields;
 use serde_json::json;
 
 use crate::secret::{
@@ -12,11 +13,16 @@ use crate::{Failure, pairs};
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Feennex: sorted values joined with ':', SHA-256 with the secret appended.
+    ///
+    /// With --endpoint, the fields are signed as a request to that endpoint: only its signed
+    /// fields, empty values kept. Without it, as Feennex signs a callback: every field but
+    /// `sign`, empty values dropped, which is what `payments verify feennex` checks. The output's
+    /// `rule` says which ("request <endpoint>" or "callback").
     #[command(after_help = crate::SECRETS_HELP)]
     Feennex {
         #[command(flatten)]
         secret: FeennexSecret,
-        /// Sign only the fields this endpoint signs (e.g. bill/create).
+        /// Sign as a request to this endpoint: only the fields it signs (e.g. bill/create).
         #[arg(long)]
         endpoint: Option<String>,
         /// The fields, as KEY=VALUE.
@@ -117,25 +123,45 @@ fn required<const N: usize>(arguments: &[String], keys: [&str; N]) -> Result<[St
     values.try_into().map_err(|_| Failure::Usage("wrong number of fields".to_owned()))
 }
 
+/// Signs Feennex fields. With an endpoint, its signed fields as a request signs them (empty
+/// values kept); without, as Feennex signs a callback (every field but `sign`, empty values
+/// dropped), so that `payments verify feennex` accepts the result. The output's `rule` says
+/// which.
 fn feennex(
     secret: &SecretString,
     endpoint: Option<&str>,
     arguments: &[String],
 ) -> Result<(), Failure> {
-    let mut fields = pairs(arguments)?;
-    if let Some(endpoint) = endpoint {
-        let signed = payments::feennex::api::signed_fields(endpoint)
-            .ok_or_else(|| Failure::Usage(format!("unknown Feennex endpoint {endpoint:?}")))?;
-        if let Some(missing) =
-            signed.iter().find(|key| !fields.iter().any(|(name, _)| name == *key))
-        {
-            return Err(Failure::Usage(format!("{endpoint} signs {missing}, which was not given")));
-        }
-        fields.retain(|(name, _)| signed.contains(&name.as_str()));
-    }
-    let (string_to_sign, sign) =
-        payments::feennex::sign::sign(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), secret)
+    let fields = pairs(arguments)?;
+    let (string_to_sign, rule) = match endpoint {
+        Some(endpoint) => {
+            let signed = payments::feennex::api::signed_fields(endpoint)
+                .ok_or_else(|| Failure::Usage(format!("unknown Feennex endpoint {endpoint:?}")))?;
+            if let Some(missing) =
+                signed.iter().find(|key| !fields.iter().any(|(name, _)| name == *key))
+            {
+                return Err(Failure::Usage(format!(
+                    "{endpoint} signs {missing}, which was not given"
+                )));
+            }
+            let text = payments::feennex::sign::string_to_sign(
+                fields
+                    .iter()
+                    .filter(|(name, _)| signed.contains(&name.as_str()))
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
             .map_err(|error| Failure::Usage(error.to_string()))?;
-    println!("{}", json!({"string_to_sign": string_to_sign, "sign": sign}));
+            (text, format!("request {endpoint}"))
+        }
+        None => {
+            let received: ReceivedFields =
+                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let text = payments::feennex::webhook::callback_string_to_sign(&received)
+                .map_err(|error| Failure::Usage(error.to_string()))?;
+            (text, "callback".to_owned())
+        }
+    };
+    let sign = payments::feennex::sign::sign_string(&string_to_sign, secret).to_string();
+    println!("{}", json!({"string_to_sign": string_to_sign, "sign": sign, "rule": rule}));
     Ok(())
 }
