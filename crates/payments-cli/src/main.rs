@@ -36,7 +36,7 @@ either, it comes from the environment variable the option names. Secrets are nev
 enum Command {
     /// Start the sandbox and a webhook receiver, and run every gateway's payment flow.
     Demo,
-    /// Run the gateway sandbox until stopped.
+    /// Run the gateway sandbox until stopped, printing every gateway's URLs.
     Sandbox(sandbox::Args),
     /// Sign fields the way a gateway does.
     #[command(subcommand)]
