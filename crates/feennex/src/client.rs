@@ -228,7 +228,7 @@ impl Client {
     }
 
     /// `transfer/create`: pays a Feennex wallet. Never retried: on an error for which
-    /// [`Error::outcome_unknown`] is true, call [`Client::resolve_transfer`].
+    /// [`GatewayError::outcome_unknown`](crate::GatewayError::outcome_unknown) is true, call [`Client::resolve_transfer`].
     ///
     /// # Errors
     ///
@@ -289,7 +289,7 @@ impl Client {
     }
 
     /// `withdraw/create`: a payout. Never retried: on an error for which
-    /// [`Error::outcome_unknown`] is true, call [`Client::resolve_withdraw`].
+    /// [`GatewayError::outcome_unknown`](crate::GatewayError::outcome_unknown) is true, call [`Client::resolve_withdraw`].
     ///
     /// # Errors
     ///

@@ -152,7 +152,7 @@ impl Client {
     }
 
     /// The order created under the shop's `payment_id`: what to call when `orders/create`
-    /// failed with an unknown outcome ([`Error::outcome_unknown`]).
+    /// failed with an unknown outcome ([`GatewayError::outcome_unknown`](crate::GatewayError::outcome_unknown)).
     ///
     /// # Errors
     ///

@@ -39,7 +39,7 @@ pub enum Error {
     Nonce(#[from] NonceError),
     /// No usable answer: none arrived, or it was not Freekassa's JSON, could not be read, or
     /// contradicts the request. For `orders/create` and `withdrawals/create` the outcome is
-    /// then unknown when [`Error::outcome_unknown`] says so: look the order up by its
+    /// then unknown when [`GatewayError::outcome_unknown`](crate::GatewayError::outcome_unknown) says so: look the order up by its
     /// `paymentId` before creating it again.
     #[error("{endpoint}: {source}")]
     Call {

@@ -17,7 +17,7 @@ pub enum Command {
     /// With --endpoint, the fields are signed as a request to that endpoint: only its signed
     /// fields, empty values kept. Without it, as Feennex signs a callback: every field but
     /// `sign`, empty values dropped, which is what `payments verify feennex` checks. The output's
-    /// `rule` says which ("request <endpoint>" or "callback").
+    /// `rule` says which (`"request <endpoint>"` or `"callback"`).
     #[command(after_help = crate::SECRETS_HELP)]
     Feennex {
         #[command(flatten)]
