@@ -5,7 +5,13 @@ use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 use payments_core::webhook::WebhookRequest;
 
 use crate::api::bank_account::{BankAccountList, BankAccountPage};
-use crate::api::payment::{CreatedPayment, Payment, PaymentCreate, PaymentGet};
+use crate::api::payment::{
+    CreatedPayment, Payment, PaymentCreate, PaymentDraft, PaymentGet, PaymentProcess,
+};
+use crate::api::recurring::{
+    RecurringCreate, RecurringDelete, RecurringDraft, RecurringGet, RecurringPayment,
+    RecurringProcess,
+};
 use crate::config::ToolkitConfig;
 use crate::error::Error;
 use crate::request::Prepared;
@@ -97,6 +103,100 @@ impl Client {
         request.parse_response(&prepared, &response)
     }
 
+    /// Creates a draft payment (no link yet; send it with [`Client::process_payment`]). Not
+    /// retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Fena or the transport said.
+    pub async fn create_draft(&self, request: &PaymentDraft) -> Result<Payment, Error> {
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// Sends the draft payment `id` and returns its link. Not retried.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said; [`Error::Call`] with [`CallError::Integrity`] if
+    /// another payment came back.
+    pub async fn process_payment(&self, id: &str) -> Result<CreatedPayment, Error> {
+        let request = PaymentProcess::new(id);
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// Creates and sends a recurring payment (standing order), its first payment date checked
+    /// against today's date (UTC). Not retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Fena or the transport said.
+    pub async fn create_recurring(
+        &self,
+        request: &RecurringCreate,
+    ) -> Result<RecurringPayment, Error> {
+        let prepared = request.prepare(&self.config, today())?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// Creates a draft recurring payment (send it with [`Client::process_recurring`]), its
+    /// first payment date checked against today's date (UTC). Not retried.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] before anything is sent; otherwise what Fena or the transport said.
+    pub async fn create_recurring_draft(
+        &self,
+        request: &RecurringDraft,
+    ) -> Result<RecurringPayment, Error> {
+        let prepared = request.prepare(&self.config, today())?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// A recurring payment by Fena's id.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said; [`Error::Call`] with [`CallError::Integrity`] if
+    /// another one came back.
+    pub async fn get_recurring(&self, id: &str) -> Result<RecurringPayment, Error> {
+        let request = RecurringGet::new(id);
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// Sends the draft recurring payment `id`. Not retried.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said; [`Error::Call`] with [`CallError::Integrity`] if
+    /// another one came back.
+    pub async fn process_recurring(&self, id: &str) -> Result<RecurringPayment, Error> {
+        let request = RecurringProcess::new(id);
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
+    /// Deletes the recurring payment `id` in Fena. It cannot cancel a standing order the
+    /// payer already set up at their bank. Not retried.
+    ///
+    /// # Errors
+    ///
+    /// What Fena or the transport said.
+    pub async fn delete_recurring(&self, id: &str) -> Result<(), Error> {
+        let request = RecurringDelete::new(id);
+        let prepared = request.prepare(&self.config)?;
+        let response = self.send(&prepared).await?;
+        request.parse_response(&prepared, &response)
+    }
+
     /// One page of the merchant's bank accounts.
     ///
     /// # Errors
@@ -160,4 +260,9 @@ impl Client {
             .await
             .map_err(|source| Error::Call { endpoint: prepared.endpoint(), source: source.into() })
     }
+}
+
+/// Today's date in UTC, for the first-payment-date check.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
 }

@@ -71,6 +71,23 @@ impl Prepared {
         Ok(Self { request: authenticate(config, request)? })
     }
 
+    /// A `POST` without a body to the endpoint at `segments` (processing or deleting by id);
+    /// never repeated.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when the URL or the headers cannot be built.
+    pub fn post_empty(
+        config: &ToolkitConfig,
+        endpoint: &'static str,
+        segments: &[&str],
+    ) -> Result<Self, Error> {
+        let url = config.endpoint_url(segments)?;
+        let mut request = HttpRequest::get(GatewayId::Fena, endpoint, url).repeatable(false);
+        request.method = http::Method::POST;
+        Ok(Self { request: authenticate(config, request)? })
+    }
+
     /// The HTTP request.
     pub fn request(&self) -> &HttpRequest {
         &self.request

@@ -4,7 +4,8 @@
 //! creation, `{"data": ...}` for reads. The error body is not documented; Fena's clients
 //! read a `message`. So: a non-2xx status with a message is an [`Error::Api`], and without
 //! one it is not Fena's answer ([`CallError::Http`]); a 2xx body without the expected
-//! envelope but with a message (or with `"created": false`) is an [`Error::Api`] too;
+//! envelope but with a message (or with `"created"`, `"saved"` or `"deleted"` other than
+//! `true`) is an [`Error::Api`] too;
 //! anything else that does not parse is a [`CallError::Decode`] naming the JSON path.
 
 use std::collections::HashMap;
@@ -40,7 +41,10 @@ pub fn parse<T: DeserializeOwned>(
         return Err(message_of(&value)
             .map_or_else(|| call(CallError::http(response)), |m| refusal(Some(m))));
     }
-    let refused = value.get("created").is_some_and(|created| *created != Value::Bool(true));
+    // Creation answers `created`, processing a draft `saved`, deleting `deleted`.
+    let refused = ["created", "saved", "deleted"]
+        .iter()
+        .any(|flag| value.get(flag).is_some_and(|flag| *flag != Value::Bool(true)));
     let present = value.get(key).is_some_and(|payload| !payload.is_null());
     if refused || !present {
         let message = message_of(&value);

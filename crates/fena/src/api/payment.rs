@@ -1,13 +1,23 @@
-//! Single payments: create-and-process (returns the payment link) and get by id.
+//! Single payments: create-and-process (returns the payment link), create a draft, process
+//! a draft, and get by id.
+//!
+//! Source: the Toolkit "Payments" OpenAPI pages,
+//! <https://toolkit-docs.fena.co/toolkit-api/payments-module/single-payments/api-requests> and
+//! its partner twin <https://toolkit-docs.fena.co/partner-api/apis/single-payments/api-requests>
+//! (request schema: `reference`, `amount`, `bankAccount`, `customerName`, `dueDate`,
+//! `customerEmail`, `customerEmailCC`, `paymentMethod`, `description`, `notes`,
+//! `integration`).
 
 use payments_core::response::CallError;
 use payments_core::transport::HttpResponse;
 use payments_core::{Decimal, InputError, Money};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use time::Date;
 use url::Url;
 
 use crate::amount::{amount_text, require_gbp};
+use crate::api::{date_text, require_email, require_id};
 use crate::config::ToolkitConfig;
 use crate::error::Error;
 use crate::model::{PaymentMethod, PaymentStatus};
@@ -75,6 +85,32 @@ pub struct PaymentCreate {
     pub description: Option<String>,
     /// Link or QR code.
     pub payment_method: Option<PaymentMethod>,
+    /// The date by which the payment should be made; past it Fena marks it `overdue`.
+    pub due_date: Option<Date>,
+    /// Further e-mail addresses Fena copies the payment request to.
+    pub customer_email_cc: Vec<String>,
+    /// The merchant integration whose webhook and redirect URLs this payment uses.
+    pub integration: Option<String>,
+    /// Notes on the payment.
+    pub notes: Vec<PaymentNote>,
+}
+
+/// A note on a payment: `{"text": .., "visibility": ..}`. The docs' only example of
+/// `visibility` is `public`; no other value is documented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentNote {
+    /// The text.
+    pub text: String,
+    /// Who sees it (`public` in the docs).
+    pub visibility: String,
+}
+
+impl PaymentNote {
+    /// A note visible to the payer (`"visibility": "public"`).
+    pub fn public(text: impl Into<String>) -> Self {
+        Self { text: text.into(), visibility: "public".to_owned() }
+    }
 }
 
 impl PaymentCreate {
@@ -99,7 +135,39 @@ impl PaymentCreate {
             custom_redirect_url: None,
             description: None,
             payment_method: None,
+            due_date: None,
+            customer_email_cc: Vec::new(),
+            integration: None,
+            notes: Vec::new(),
         })
+    }
+
+    /// Sets the due date (sent as midnight UTC of that day, as in the docs' example).
+    #[must_use]
+    pub fn with_due_date(mut self, date: Date) -> Self {
+        self.due_date = Some(date);
+        self
+    }
+
+    /// Adds an e-mail address to copy the payment request to (`customerEmailCC`).
+    #[must_use]
+    pub fn with_customer_email_cc(mut self, email: impl Into<String>) -> Self {
+        self.customer_email_cc.push(email.into());
+        self
+    }
+
+    /// Sends the payment's webhooks and redirect through this merchant integration.
+    #[must_use]
+    pub fn with_integration(mut self, id: impl Into<String>) -> Self {
+        self.integration = Some(id.into());
+        self
+    }
+
+    /// Adds a note.
+    #[must_use]
+    pub fn with_note(mut self, note: PaymentNote) -> Self {
+        self.notes.push(note);
+        self
     }
 
     /// Sets the receiving bank account.
@@ -148,11 +216,24 @@ impl PaymentCreate {
     ///
     /// # Errors
     ///
-    /// [`InputError::Field`] for a bad reference, a currency other than GBP, or a
-    /// description over 1000 characters.
+    /// [`InputError::Field`] for a bad reference, a currency other than GBP, an amount that
+    /// is not positive, a description over 1000 characters, an e-mail that is not one, a due
+    /// date outside the years 2000 to 9999, or an empty note.
     pub fn body(&self) -> Result<Value, InputError> {
         validate_reference(&self.reference)?;
         require_gbp(&self.amount)?;
+        if self.amount.amount() <= Decimal::ZERO {
+            return Err(InputError::field("amount", "must be more than zero"));
+        }
+        if let Some(email) = &self.customer_email {
+            require_email("customerEmail", email)?;
+        }
+        for email in &self.customer_email_cc {
+            require_email("customerEmailCC", email)?;
+        }
+        if self.notes.iter().any(|note| note.text.is_empty() || note.visibility.is_empty()) {
+            return Err(InputError::field("notes", "a note needs a text and a visibility"));
+        }
         if let Some(description) = &self.description
             && description.chars().count() > MAX_DESCRIPTION_CHARS
         {
@@ -175,6 +256,27 @@ impl PaymentCreate {
         optional("customRedirectUrl", self.custom_redirect_url.as_ref().map(Url::as_str));
         optional("description", self.description.as_deref());
         optional("paymentMethod", self.payment_method.as_ref().map(PaymentMethod::as_str));
+        optional("integration", self.integration.as_deref());
+        if let Some(date) = self.due_date {
+            body.insert("dueDate".into(), Value::String(date_text("dueDate", date)?));
+        }
+        if !self.customer_email_cc.is_empty() {
+            let cc = self.customer_email_cc.iter().cloned().map(Value::String).collect();
+            body.insert("customerEmailCC".into(), Value::Array(cc));
+        }
+        if !self.notes.is_empty() {
+            let notes = self
+                .notes
+                .iter()
+                .map(|note| {
+                    let mut object = Map::new();
+                    object.insert("text".into(), Value::String(note.text.clone()));
+                    object.insert("visibility".into(), Value::String(note.visibility.clone()));
+                    Value::Object(object)
+                })
+                .collect();
+            body.insert("notes".into(), Value::Array(notes));
+        }
         Ok(Value::Object(body))
     }
 
@@ -208,16 +310,7 @@ impl PaymentCreate {
         response: &HttpResponse,
     ) -> Result<CreatedPayment, Error> {
         let created: CreatedPayment = response::parse(Self::ENDPOINT, response, "result")?;
-        let integrity = |field, expected: String, received: String| Error::Call {
-            endpoint: Self::ENDPOINT,
-            source: CallError::Integrity { field, expected, received },
-        };
-        if created.reference != self.reference {
-            return Err(integrity("reference", self.reference.clone(), created.reference));
-        }
-        if created.amount != self.amount.amount() {
-            return Err(integrity("amount", amount_text(&self.amount), created.amount.to_string()));
-        }
+        check_created(Self::ENDPOINT, self, &created.reference, created.amount)?;
         Ok(created)
     }
 }
@@ -251,6 +344,153 @@ pub struct CreatedPayment {
     pub created_at: Option<String>,
 }
 
+/// `POST open/payments/single/create`: creates a **draft** payment (status `draft`, no link
+/// yet) to send later with [`PaymentProcess`]. The body is [`PaymentCreate`]'s. Never
+/// retried. Fena sends no webhook for drafts.
+///
+/// ```
+/// use fena::{ToolkitConfig, api::payment::{PaymentCreate, PaymentDraft}};
+/// use payments_core::{Currency, Money};
+///
+/// let config = ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", "secret");
+/// let draft = PaymentDraft::new(PaymentCreate::new("ref-123", Money::parse("0.50", Currency::GBP)?)?);
+/// let prepared = draft.prepare(&config)?;
+/// assert_eq!(prepared.request().url.path(), "/open/payments/single/create");
+/// assert_eq!(prepared.body_json().unwrap()["amount"], "0.50");
+/// assert!(!prepared.request().safe_to_repeat);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentDraft {
+    /// What to create.
+    pub payment: PaymentCreate,
+}
+
+impl PaymentDraft {
+    /// The endpoint.
+    pub const ENDPOINT: &'static str = "open/payments/single/create";
+
+    /// A draft of `payment`.
+    pub fn new(payment: PaymentCreate) -> Self {
+        Self { payment }
+    }
+
+    /// Validates and builds the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`], as [`PaymentCreate::body`].
+    pub fn prepare(&self, config: &ToolkitConfig) -> Result<Prepared, Error> {
+        let body = self.payment.body()?;
+        Prepared::post_json(
+            config,
+            Self::ENDPOINT,
+            &["open", "payments", "single", "create"],
+            &body,
+        )
+    }
+
+    /// Reads the created draft (`{"created": true, "result": {..}}`) and checks that it is the
+    /// payment asked for (reference, amount).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`response::parse`], and [`Error::Call`] with [`CallError::Integrity`].
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<Payment, Error> {
+        let draft: Payment = response::parse(Self::ENDPOINT, response, "result")?;
+        check_created(Self::ENDPOINT, &self.payment, &draft.reference, draft.amount)?;
+        Ok(draft)
+    }
+}
+
+/// Checks that a created payment has the reference and amount that were asked for.
+fn check_created(
+    endpoint: &'static str,
+    asked: &PaymentCreate,
+    reference: &str,
+    amount: Decimal,
+) -> Result<(), Error> {
+    let integrity = |field, expected: String, received: String| Error::Call {
+        endpoint,
+        source: CallError::Integrity { field, expected, received },
+    };
+    if reference != asked.reference {
+        return Err(integrity("reference", asked.reference.clone(), reference.to_owned()));
+    }
+    if amount != asked.amount.amount() {
+        return Err(integrity("amount", amount_text(&asked.amount), amount.to_string()));
+    }
+    Ok(())
+}
+
+/// `POST open/payments/single/{id}/process`: sends a draft payment (status `draft` to
+/// `sent`) and generates its link. Answers `{"saved": true, "result": {..}}`. Never retried.
+///
+/// ```
+/// use fena::{ToolkitConfig, api::payment::PaymentProcess};
+///
+/// let config = ToolkitConfig::new("62b48adf6ba2cd6a040b1eec", "secret");
+/// let prepared = PaymentProcess::new("65a1b2c3d4e5f60718293a4b").prepare(&config)?;
+/// assert_eq!(prepared.request().method, http::Method::POST);
+/// assert_eq!(prepared.request().url.path(), "/open/payments/single/65a1b2c3d4e5f60718293a4b/process");
+/// assert!(prepared.request().body.is_empty());
+/// # Ok::<(), fena::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentProcess {
+    /// Fena's id of the draft.
+    pub id: String,
+}
+
+impl PaymentProcess {
+    /// The endpoint.
+    pub const ENDPOINT: &'static str = "open/payments/single/{id}/process";
+
+    /// Processes the draft `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+
+    /// Builds the request (a `POST` without a body).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for an id that cannot be one.
+    pub fn prepare(&self, config: &ToolkitConfig) -> Result<Prepared, Error> {
+        require_id(&self.id)?;
+        Prepared::post_empty(
+            config,
+            Self::ENDPOINT,
+            &["open", "payments", "single", &self.id, "process"],
+        )
+    }
+
+    /// Reads the processed payment and its link, and checks that it is the draft asked for.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`response::parse`] (`"saved": false` is a refusal), and [`Error::Call`]
+    /// with [`CallError::Integrity`] naming `id`.
+    pub fn parse_response(
+        &self,
+        _prepared: &Prepared,
+        response: &HttpResponse,
+    ) -> Result<CreatedPayment, Error> {
+        let processed: CreatedPayment = response::parse(Self::ENDPOINT, response, "result")?;
+        if processed.id != self.id {
+            let source = CallError::integrity("id", &self.id, processed.id);
+            return Err(Error::Call { endpoint: Self::ENDPOINT, source });
+        }
+        Ok(processed)
+    }
+}
+
 /// `GET open/payments/single/{id}`: a payment by Fena's id. Safe to repeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -274,9 +514,7 @@ impl PaymentGet {
     ///
     /// [`Error::Input`] for an empty id.
     pub fn prepare(&self, config: &ToolkitConfig) -> Result<Prepared, Error> {
-        if self.id.is_empty() {
-            return Err(InputError::field("id", "must not be empty").into());
-        }
+        require_id(&self.id)?;
         Prepared::get(config, Self::ENDPOINT, &["open", "payments", "single", &self.id], &[])
     }
 
@@ -332,6 +570,28 @@ pub struct Payment {
     /// Whether it belongs to a sandbox bank account.
     #[serde(default, rename = "isSandbox")]
     pub is_sandbox: Option<bool>,
+    /// The due date, as sent.
+    #[serde(default, rename = "dueDate")]
+    pub due_date: Option<String>,
+    /// The description, when given.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How the payment is offered (`fena_ob`, `fena_ob_qr`, `cash`, `other`), as sent.
+    #[serde(default, rename = "paymentMethod")]
+    pub payment_method: Option<String>,
+    /// A QR code image URL, when given.
+    #[serde(default, rename = "qrCodeData")]
+    pub qr_code_data: Option<String>,
+    /// The link through which the merchant refunds the payment, when given.
+    #[serde(default, rename = "refundLink")]
+    pub refund_link: Option<String>,
+    /// The QR code of the refund link, when given.
+    #[serde(default, rename = "refundQrCodeData")]
+    pub refund_qr_code_data: Option<String>,
+    /// The account the payment came from, when the payer's bank exposes it (not all do). The
+    /// docs name the object without listing its fields, so it is kept as sent.
+    #[serde(default, rename = "refundPayeeAccount")]
+    pub refund_payee_account: Option<Map<String, Value>>,
 }
 
 #[cfg(test)]
