@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use fena::api::bank_account::BankAccountList;
-use fena::api::payment::PaymentCreate;
+use fena::api::payment::{PaymentCreate, PaymentDraft, PaymentNote};
 use fena::model::{BankAccountStatus, PaymentMethod, PaymentStatus};
 use fena::webhook::{ExpectedPayment, ToolkitTrigger};
 use fena::{AuthHeaders, Client, Error, ToolkitConfig};
@@ -459,4 +459,174 @@ async fn the_client_creates_payments_through_the_core_trait() {
         payments_core::Error::Input { .. }
     ));
     assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn create_and_process_sends_every_documented_field() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create-and-process")
+                .header("integration-id", INTEGRATION_ID)
+                .header("secret-key", SECRET_KEY)
+                .json_body(json!({
+                    "reference": "ref-123", "amount": "0.50",
+                    "bankAccount": "62b48c5b6ba2cd6a040b20a8", "customerName": "John Doe",
+                    "dueDate": "2024-01-24T00:00:00Z", "customerEmail": "example@gmail.com",
+                    "customerEmailCC": ["cc1@example.com", "cc2@example.com"],
+                    "paymentMethod": "fena_ob_qr", "description": "Two mugs",
+                    "notes": [{"text": "This is a test payment", "visibility": "public"}],
+                    "integration": "62b48c5b6ba2cd6a040b20a9"
+                }));
+            then.status(201).json_body(json!({"created": true, "result": {
+                "id": PAYMENT_ID, "reference": "ref-123", "amount": "0.50", "status": "sent",
+                "link": "https://payment.fena.co/p?p=abc",
+                "qrCodeData": "https://payment.fena.co/qr/abc.png"
+            }}));
+        })
+        .await;
+    let request = PaymentCreate::new("ref-123", gbp("0.50"))
+        .unwrap()
+        .with_bank_account("62b48c5b6ba2cd6a040b20a8")
+        .with_customer_name("John Doe")
+        .with_due_date(time::macros::date!(2024 - 01 - 24))
+        .with_customer_email("example@gmail.com")
+        .with_customer_email_cc("cc1@example.com")
+        .with_customer_email_cc("cc2@example.com")
+        .with_payment_method(PaymentMethod::OpenBankingQr)
+        .with_description("Two mugs")
+        .with_note(PaymentNote::public("This is a test payment"))
+        .with_integration("62b48c5b6ba2cd6a040b20a9");
+    let created = client(&server).create_and_process(&request).await.unwrap();
+    mock.assert_async().await;
+    assert_eq!(created.qr_code_data.as_deref(), Some("https://payment.fena.co/qr/abc.png"));
+    assert_eq!(created.link.as_str(), "https://payment.fena.co/p?p=abc");
+}
+
+#[tokio::test]
+async fn bad_fields_are_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let client = client(&server);
+    let bad_cc = create().with_customer_email_cc("not an address");
+    assert!(matches!(client.create_and_process(&bad_cc).await, Err(Error::Input(_))));
+    let bad_email = PaymentDraft::new(create().with_customer_email("jane@"));
+    assert!(matches!(client.create_draft(&bad_email).await, Err(Error::Input(_))));
+    let old = create().with_due_date(time::macros::date!(1999 - 12 - 31));
+    assert!(matches!(client.create_and_process(&old).await, Err(Error::Input(_))));
+    assert!(matches!(client.process_payment("..").await, Err(Error::Input(_))));
+    assert!(matches!(client.process_payment("").await, Err(Error::Input(_))));
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_draft_is_created_then_processed_into_a_link() {
+    let server = MockServer::start_async().await;
+    let draft_mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/open/payments/single/create")
+                .header("integration-id", INTEGRATION_ID)
+                .header("secret-key", SECRET_KEY)
+                .header("content-type", "application/json")
+                .json_body(json!({"reference": "ORDER-7", "amount": "10.00", "dueDate": "2030-06-01T00:00:00Z"}));
+            then.status(201).json_body(json!({"created": true, "result": {
+                "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "draft",
+                "dueDate": "2030-06-01T00:00:00Z", "currency": "GBP"
+            }}));
+        })
+        .await;
+    let process_path = format!("/open/payments/single/{PAYMENT_ID}/process");
+    let process_mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(process_path)
+                .header("integration-id", INTEGRATION_ID)
+                .header("secret-key", SECRET_KEY)
+                .body("");
+            then.status(200).json_body(json!({"saved": true, "result": {
+                "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "sent",
+                "link": "https://payment.fena.co/p?p=xyz"
+            }}));
+        })
+        .await;
+    let client = client(&server);
+    let draft = PaymentDraft::new(create().with_due_date(time::macros::date!(2030 - 06 - 01)));
+    let created = client.create_draft(&draft).await.unwrap();
+    draft_mock.assert_async().await;
+    assert_eq!(created.status, PaymentStatus::Draft);
+    assert_eq!(created.link, None);
+    assert_eq!(created.due_date.as_deref(), Some("2030-06-01T00:00:00Z"));
+
+    let sent = client.process_payment(PAYMENT_ID).await.unwrap();
+    process_mock.assert_async().await;
+    assert_eq!(sent.status, PaymentStatus::Sent);
+    assert_eq!(sent.link.as_str(), "https://payment.fena.co/p?p=xyz");
+}
+
+#[tokio::test]
+async fn processing_is_never_retried_and_saved_false_is_a_refusal() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/p1/process");
+            then.status(503).body("upstream unavailable");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/p2/process");
+            then.status(200)
+                .json_body(json!({"saved": false, "message": "Payment is not a draft"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/open/payments/single/p3/process");
+            then.status(200).json_body(json!({"saved": true, "result": {
+                "id": "other", "reference": "R", "amount": "1.00", "status": "sent",
+                "link": "https://payment.fena.co/p?p=other"
+            }}));
+        })
+        .await;
+    let client = client(&server);
+    assert!(client.process_payment("p1").await.is_err());
+    assert_eq!(failing.calls_async().await, 1);
+    let err = client.process_payment("p2").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { http_status: 200, message: Some(m), .. } if m == "Payment is not a draft"),
+        "{err:?}"
+    );
+    let err = client.process_payment("p3").await.unwrap_err();
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "id", .. }, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refunded_payment_carries_its_refund_fields() {
+    let server = MockServer::start_async().await;
+    let mut body = payment(PAYMENT_ID, "ORDER-7", "10.00", "refund_started");
+    body["refundLink"] = json!("https://payment.fena.co/r?r=1");
+    body["refundQrCodeData"] = json!("https://payment.fena.co/qr/r1.png");
+    body["refundPayeeAccount"] = json!({"sortCode": "123456", "accountNumber": "12345678"});
+    body["description"] = json!("Two mugs");
+    body["paymentMethod"] = json!("fena_ob");
+    fetch_returns(&server, PAYMENT_ID, body).await;
+    let payment = client(&server).get_payment(PAYMENT_ID).await.unwrap();
+    assert_eq!(payment.status, PaymentStatus::RefundStarted);
+    assert_eq!(payment.refund_link.as_deref(), Some("https://payment.fena.co/r?r=1"));
+    assert_eq!(payment.refund_qr_code_data.as_deref(), Some("https://payment.fena.co/qr/r1.png"));
+    let account = payment.refund_payee_account.unwrap();
+    assert_eq!(account["sortCode"], "123456");
+    assert_eq!(account["accountNumber"], "12345678");
+    assert_eq!(payment.description.as_deref(), Some("Two mugs"));
+    assert_eq!(payment.payment_method.as_deref(), Some("fena_ob"));
 }
