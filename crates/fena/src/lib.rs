@@ -114,6 +114,8 @@ mod terminal;
 pub mod webhook;
 
 pub use payments_core as core;
+/// The `time` crate, whose [`Date`](time::Date) the Toolkit's due and first-payment dates are.
+pub use time;
 
 #[cfg(feature = "client")]
 pub use client::Client;

@@ -3,7 +3,10 @@
 use std::sync::{Arc, OnceLock};
 
 use fena::api::bank_account::BankAccountList;
-use fena::api::payment::{Payment, PaymentCreate, PaymentGet};
+use fena::api::payment::{Payment, PaymentCreate, PaymentDraft, PaymentGet, PaymentProcess};
+use fena::api::recurring::{
+    Frequency, RecurringCreate, RecurringDelete, RecurringDraft, RecurringGet, RecurringProcess,
+};
 use fena::request::Prepared;
 use fena::webhook::{
     ExpectedPayment, TokenVerifier, ToolkitTrigger, VerifiedToken, confirm_trigger,
@@ -21,6 +24,8 @@ const SECRET: &str = "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69";
 const NOW: u64 = 1_700_000_200;
 /// The Toolkit payment of the endpoint tests (`crates/fena/tests/toolkit.rs`).
 const PAYMENT_ID: &str = "65a1b2c3d4e5f60718293a4b";
+/// The recurring payment of `crates/fena/tests/recurring.rs`.
+const RECURRING_ID: &str = "3858f642-e92f-431c-9d38-46d15efb7fba";
 
 fn verifier() -> TokenVerifier {
     TokenVerifier::new(
@@ -102,6 +107,13 @@ struct Fixtures {
     accounts: (BankAccountList, Prepared),
     create: (PaymentCreate, Prepared),
     get: (PaymentGet, Prepared),
+    draft: (PaymentDraft, Prepared),
+    process: (PaymentProcess, Prepared),
+    recurring: (RecurringCreate, Prepared),
+    recurring_draft: (RecurringDraft, Prepared),
+    recurring_get: (RecurringGet, Prepared),
+    recurring_process: (RecurringProcess, Prepared),
+    recurring_delete: (RecurringDelete, Prepared),
     expected: ExpectedPayment,
     fetched: Payment,
 }
@@ -126,10 +138,36 @@ fn fixtures() -> &'static Fixtures {
         let accounts_prepared = accounts.prepare(&toolkit).unwrap();
         let create = PaymentCreate::new("ORDER-7", gbp).unwrap();
         let create_prepared = create.prepare(&toolkit).unwrap();
+        let draft = PaymentDraft::new(create.clone());
+        let draft_prepared = draft.prepare(&toolkit).unwrap();
+        let process = PaymentProcess::new(PAYMENT_ID);
+        let process_prepared = process.prepare(&toolkit).unwrap();
+        // The recurring values of `crates/fena/tests/recurring.rs`, prepared on a fixed day.
+        let today = fena::time::Date::from_calendar_date(2099, fena::time::Month::May, 1).unwrap();
+        let first = fena::time::Date::from_calendar_date(2099, fena::time::Month::June, 1).unwrap();
+        let recurring =
+            RecurringCreate::new("sub-0001", Money::parse("9.99", Currency::GBP).unwrap(), first, 12, Frequency::OneMonth)
+                .unwrap();
+        let recurring_prepared = recurring.prepare(&toolkit, today).unwrap();
+        let recurring_draft = RecurringDraft::new(recurring.clone());
+        let recurring_draft_prepared = recurring_draft.prepare(&toolkit, today).unwrap();
+        let recurring_get = RecurringGet::new(RECURRING_ID);
+        let recurring_get_prepared = recurring_get.prepare(&toolkit).unwrap();
+        let recurring_process = RecurringProcess::new(RECURRING_ID);
+        let recurring_process_prepared = recurring_process.prepare(&toolkit).unwrap();
+        let recurring_delete = RecurringDelete::new(RECURRING_ID);
+        let recurring_delete_prepared = recurring_delete.prepare(&toolkit).unwrap();
         Fixtures {
             accounts: (accounts, accounts_prepared),
             create: (create, create_prepared),
             get: (get, get_prepared),
+            draft: (draft, draft_prepared),
+            process: (process, process_prepared),
+            recurring: (recurring, recurring_prepared),
+            recurring_draft: (recurring_draft, recurring_draft_prepared),
+            recurring_get: (recurring_get, recurring_get_prepared),
+            recurring_process: (recurring_process, recurring_process_prepared),
+            recurring_delete: (recurring_delete, recurring_delete_prepared),
             expected: ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp),
             fetched,
         }
@@ -144,7 +182,7 @@ fn http_response(status: http::StatusCode, body: Vec<u8>) -> HttpResponse {
     response
 }
 
-/// Every input goes to every parser (3 of them), as a 200 and with the error status its
+/// Every input goes to every parser (10 of them), as a 200 and with the error status its
 /// first byte picks (see [`crate::responses`]).
 pub fn fena_responses(data: &[u8]) {
     let f = fixtures();
@@ -153,5 +191,17 @@ pub fn fena_responses(data: &[u8]) {
         ok(f.accounts.0.parse_response(&f.accounts.1, &response).map(|page| format!("{page:?}")));
         ok(f.create.0.parse_response(&f.create.1, &response).map(|created| format!("{created:?}")));
         ok(f.get.0.parse_response(&f.get.1, &response).map(|payment| format!("{payment:?}")));
+        ok(f.draft.0.parse_response(&f.draft.1, &response).map(|draft| format!("{draft:?}")));
+        ok(f.process.0.parse_response(&f.process.1, &response).map(|sent| format!("{sent:?}")));
+        let (recurring, prepared) = &f.recurring;
+        ok(recurring.parse_response(prepared, &response).map(|r| format!("{r:?}")));
+        let (draft, prepared) = &f.recurring_draft;
+        ok(draft.parse_response(prepared, &response).map(|r| format!("{r:?}")));
+        let (get, prepared) = &f.recurring_get;
+        ok(get.parse_response(prepared, &response).map(|r| format!("{r:?} {}", r.status.is_final())));
+        let (process, prepared) = &f.recurring_process;
+        ok(process.parse_response(prepared, &response).map(|r| format!("{r:?}")));
+        let (delete, prepared) = &f.recurring_delete;
+        ok(delete.parse_response(prepared, &response).map(|()| String::new()));
     }
 }
