@@ -12,7 +12,7 @@
 //! | `fena_webhook` | `TokenVerifier`: request, form body, raw token, JSON claims signed with HS512; `ToolkitTrigger::parse` |
 //! | `feennex_responses` | every Feennex `parse_response`/`parse_try_response`/`parse_check_account_response` (13), each on every input |
 //! | `freekassa_responses` | every Freekassa `parse_response` (10), each on every input |
-//! | `fena_responses` | every Fena Toolkit `parse_response` (3), each on every input |
+//! | `fena_responses` | every Fena Toolkit `parse_response` (10: payments, drafts, processing, recurring payments, bank accounts), each on every input |
 //!
 //! Response inputs: the first byte picks an error status, `400 401 404 429 500 502` (modulo
 //! 6); the rest is the body. Every parser reads that body twice: as an HTTP 200 and with the
