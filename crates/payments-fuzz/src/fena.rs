@@ -145,9 +145,14 @@ fn fixtures() -> &'static Fixtures {
         // The recurring values of `crates/fena/tests/recurring.rs`, prepared on a fixed day.
         let today = fena::time::Date::from_calendar_date(2099, fena::time::Month::May, 1).unwrap();
         let first = fena::time::Date::from_calendar_date(2099, fena::time::Month::June, 1).unwrap();
-        let recurring =
-            RecurringCreate::new("sub-0001", Money::parse("9.99", Currency::GBP).unwrap(), first, 12, Frequency::OneMonth)
-                .unwrap();
+        let recurring = RecurringCreate::new(
+            "sub-0001",
+            Money::parse("9.99", Currency::GBP).unwrap(),
+            first,
+            12,
+            Frequency::OneMonth,
+        )
+        .unwrap();
         let recurring_prepared = recurring.prepare(&toolkit, today).unwrap();
         let recurring_draft = RecurringDraft::new(recurring.clone());
         let recurring_draft_prepared = recurring_draft.prepare(&toolkit, today).unwrap();
@@ -198,7 +203,9 @@ pub fn fena_responses(data: &[u8]) {
         let (draft, prepared) = &f.recurring_draft;
         ok(draft.parse_response(prepared, &response).map(|r| format!("{r:?}")));
         let (get, prepared) = &f.recurring_get;
-        ok(get.parse_response(prepared, &response).map(|r| format!("{r:?} {}", r.status.is_final())));
+        ok(get
+            .parse_response(prepared, &response)
+            .map(|r| format!("{r:?} {}", r.status.is_final())));
         let (process, prepared) = &f.recurring_process;
         ok(process.parse_response(prepared, &response).map(|r| format!("{r:?}")));
         let (delete, prepared) = &f.recurring_delete;
