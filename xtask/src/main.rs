@@ -95,6 +95,7 @@ fn ci(skip_tests: bool) -> Result<(), String> {
     let root = bench::workspace_root()?;
     let target = root.join("target");
     let manifest = root.join("crates").join("payments-fuzz").join("Cargo.toml");
+    cargo(&["fmt", "--manifest-path", &manifest.to_string_lossy(), "--", "--check"], &[])?;
     cargo(
         &["check", "--manifest-path", &manifest.to_string_lossy(), "--bins"],
         &[("RUSTFLAGS", "-D warnings"), ("CARGO_TARGET_DIR", &target.to_string_lossy())],
