@@ -10,9 +10,42 @@
 //! | `/feennex/<endpoint>` | the Feennex API |
 //! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
 //! | `/freekassa/pay/?m=...` | the Freekassa payment form |
-//! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (`orders/create`, `orders`, `balance`) |
+//! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (every method, below) |
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
+//! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
+//!
+//! ## Freekassa API v1
+//!
+//! Sections are those of `shared/providers/freekassa.md` (the SDK's reading of the gateway's
+//! documentation, `[SRC]` marking what the documentation itself says).
+//!
+//! | endpoint | emulated | source |
+//! |---|---|---|
+//! | `orders` | filters `orderId`, `paymentId`, `orderStatus`, `dateFrom`, `dateTo`, `page` (1-based, 0 is the first page too; 10 a page); each order keeps its e-mail and creation time | §4.5 `/orders`, §5.1 |
+//! | `orders/create` | `i`, `email`, `ip`, `amount`, `currency` required (400 naming the field), `paymentId` optional; `success_url`, `failure_url`, `notification_url` override the shop's | §4.5 `/orders/create` |
+//! | `orders/refund` | by `orderId` or `paymentId`; a paid order only, once; the order becomes status 6 and leaves the balance | §4.5 `/orders/refund` |
+//! | `withdrawals` | the `orders` filters; `{pages, orders: [...]}` | §4.5 `/withdrawals` |
+//! | `withdrawals/create` | `i` from `withdrawals/currencies`, within its min and max; refused beyond the balance; status 0 until settled through the control API (1 paid, 9 cancelled, which returns the amount) | §4.5 `/withdrawals/create` |
+//! | `withdrawals/currencies` | VISA (id 4, 100 to 15000 RUB, the documented example) and FK WALLET RUB | §4.5 `/withdrawals/currencies` |
+//! | `balance` | RUB, USD, EUR, UAH, KZT, each from 0: paid orders less refunds less payouts not cancelled | §4.5 `/balance`, §5.2 currencies |
+//! | `currencies` | ids 4, 6, 12, 36, 42, 44 with their documented names; 6 (Yoomoney) disabled | §4.5 `/currencies`, §5.2 |
+//! | `currencies/{id}/status` | `{"type":"success"}` for an enabled system, otherwise HTTP 200 with `{"type":"error"}` | §4.5 `/currencies/{id}/status`, §4.4 |
+//! | `shops` | the calling shop | §4.5 `/shops` |
+//!
+//! Errors are `{"type":"error","message":...}`: 400 for a request error, 401 for a wrong
+//! signature or an unknown shop (§4.4), 404 for a path that is no API v1 method (not a
+//! parameter error). The nonce must grow per shop (§4.3).
+//!
+//! **Signature check (§4.2).** The gateway is PHP: it signs the values `json_decode` made of
+//! the body, converted with PHP's `(string)`. The sandbox does the same: strings as sent,
+//! integers as written, any other number as a PHP float prints (14 significant digits, no
+//! trailing `.0`, `1.0E+15` notation from 1e15 up and below 1e-4), `true` as `1`, `false`
+//! and `null` as empty. So `"amount": 100.0` is signed as `100`: a client signing `100.0`
+//! is refused, as by the gateway.
+//!
+//! The payment form (§2) keeps `em` as the order's e-mail, and its `us_*` fields come back
+//! in the notification (§3.2) with `P_EMAIL` set to the order's e-mail.
 //!
 //! ```no_run
 //! use payments_sandbox::{Sandbox, SandboxConfig};
@@ -56,6 +89,7 @@ struct App {
     base_url: String,
     transport: ReqwestTransport,
     freekassa_nonces: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
+    freekassa: std::sync::Mutex<freekassa::Ledger>,
 }
 
 impl App {
@@ -133,6 +167,7 @@ impl Sandbox {
             base_url: format!("http://{addr}"),
             transport,
             freekassa_nonces: std::sync::Mutex::default(),
+            freekassa: std::sync::Mutex::default(),
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
@@ -145,6 +180,7 @@ impl Sandbox {
             .route("/control/payments", get(checkout::list))
             .route("/control/payments/{id}/pay", post(checkout::control_pay))
             .route("/control/payments/{id}/reject", post(checkout::control_reject))
+            .route("/control/freekassa/withdrawals/{id}/{action}", post(freekassa::control_settle))
             .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -232,6 +268,21 @@ impl RunningSandbox {
     /// As [`RunningSandbox::pay`].
     pub async fn reject(&self, id: u64) -> Result<Payment, StatusCode> {
         self.app.settle(id, Status::Rejected).await
+    }
+
+    /// Settles a pending Freekassa payout (`withdrawals/create`): `paid` makes it paid
+    /// (status 1), otherwise it is cancelled (status 9) and its amount returns to the balance.
+    /// Returns the payout's id and status as JSON.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP status the control API would answer (404, 409).
+    pub fn settle_freekassa_withdrawal(
+        &self,
+        id: u64,
+        paid: bool,
+    ) -> Result<serde_json::Value, StatusCode> {
+        freekassa::settle_withdrawal(&self.app, id, paid)
     }
 
     /// Stops the server and waits for it.
