@@ -15,7 +15,7 @@ use crate::api::payment::{PaymentCreate, PaymentGet};
 use crate::client::Client;
 use crate::error::Error;
 use crate::model::PaymentMethod;
-use crate::webhook::{ACK, ToolkitTrigger};
+use crate::webhook::{ACK, ToolkitScope, ToolkitTrigger};
 
 impl Gateway for Client {
     fn id(&self) -> GatewayId {
@@ -54,13 +54,38 @@ impl WebhookVerifier for Client {
         GatewayId::Fena
     }
 
-    /// Reads the unsigned Toolkit webhook as a trigger and fetches the payment it names
-    /// with authenticated credentials. The notification is built only from the fetched
-    /// payment (reference as order id, its amount and status); check it with
+    /// Reads the unsigned Toolkit webhook as a trigger and, for a single payment, fetches the
+    /// payment it names with authenticated credentials. The notification is built only from
+    /// the fetched payment (reference as order id, its amount and status); check it with
     /// [`Notification::check_order`] against the stored order before marking it paid.
+    ///
+    /// Only single payments become a core [`Notification`]: a recurring-payment or
+    /// bank-account event is refused ([`Error::UnhandledWebhookScope`], a webhook error in
+    /// the core terms) before anything is fetched, because the core notification describes
+    /// one payment of one order and neither event is that. Handle those with
+    /// [`Client::verify_request`], which confirms every scope. An unknown scope is refused
+    /// ([`Error::UnknownWebhookScope`]).
     async fn verify(&self, request: &WebhookRequest) -> Result<Notification, payments_core::Error> {
-        let trigger = ToolkitTrigger::parse(&request.body, self.config().max_webhook_bytes())
-            .map_err(Error::from)?;
+        let trigger = ToolkitTrigger::parse(&request.body, self.config().max_webhook_bytes())?;
+        match trigger.scope {
+            ToolkitScope::SinglePayment => {}
+            ToolkitScope::RecurringPayment => {
+                return Err(Error::UnhandledWebhookScope {
+                    scope: "recurring-payments",
+                    reason: "a standing order is not one payment of one order; confirm it with \
+                             fena::Client::verify_request",
+                }
+                .into());
+            }
+            ToolkitScope::BankAccount => {
+                return Err(Error::UnhandledWebhookScope {
+                    scope: "bank-accounts",
+                    reason: "a bank-account event is about no payment; confirm it with \
+                             fena::Client::verify_request",
+                }
+                .into());
+            }
+        }
         let fetched = self.get_payment(&trigger.id).await?;
         let money = Money::new(fetched.amount, CURRENCY).map_err(|_| Error::Call {
             endpoint: PaymentGet::ENDPOINT,

@@ -4,7 +4,7 @@ use payments_core::response::CallError;
 use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 use payments_core::webhook::WebhookRequest;
 
-use crate::api::bank_account::{BankAccountList, BankAccountPage};
+use crate::api::bank_account::{BankAccount, BankAccountList, BankAccountPage};
 use crate::api::payment::{
     CreatedPayment, Payment, PaymentCreate, PaymentDraft, PaymentGet, PaymentProcess,
 };
@@ -15,7 +15,14 @@ use crate::api::recurring::{
 use crate::config::ToolkitConfig;
 use crate::error::Error;
 use crate::request::Prepared;
-use crate::webhook::{ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_trigger};
+use crate::webhook::toolkit::check_scope;
+use crate::webhook::{
+    Confirmed, ConfirmedPayment, Expected, ExpectedPayment, ToolkitScope, ToolkitTrigger,
+    confirm_recurring, confirm_trigger,
+};
+
+/// The most pages of 100 bank accounts [`Client::find_bank_account`] reads.
+pub const BANK_ACCOUNT_PAGES: u32 = 20;
 
 /// A client of Fena's Toolkit REST API.
 ///
@@ -215,37 +222,115 @@ impl Client {
     /// as in every gateway crate (Fena's `TokenVerifier::verify_request`, Feennex's
     /// `CallbackVerifier::verify_request`, Freekassa's `NotificationVerifier::verify_request`).
     /// The webhook is unsigned, so it is read only as a [`ToolkitTrigger`] (at most
-    /// [`ToolkitConfig::max_webhook_bytes`]) and confirmed with [`Client::confirm_trigger`]
-    /// against the payment the merchant stored. Only [`ConfirmedPayment::is_paid`] may mark
-    /// the order paid.
+    /// [`ToolkitConfig::max_webhook_bytes`]) and confirmed by fetching the object it names
+    /// against what the merchant stored ([`Expected`]; an `&ExpectedPayment` or
+    /// `&ExpectedRecurring` converts):
+    ///
+    /// - a single payment: `GET open/payments/single/{id}`, then [`confirm_trigger`];
+    /// - a recurring payment: `GET open/payments/recurring/{id}`, then [`confirm_recurring`];
+    /// - a bank account: the documented list (`GET open/company/bank-accounts/list`), walked
+    ///   page by page (at most [`BANK_ACCOUNT_PAGES`] pages of 100) until the stored id is
+    ///   found; the docs document no call that fetches one account.
+    ///
+    /// A shop that receives several scopes on one URL reads the scope and id first with
+    /// [`ToolkitTrigger::parse`], loads what it stored for that id, and then calls this. Only
+    /// [`Confirmed::is_paid`] may mark an order paid.
     ///
     /// # Errors
     ///
-    /// [`Error::Webhook`] for a body that is too large, not a JSON object or names no payment;
-    /// then as [`Client::confirm_trigger`].
+    /// [`Error::Webhook`] for a body that is too large, not a JSON object or names no id, or
+    /// ([`WebhookError::Mismatch`](payments_core::WebhookError::Mismatch) on `eventScope`) of
+    /// another scope than `expected`; [`Error::UnknownWebhookScope`] for a scope the docs do
+    /// not describe; [`Error::Call`] with [`CallError::Integrity`] when the trigger or the
+    /// fetched object disagrees with what was stored, or when the bank account is not in the
+    /// list; otherwise what Fena or the transport said. Nothing is
+    /// fetched for a trigger that names another id than the stored one.
     pub async fn verify_request(
         &self,
         request: &WebhookRequest,
-        expected: &ExpectedPayment,
-    ) -> Result<ConfirmedPayment, Error> {
+        expected: impl Into<Expected>,
+    ) -> Result<Confirmed, Error> {
         let trigger = ToolkitTrigger::parse(&request.body, self.config.max_webhook_bytes())?;
-        self.confirm_trigger(&trigger, expected).await
+        self.confirm(&trigger, &expected.into()).await
     }
 
-    /// Secondary: confirms an already parsed Toolkit trigger (use [`Client::verify_request`]
-    /// for a received request). The trigger must name the stored payment, which
-    /// is then fetched by its stored id and must match the stored reference and amount. Only
-    /// [`ConfirmedPayment::is_paid`] may mark the order paid.
+    /// Secondary: confirms an already parsed trigger of any scope (use
+    /// [`Client::verify_request`] for a received request).
     ///
     /// # Errors
     ///
-    /// [`Error::Call`] with [`CallError::Integrity`] when the trigger or the fetched payment disagrees with what was
-    /// stored; otherwise what Fena or the transport said.
+    /// As [`Client::verify_request`].
+    pub async fn confirm(
+        &self,
+        trigger: &ToolkitTrigger,
+        expected: &Expected,
+    ) -> Result<Confirmed, Error> {
+        check_scope(trigger, expected.scope())?;
+        match expected {
+            Expected::Payment(payment) => {
+                self.confirm_trigger(trigger, payment).await.map(Confirmed::Payment)
+            }
+            Expected::Recurring(recurring) => {
+                if trigger.id != recurring.id {
+                    let source = CallError::integrity("id", &recurring.id, &trigger.id);
+                    return Err(Error::Call { endpoint: RecurringGet::ENDPOINT, source });
+                }
+                let fetched = self.get_recurring(&recurring.id).await?;
+                confirm_recurring(trigger, recurring, &fetched).map(Confirmed::Recurring)
+            }
+            Expected::BankAccount(id) => {
+                if &trigger.id != id {
+                    let source = CallError::integrity("id", id, &trigger.id);
+                    return Err(Error::Call { endpoint: BankAccountList::ENDPOINT, source });
+                }
+                self.find_bank_account(id).await.map(Confirmed::BankAccount)
+            }
+        }
+    }
+
+    /// One of the merchant's bank accounts by Fena's id, found in the documented list (the
+    /// docs document no call that fetches one account): at most [`BANK_ACCOUNT_PAGES`] pages
+    /// of 100 are read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Call`] with [`CallError::Integrity`] naming `id` when the id is not in the
+    /// list; otherwise
+    /// what Fena or the transport said.
+    pub async fn find_bank_account(&self, id: &str) -> Result<BankAccount, Error> {
+        for page in 1..=BANK_ACCOUNT_PAGES {
+            let request = BankAccountList::default().with_page(page).with_limit(100);
+            let listed = self.list_bank_accounts(&request).await?;
+            let more = listed.has_next_page.unwrap_or(false) && !listed.docs.is_empty();
+            if let Some(account) = listed.docs.into_iter().find(|account| account.id == id) {
+                return Ok(account);
+            }
+            if !more {
+                break;
+            }
+        }
+        Err(Error::Call {
+            endpoint: BankAccountList::ENDPOINT,
+            source: CallError::integrity("id", id, "no such account in the bank-account list"),
+        })
+    }
+
+    /// Secondary: confirms an already parsed single-payment trigger (use
+    /// [`Client::verify_request`] for a received request). The trigger must name the stored
+    /// payment, which is then fetched by its stored id and must match the stored reference
+    /// and amount. Only [`ConfirmedPayment::is_paid`] may mark the order paid.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Webhook`] for a trigger of another scope; [`Error::Call`] with
+    /// [`CallError::Integrity`] when the trigger or the fetched payment disagrees with what
+    /// was stored; otherwise what Fena or the transport said.
     pub async fn confirm_trigger(
         &self,
         trigger: &ToolkitTrigger,
         expected: &ExpectedPayment,
     ) -> Result<ConfirmedPayment, Error> {
+        check_scope(trigger, ToolkitScope::SinglePayment)?;
         if trigger.id != expected.id {
             let source = CallError::integrity("id", &expected.id, &trigger.id);
             return Err(Error::Call { endpoint: PaymentGet::ENDPOINT, source });

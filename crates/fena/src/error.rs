@@ -168,6 +168,24 @@ pub enum Error {
     /// A webhook (other than a token) was refused.
     #[error("webhook refused: {0}")]
     Webhook(#[from] WebhookError),
+    /// A Toolkit webhook names an event scope the docs do not describe: refused, never read
+    /// as a payment.
+    #[error(
+        "Toolkit webhook scope {scope:?} is not one the SDK knows (single-payments, recurring-payments, bank-accounts); refused"
+    )]
+    UnknownWebhookScope {
+        /// The scope as sent (at most 64 characters; a non-string scope as its JSON text).
+        scope: String,
+    },
+    /// A Toolkit webhook of a scope that cannot be confirmed here (the façade's
+    /// `WebhookVerifier` yields notifications for single payments only).
+    #[error("Toolkit webhook scope {scope} is not handled here: {reason}")]
+    UnhandledWebhookScope {
+        /// The scope.
+        scope: &'static str,
+        /// Why, and where to handle it instead.
+        reason: &'static str,
+    },
     /// No usable answer: none arrived, or it was not Fena's, could not be read, or
     /// contradicts what we asked for or stored (the payment fetched to confirm a webhook
     /// included).
@@ -210,7 +228,10 @@ impl GatewayError for Error {
         match self {
             Self::Input(_) => ErrorKind::Input,
             Self::Signing(_) => GatewayErrorKind::NotSent.into(),
-            Self::Token(_) | Self::Webhook(_) => ErrorKind::Webhook,
+            Self::Token(_)
+            | Self::Webhook(_)
+            | Self::UnknownWebhookScope { .. }
+            | Self::UnhandledWebhookScope { .. } => ErrorKind::Webhook,
             Self::Call { source, .. } => source.kind(),
             Self::Api { http_status, .. } => {
                 GatewayErrorKind::Refused { http_status: *http_status, is_final: true }.into()
@@ -226,6 +247,9 @@ impl GatewayError for Error {
             }
             Self::Webhook(source) => Ok(SharedFailure::Webhook(source)),
             Self::Token(token) => Ok(SharedFailure::Webhook(token.to_webhook_error())),
+            Self::UnknownWebhookScope { .. } | Self::UnhandledWebhookScope { .. } => {
+                Ok(SharedFailure::Webhook(WebhookError::Malformed(self.to_string())))
+            }
             other => Err(other),
         }
     }

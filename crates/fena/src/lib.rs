@@ -118,7 +118,7 @@ pub use payments_core as core;
 pub use time;
 
 #[cfg(feature = "client")]
-pub use client::Client;
+pub use client::{BANK_ACCOUNT_PAGES, Client};
 pub use config::{
     AuthHeaders, Config, DEFAULT_LEEWAY, DEFAULT_LINK_LIFETIME, DEFAULT_MAX_WEBHOOK_BYTES,
     DEFAULT_PAY_URL, TOOLKIT_BASE_URL, TOOLKIT_PROD_GCP_BASE_URL, TOOLKIT_STAGING_BASE_URL,

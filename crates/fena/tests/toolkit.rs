@@ -13,8 +13,11 @@ use std::time::Duration;
 
 use fena::api::bank_account::BankAccountList;
 use fena::api::payment::{PaymentCreate, PaymentDraft, PaymentNote};
+use fena::api::recurring::RecurringStatus;
 use fena::model::{BankAccountStatus, PaymentMethod, PaymentStatus};
-use fena::webhook::{ExpectedPayment, ToolkitTrigger};
+use fena::webhook::{
+    Confirmed, Expected, ExpectedPayment, ExpectedRecurring, ToolkitScope, ToolkitTrigger,
+};
 use fena::{AuthHeaders, Client, Error, ToolkitConfig};
 use httpmock::prelude::*;
 use payments_core::gateway::{CreatePayment, WebhookVerifier};
@@ -409,7 +412,7 @@ async fn verify_request_reads_the_trigger_and_confirms_it_by_the_fetch() {
     let confirmed = client.verify_request(&request, &stored).await.unwrap();
     mock.assert_async().await;
     assert!(!confirmed.is_paid());
-    assert_eq!(confirmed.status, PaymentStatus::Sent);
+    assert_eq!(confirmed.payment().unwrap().status, PaymentStatus::Sent);
 
     // A body that names no payment is refused before anything is fetched.
     let nameless = WebhookRequest::new(http::Method::POST, r#"{"status":"paid"}"#);
@@ -629,4 +632,274 @@ async fn a_refunded_payment_carries_its_refund_fields() {
     assert_eq!(account["accountNumber"], "12345678");
     assert_eq!(payment.description.as_deref(), Some("Two mugs"));
     assert_eq!(payment.payment_method.as_deref(), Some("fena_ob"));
+}
+
+/// The exact bodies of each documented event scope.
+const RECURRING_ID: &str = "3858f642-e92f-431c-9d38-46d15efb7fba";
+const ACCOUNT_ID: &str = "62b48c5b6ba2cd6a040b20a8";
+
+fn single_payment_body() -> Value {
+    // The Toolkit docs' "Payment status update Webhook" sample, with our payment.
+    json!({
+        "eventScope": "single-payments", "eventName": "status-update",
+        "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00",
+        "bankAccount": {"id": ACCOUNT_ID, "sortCode": "123456", "accountNumber": "12345678",
+            "name": "Default account", "provider": "other", "isDefault": true, "status": "verified"},
+        "customerName": "John Doe", "customerEmail": "john@doe.com", "customerEmailCC": [],
+        "paymentMethod": "fena_ob", "createdAt": "2022-10-19T16:31:47.215Z", "currency": "GBP",
+        "status": "paid", "completedAt": "2022-10-19T16:31:47.215Z", "description": "Order 7"
+    })
+}
+
+fn recurring_body() -> Value {
+    json!({
+        "eventScope": "recurring-payments", "eventName": "status-update",
+        "id": RECURRING_ID, "reference": "sub-0001", "recurringAmount": "9.99",
+        "frequency": "one_month", "status": "active", "customerName": "John Doe"
+    })
+}
+
+fn bank_account_body() -> Value {
+    // The Toolkit docs' "Bank account status update Webhook" sample.
+    json!({
+        "eventScope": "bank-accounts", "eventName": "status-update",
+        "id": ACCOUNT_ID, "sortCode": "123456", "accountNumber": "12345678",
+        "name": "Default account", "provider": "other", "isDefault": true,
+        "status": "verified", "creationType": "manual",
+        "createdAt": "2022-10-19T16:31:47.215Z", "bankConsentExpired": "up-to-date"
+    })
+}
+
+fn webhook(body: &Value) -> WebhookRequest {
+    WebhookRequest::new(http::Method::POST, body.to_string())
+}
+
+fn recurring_json(id: &str, reference: &str, amount: &str, status: &str) -> Value {
+    json!({
+        "id": id, "invoiceRefNumber": reference, "recurringAmount": amount,
+        "firstPaymentDate": "2024-12-10T00:00:00Z", "finalPaymentDate": "2025-11-10T00:00:00Z",
+        "expectedNumberOfPayments": 12, "frequency": "one_month", "status": status,
+        "link": "https://payment.fena.co/r?r=1"
+    })
+}
+
+#[test]
+fn every_documented_scope_is_recognised_with_its_payload() {
+    let single =
+        ToolkitTrigger::parse(single_payment_body().to_string().as_bytes(), 16 * 1024).unwrap();
+    assert_eq!(single.scope, ToolkitScope::SinglePayment);
+    assert_eq!(
+        (single.id.as_str(), single.reference.as_deref(), single.claimed_amount.as_deref()),
+        (PAYMENT_ID, Some("ORDER-7"), Some("10.00"))
+    );
+    // The partner docs' spelling of the same event.
+    let partner = json!({"scope": "single-payment", "event_name": "payment_status_update",
+        "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid"});
+    let partner = ToolkitTrigger::parse(partner.to_string().as_bytes(), 1024).unwrap();
+    assert_eq!(partner.scope, ToolkitScope::SinglePayment);
+    assert_eq!(partner.event.as_deref(), Some("payment_status_update"));
+
+    let recurring =
+        ToolkitTrigger::parse(recurring_body().to_string().as_bytes(), 16 * 1024).unwrap();
+    assert_eq!(recurring.scope, ToolkitScope::RecurringPayment);
+    assert_eq!(
+        (
+            recurring.id.as_str(),
+            recurring.reference.as_deref(),
+            recurring.claimed_amount.as_deref()
+        ),
+        (RECURRING_ID, Some("sub-0001"), Some("9.99"))
+    );
+    assert_eq!(recurring.claimed_status.as_deref(), Some("active"));
+
+    let account =
+        ToolkitTrigger::parse(bank_account_body().to_string().as_bytes(), 16 * 1024).unwrap();
+    assert_eq!(account.scope, ToolkitScope::BankAccount);
+    assert_eq!(account.id, ACCOUNT_ID);
+    assert_eq!((account.reference, account.claimed_amount), (None, None));
+    assert!(account.raw_fields.contains(&("bankConsentExpired".into(), "up-to-date".into())));
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_refused_by_name_and_nothing_is_fetched() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .json_body(json!({"data": payment(PAYMENT_ID, "ORDER-7", "10.00", "paid")}));
+        })
+        .await;
+    let client = client(&server);
+    let stored = ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp("10.00"));
+    for (scope, shown) in [
+        (json!("invoices"), "invoices"),
+        (json!("SINGLE-PAYMENTS"), "SINGLE-PAYMENTS"),
+        (json!(7), "7"),
+    ] {
+        let body = json!({"eventScope": scope, "eventName": "status-update",
+            "id": PAYMENT_ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid"});
+        let err = client.verify_request(&webhook(&body), &stored).await.unwrap_err();
+        assert!(matches!(&err, Error::UnknownWebhookScope { scope } if scope == shown), "{err:?}");
+        assert!(err.to_string().contains(shown), "{err}");
+        // Through the core verifier too: a webhook refusal, never a payment.
+        let core = client.verify(&webhook(&body)).await.unwrap_err();
+        assert!(matches!(core, payments_core::Error::Webhook { .. }), "{core:?}");
+        assert!(core.to_string().contains(shown), "{core}");
+    }
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_recurring_payment_event_is_confirmed_by_fetching_the_recurring_payment() {
+    let server = MockServer::start_async().await;
+    let path = format!("/open/payments/recurring/{RECURRING_ID}");
+    let mut get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path.clone()).header("secret-key", SECRET_KEY);
+            then.status(200).json_body(
+                json!({"data": recurring_json(RECURRING_ID, "sub-0001", "9.99", "active")}),
+            );
+        })
+        .await;
+    let client = client(&server);
+    let stored = ExpectedRecurring::new(RECURRING_ID, "sub-0001", gbp("9.99"));
+    let confirmed = client.verify_request(&webhook(&recurring_body()), &stored).await.unwrap();
+    get.assert_async().await;
+    let Confirmed::Recurring(recurring) = &confirmed else { panic!("{confirmed:?}") };
+    assert_eq!(recurring.status, RecurringStatus::Active);
+    assert_eq!((recurring.reference.as_str(), recurring.amount), ("sub-0001", gbp("9.99")));
+    assert!(!confirmed.is_paid(), "a standing order never marks an order paid");
+    get.delete_async().await;
+
+    // Fena reports another amount: an integrity mismatch, refused.
+    get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path.clone());
+            then.status(200).json_body(
+                json!({"data": recurring_json(RECURRING_ID, "sub-0001", "0.01", "active")}),
+            );
+        })
+        .await;
+    let err = client.verify_request(&webhook(&recurring_body()), &stored).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "amount", .. }, .. }),
+        "{err:?}"
+    );
+    get.delete_async().await;
+
+    // Another reference: refused.
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(path.clone());
+            then.status(200).json_body(
+                json!({"data": recurring_json(RECURRING_ID, "sub-0002", "9.99", "active")}),
+            );
+        })
+        .await;
+    let err = client.verify_request(&webhook(&recurring_body()), &stored).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "reference", .. }, .. }),
+        "{err:?}"
+    );
+
+    // A recurring event checked against a stored single payment: refused by scope, unfetched.
+    let payment = ExpectedPayment::new(RECURRING_ID, "sub-0001", gbp("9.99"));
+    let err = client.verify_request(&webhook(&recurring_body()), &payment).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Webhook(WebhookError::Mismatch { field: "eventScope", expected, received })
+            if expected == "single-payments" && received == "recurring-payments"),
+        "{err:?}"
+    );
+    // The core verifier refuses it (no core notification for a standing order), unfetched.
+    let core = client.verify(&webhook(&recurring_body())).await.unwrap_err();
+    assert!(matches!(core, payments_core::Error::Webhook { .. }), "{core:?}");
+    assert!(core.to_string().contains("recurring-payments"), "{core}");
+}
+
+fn account_json(id: &str, status: &str) -> Value {
+    json!({"id": id, "name": "Default account", "sortCode": "123456",
+        "accountNumber": "12345678", "provider": "other", "isDefault": true,
+        "isSandbox": false, "status": status, "creationType": "manual",
+        "createdAt": "2022-10-19T16:31:47.215Z"})
+}
+
+#[tokio::test]
+async fn a_bank_account_event_is_confirmed_by_finding_it_in_the_list() {
+    let server = MockServer::start_async().await;
+    let page1 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/open/company/bank-accounts/list")
+                .query_param("page", "1")
+                .query_param("limit", "100")
+                .header("secret-key", SECRET_KEY);
+            then.status(200).json_body(json!({"data": {
+                "docs": [account_json("62b48c5b6ba2cd6a040b0001", "verified")],
+                "totalDocs": 2, "page": 1, "totalPages": 2, "hasNextPage": true}}));
+        })
+        .await;
+    let page2 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/open/company/bank-accounts/list")
+                .query_param("page", "2")
+                .query_param("limit", "100");
+            then.status(200).json_body(json!({"data": {
+                "docs": [account_json(ACCOUNT_ID, "disabled")],
+                "totalDocs": 2, "page": 2, "totalPages": 2, "hasNextPage": false}}));
+        })
+        .await;
+    let client = client(&server);
+    let stored = Expected::BankAccount(ACCOUNT_ID.to_owned());
+    let confirmed = client.verify_request(&webhook(&bank_account_body()), stored).await.unwrap();
+    page1.assert_async().await;
+    page2.assert_async().await;
+    // The body claims verified; the list says disabled, and the list is what counts.
+    let account = confirmed.bank_account().unwrap();
+    assert_eq!(account.status, BankAccountStatus::Disabled);
+    assert!(!confirmed.is_paid());
+
+    // An account that is not the merchant's is refused after the last page.
+    let stranger = json!({"eventScope": "bank-accounts", "eventName": "status-update",
+        "id": "62b48c5b6ba2cd6a040bffff", "status": "verified"});
+    let err = client
+        .verify_request(
+            &webhook(&stranger),
+            Expected::BankAccount("62b48c5b6ba2cd6a040bffff".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "id", .. }, .. }),
+        "{err:?}"
+    );
+    // A trigger naming another account than the stored one: refused before any fetch.
+    let before = page1.calls_async().await;
+    let err = client
+        .verify_request(&webhook(&bank_account_body()), Expected::BankAccount("other".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Call { source: CallError::Integrity { field: "id", .. }, .. }),
+        "{err:?}"
+    );
+    assert_eq!(page1.calls_async().await, before);
+    // The core verifier refuses bank-account events.
+    let core = client.verify(&webhook(&bank_account_body())).await.unwrap_err();
+    assert!(core.to_string().contains("bank-accounts"), "{core}");
+}
+
+#[tokio::test]
+async fn the_documented_single_payment_body_is_confirmed_by_the_fetch() {
+    let server = MockServer::start_async().await;
+    let mock =
+        fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "10.00", "paid")).await;
+    let client = client(&server);
+    let stored = ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp("10.00"));
+    let confirmed = client.verify_request(&webhook(&single_payment_body()), &stored).await.unwrap();
+    assert!(confirmed.is_paid());
+    let notification = client.verify(&webhook(&single_payment_body())).await.unwrap();
+    assert_eq!(notification.status, CoreStatus::Paid);
+    assert_eq!(mock.calls_async().await, 2);
 }

@@ -27,17 +27,24 @@
 //! The REST API's webhooks carry no signature. [`ToolkitTrigger`] reads one as a mere
 //! "something changed" trigger; [`confirm_trigger`] compares the payment fetched with
 //! authenticated credentials against what the merchant stored (id, reference, amount), and
-//! only the fetched status counts.
+//! only the fetched status counts. Recurring-payment and bank-account events are read as
+//! their own [`ToolkitScope`] and confirmed by fetching the recurring payment
+//! ([`confirm_recurring`]) or finding the account in the bank-account list; an unknown scope
+//! is refused ([`crate::Error::UnknownWebhookScope`]). See the table in [`ToolkitScope`]'s
+//! module for each scope's source.
 
 use payments_core::webhook::WebhookAck;
 
 mod claims;
 mod token;
-mod toolkit;
+pub(crate) mod toolkit;
 
 pub(crate) use claims::{check_times, claim_text};
 pub use token::{PaidOrder, TokenVerifier, VerifiedToken};
-pub use toolkit::{ConfirmedPayment, ExpectedPayment, ToolkitTrigger, confirm_trigger};
+pub use toolkit::{
+    Confirmed, ConfirmedPayment, ConfirmedRecurring, Expected, ExpectedPayment, ExpectedRecurring,
+    ToolkitScope, ToolkitTrigger, confirm_recurring, confirm_trigger,
+};
 
 /// What Fena expects in answer to a webhook: HTTP 200 (the body is not read).
 pub const ACK: WebhookAck = WebhookAck::empty();
