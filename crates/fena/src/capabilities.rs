@@ -4,9 +4,12 @@
 
 use async_trait::async_trait;
 use payments_core::Money;
-use payments_core::gateway::{CreatePayment, Gateway, GatewayId, WebhookVerifier};
+use payments_core::gateway::{
+    CreatePayment, Gateway, GatewayId, QueryPaymentStatus, WebhookVerifier,
+};
 use payments_core::notification::Notification;
-use payments_core::payment::{PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::report::PaymentReport;
 use payments_core::response::CallError;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 
@@ -98,5 +101,41 @@ impl WebhookVerifier for Client {
 
     fn ack(&self) -> WebhookAck {
         ACK
+    }
+}
+
+/// Whether `id` could be a Toolkit payment reference (1 to 12 letters, digits or dashes),
+/// rather than Fena's payment id (24 hexadecimal digits in the docs).
+fn could_be_reference(id: &str) -> bool {
+    (1..=12).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+#[async_trait]
+impl QueryPaymentStatus for Client {
+    /// The state of a Toolkit payment, by **Fena's payment id** (the `id` that
+    /// `create-and-process` returned, e.g. `62b48c5b6ba2cd6a040b20a8`), not by the shop's
+    /// reference: `GET open/payments/single/{id}`. The report's order id is the fetched
+    /// payment's reference, and its money the fetched amount in GBP.
+    ///
+    /// The Toolkit documents no call that finds a payment by its reference, so an id that
+    /// could be a reference (1 to 12 letters, digits or dashes: Fena's ids are 24 characters)
+    /// is refused with [`payments_core::Error::Unsupported`] before anything is sent.
+    async fn payment_status(
+        &self,
+        order_id: &OrderId,
+    ) -> Result<PaymentReport, payments_core::Error> {
+        let id = order_id.as_str();
+        if could_be_reference(id) {
+            return Err(payments_core::Error::Unsupported {
+                gateway: GatewayId::Fena,
+                capability: format!(
+                    "payment status by the shop's reference {id:?}: the Toolkit documents no \
+                     lookup by reference; pass Fena's payment id that create-and-process returned"
+                ),
+            });
+        }
+        let fetched = self.get_payment(id).await?;
+        let money = Money::new(fetched.amount, CURRENCY).ok();
+        Ok(PaymentReport::new(fetched.reference, Some(fetched.id), fetched.status.to_core(), money))
     }
 }

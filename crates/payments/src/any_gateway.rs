@@ -186,6 +186,11 @@ impl AnyGateway {
 
     /// The status of the payment for `order_id`.
     ///
+    /// Fena answers through the Toolkit (a configuration with `toolkit`) and only by **Fena's
+    /// payment id** (the `id` `create-and-process` returned), because the Toolkit documents
+    /// no lookup by the shop's reference: a reference is refused with
+    /// [`Error::Unsupported`]. Fena's JWT flow (no `toolkit`) has no status query.
+    ///
     /// # Errors
     ///
     /// What the gateway reported; [`Error::Unsupported`] if it has no status query.
@@ -322,7 +327,10 @@ fn fena_gateway(
                 fena::Client::with_options(toolkit_config, options)
                     .map_err(|error| ConfigError::Transport(error.to_string()))?,
             );
-            Ok(only(client.clone(), client))
+            // Status through the Toolkit, by Fena's payment id (the Toolkit documents no
+            // lookup by the shop's reference; `fena::Client`'s `payment_status` says so).
+            let status: Arc<dyn QueryPaymentStatus> = client.clone();
+            Ok(AnyGateway { status: Some(status), ..only(client.clone(), client) })
         }
     }
 }

@@ -229,8 +229,58 @@ async fn fena_chosen_at_run_time_with_the_toolkit_api() {
     assert_eq!(rub.gateway(), GatewayId::Fena);
     assert!(rub.to_string().contains("GBP") || rub.to_string().contains("RUB"), "{rub}");
     assert_eq!(create.calls_async().await, 1);
+    // Status by the shop's reference: the Toolkit documents no such lookup.
     let status = gateway.payment_status(&order).await.unwrap_err();
-    assert_eq!(status.to_string(), "fena does not support payment status");
+    assert!(
+        matches!(&status, Error::Unsupported { gateway: GatewayId::Fena, capability }
+            if capability.contains("reference") && capability.contains("ORDER-7")),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn fena_status_through_the_toolkit_by_fenas_payment_id() {
+    const ID: &str = "62b48c5b6ba2cd6a040b20a8";
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/open/payments/single/{ID}"))
+                .header("secret-key", "sk-1")
+                .header("integration-id", "i-1");
+            then.status(200).json_body(json!({"data": {
+                "id": ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid",
+                "currency": "GBP", "createdAt": "2024-03-12T10:00:00.000Z",
+                "link": format!("https://payment.fena.co/p?p={ID}"), "isSandbox": true,
+                "bankAccount": {"id": "b1", "name": "Main"}}}));
+        })
+        .await;
+    let json = format!(
+        r#"{{"gateway": "fena", "terminal_id": "t", "terminal_secret": "s",
+            "toolkit": {{"integration_id": "i-1", "secret_key": "sk-1", "base_url": "{}"}}}}"#,
+        server.base_url()
+    );
+    let gateway = AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap();
+    let report = gateway.payment_status(&OrderId::new(ID).unwrap()).await.unwrap();
+    get.assert_async().await;
+    assert_eq!(report.order_id, "ORDER-7");
+    assert_eq!(report.gateway_payment_id.as_deref(), Some(ID));
+    assert_eq!(report.status, payments::payment::PaymentStatus::Paid);
+    assert_eq!(report.money, Some(Money::parse("10.00", Currency::GBP).unwrap()));
+
+    // Fena's answer for another payment is refused, not reported.
+    let other = "62b48c5b6ba2cd6a040b20a9";
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/open/payments/single/{other}"));
+            then.status(200).json_body(json!({"data": {
+                "id": ID, "reference": "ORDER-7", "amount": "10.00", "status": "paid",
+                "currency": "GBP"}}));
+        })
+        .await;
+    let error = gateway.payment_status(&OrderId::new(other).unwrap()).await.unwrap_err();
+    assert_eq!(error.gateway(), GatewayId::Fena);
+    assert!(!matches!(error, Error::Unsupported { .. }), "{error}");
 }
 
 #[tokio::test]
