@@ -5,11 +5,13 @@ use std::sync::{Arc, OnceLock};
 use fena::api::bank_account::BankAccountList;
 use fena::api::payment::{Payment, PaymentCreate, PaymentDraft, PaymentGet, PaymentProcess};
 use fena::api::recurring::{
-    Frequency, RecurringCreate, RecurringDelete, RecurringDraft, RecurringGet, RecurringProcess,
+    Frequency, RecurringCreate, RecurringDelete, RecurringDraft, RecurringGet, RecurringPayment,
+    RecurringProcess,
 };
 use fena::request::Prepared;
 use fena::webhook::{
-    ExpectedPayment, TokenVerifier, ToolkitTrigger, VerifiedToken, confirm_trigger,
+    ExpectedPayment, ExpectedRecurring, TokenVerifier, ToolkitScope, ToolkitTrigger, VerifiedToken,
+    confirm_recurring, confirm_trigger,
 };
 use fena::{Config, Error, TokenError, ToolkitConfig};
 use payments_core::transport::HttpResponse;
@@ -41,8 +43,10 @@ fn verifier() -> TokenVerifier {
 /// - `3`: JSON claims, signed with HS512 and the terminal's secret (`fena::sign::sign`) and
 ///   verified as a token, so the checks after the signature (times, claims, terminal,
 ///   amounts) run;
-/// - `4`: an unsigned Toolkit webhook body (`ToolkitTrigger::parse`, then `confirm_trigger`
-///   against the tests' stored and fetched payment).
+/// - `4`: an unsigned Toolkit webhook body of any event scope (`ToolkitTrigger::parse`, then
+///   `confirm_trigger` and `confirm_recurring` against the tests' stored and fetched payment
+///   and recurring payment; a trigger of another scope must never be confirmed), and the
+///   body as a scope name (`ToolkitScope::from_wire`).
 pub fn fena_webhook(data: &[u8]) {
     let Some((mode, rest)) = crate::split(data) else { return };
     let verifier = verifier();
@@ -92,11 +96,34 @@ fn exercise(result: Result<VerifiedToken, TokenError>) {
 }
 
 fn trigger(body: &[u8]) {
-    let Ok(trigger) = ToolkitTrigger::parse(body, 64 * 1024) else { return };
-    let _ = format!("{trigger:?}");
+    if let Ok(scope) = ToolkitScope::from_wire(&String::from_utf8_lossy(body)) {
+        let _ = scope.as_str();
+    }
+    let trigger = match ToolkitTrigger::parse(body, 64 * 1024) {
+        Ok(trigger) => trigger,
+        Err(error) => {
+            let _ = error.to_string();
+            return;
+        }
+    };
+    let _ = (format!("{trigger:?}"), trigger.scope.as_str());
     let f = fixtures();
-    if let Ok(confirmed) = confirm_trigger(&trigger, &f.expected, &f.fetched) {
-        let _ = (confirmed.is_paid(), confirmed.to_notification().dedup_key());
+    let payment = confirm_trigger(&trigger, &f.expected, &f.fetched);
+    let recurring = confirm_recurring(&trigger, &f.expected_recurring, &f.fetched_recurring);
+    // The invariant under test: a webhook is confirmed only as the scope it names.
+    #[allow(clippy::panic, reason = "the invariant under test: scopes are never mixed up")]
+    if (payment.is_ok() && trigger.scope != ToolkitScope::SinglePayment)
+        || (recurring.is_ok() && trigger.scope != ToolkitScope::RecurringPayment)
+    {
+        panic!("a {} trigger was confirmed as another scope", trigger.scope.as_str());
+    }
+    match payment {
+        Ok(confirmed) => drop((confirmed.is_paid(), confirmed.to_notification().dedup_key())),
+        Err(error) => drop(error.to_string()),
+    }
+    match recurring {
+        Ok(confirmed) => drop(format!("{confirmed:?} {}", confirmed.status.is_final())),
+        Err(error) => drop(error.to_string()),
     }
 }
 
@@ -116,6 +143,8 @@ struct Fixtures {
     recurring_delete: (RecurringDelete, Prepared),
     expected: ExpectedPayment,
     fetched: Payment,
+    expected_recurring: ExpectedRecurring,
+    fetched_recurring: RecurringPayment,
 }
 
 #[allow(clippy::unwrap_used, reason = "fixed, valid test values")]
@@ -158,6 +187,15 @@ fn fixtures() -> &'static Fixtures {
         let recurring_draft_prepared = recurring_draft.prepare(&toolkit, today).unwrap();
         let recurring_get = RecurringGet::new(RECURRING_ID);
         let recurring_get_prepared = recurring_get.prepare(&toolkit).unwrap();
+        let fetched_recurring = serde_json::json!({"data": {
+            "id": RECURRING_ID, "invoiceRefNumber": "sub-0001", "recurringAmount": "9.99",
+            "firstPaymentDate": "2099-06-01T00:00:00Z", "expectedNumberOfPayments": 12,
+            "frequency": "one_month", "status": "active"
+        }});
+        let response =
+            http_response(http::StatusCode::OK, fetched_recurring.to_string().into_bytes());
+        let fetched_recurring =
+            recurring_get.parse_response(&recurring_get_prepared, &response).unwrap();
         let recurring_process = RecurringProcess::new(RECURRING_ID);
         let recurring_process_prepared = recurring_process.prepare(&toolkit).unwrap();
         let recurring_delete = RecurringDelete::new(RECURRING_ID);
@@ -175,6 +213,12 @@ fn fixtures() -> &'static Fixtures {
             recurring_delete: (recurring_delete, recurring_delete_prepared),
             expected: ExpectedPayment::new(PAYMENT_ID, "ORDER-7", gbp),
             fetched,
+            expected_recurring: ExpectedRecurring::new(
+                RECURRING_ID,
+                "sub-0001",
+                Money::parse("9.99", Currency::GBP).unwrap(),
+            ),
+            fetched_recurring,
         }
     })
 }
@@ -210,5 +254,28 @@ pub fn fena_responses(data: &[u8]) {
         ok(process.parse_response(prepared, &response).map(|r| format!("{r:?}")));
         let (delete, prepared) = &f.recurring_delete;
         ok(delete.parse_response(prepared, &response).map(|()| String::new()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Mode 4 on the docs' body of each event scope, an unknown scope and a non-JSON body:
+    /// nothing panics, and the scope invariant holds.
+    #[test]
+    fn every_toolkit_scope_runs_through_the_trigger_mode() {
+        let bodies = [
+            r#"{"eventScope":"single-payments","eventName":"status-update","id":"65a1b2c3d4e5f60718293a4b","reference":"ORDER-7","amount":"10.00","status":"paid"}"#,
+            r#"{"scope":"single-payment","event_name":"payment_status_update","id":"65a1b2c3d4e5f60718293a4b","reference":"ORDER-7","amount":"10.00","status":"paid"}"#,
+            r#"{"eventScope":"recurring-payments","eventName":"status-update","id":"3858f642-e92f-431c-9d38-46d15efb7fba","reference":"sub-0001","recurringAmount":"9.99","status":"active"}"#,
+            r#"{"eventScope":"bank-accounts","eventName":"status-update","id":"62b48c5b6ba2cd6a040b20a8","sortCode":"123456","accountNumber":"12345678","status":"verified","bankConsentExpired":"up-to-date"}"#,
+            r#"{"eventScope":"invoices","id":"65a1b2c3d4e5f60718293a4b"}"#,
+            "single-payments",
+            "token=x",
+        ];
+        for body in bodies {
+            let mut data = vec![4_u8];
+            data.extend_from_slice(body.as_bytes());
+            super::fena_webhook(&data);
+        }
     }
 }
