@@ -64,7 +64,7 @@ impl ToolkitScope {
         match text {
             "single-payments" | "single-payment" => Ok(Self::SinglePayment),
             "recurring-payments" | "recurring-payment" => Ok(Self::RecurringPayment),
-            "bank-accounts" | "bank-account" => Ok(Self::BankAccount),
+            "bank-accounts" => Ok(Self::BankAccount),
             other => {
                 Err(Error::UnknownWebhookScope { scope: other.chars().take(SCOPE_SHOWN).collect() })
             }
