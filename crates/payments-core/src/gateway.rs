@@ -17,6 +17,7 @@ use crate::payment::{OrderId, PaymentLink, PaymentRequest};
 use crate::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
+use crate::subscription::{Subscription, SubscriptionRequest};
 use crate::webhook::{WebhookAck, WebhookRequest};
 
 /// The gateways this SDK supports.
@@ -123,6 +124,84 @@ pub trait Balances: Gateway {
     ///
     /// What the gateway or transport reported.
     async fn balances(&self) -> Result<Vec<Balance>, Error>;
+}
+
+/// Recurring payments: create a subscription, read it, cancel it.
+///
+/// # What the words mean at each gateway
+///
+/// The same word covers two different things, so read this before relying on it:
+///
+/// | | Fena (Toolkit `fena::Client`) | Freekassa (`freekassa::Client`, API v1) |
+/// |---|---|---|
+/// | a *subscription* is | a standing order the payer sets up at their bank; the **bank** then pays on schedule without the shop | a permission, granted by paying the first charge, for the **shop** to charge again: each repeat charge is a new `orders/create` with `recurrent_order_id` that the shop sends |
+/// | [`create_subscription`](Subscriptions::create_subscription) | `POST open/payments/recurring/create-and-process`; the payer is sent to the returned link to set the standing order up | `POST orders/create` with `recurrent="Y"`: the first charge, paid now on the returned page |
+/// | the id returned | Fena's recurring payment `id` | `recurrent_order.id` |
+/// | [`Interval`](crate::subscription::Interval) | week, month, quarter (`three_months`), year; `Day` is unsupported | day, week, month, year; `Quarter` is unsupported |
+/// | first charge date | required, at least 6 working days ahead, not a weekend | unsupported: the first charge is now |
+/// | number of charges | optional (none: no end) | unsupported (no end is documented) |
+/// | description | unsupported (a standing order has none) | required, 10 to 200 characters |
+/// | payer | name and e-mail, optional | e-mail, IP address and payment method (`i`) required; phone optional |
+/// | [`subscription_status`](Subscriptions::subscription_status) | `GET open/payments/recurring/{id}` | **unsupported**: no endpoint is documented (each charge is an order: use [`QueryPaymentStatus`] by its `paymentId`) |
+/// | [`cancel_subscription`](Subscriptions::cancel_subscription) | only **before the payer set it up** (draft, sent, overdue, rejected): deletes it in Fena. Once set up, only the payer can cancel it at their bank: [`Error::Unsupported`] | **unsupported**: no endpoint is documented; the shop stops charging by not sending repeat charges |
+///
+/// Anything a gateway cannot take is refused with [`Error::Unsupported`] naming it, before
+/// anything is sent; nothing is silently dropped. Feennex has no subscriptions.
+///
+/// Status mapping ([`SubscriptionStatus`](crate::subscription::SubscriptionStatus)): Fena's
+/// `draft`, `sent`, `overdue` are `AwaitingPayer`; `active`, `warning`, `rejected`,
+/// `cancelled`, `completed` map by name. A created Freekassa subscription is `AwaitingPayer`
+/// until its first charge is paid (the payment notification says so).
+///
+/// ```no_run
+/// use payments_core::gateway::Subscriptions;
+/// use payments_core::payment::{Customer, OrderId};
+/// use payments_core::subscription::{Interval, SubscriptionRequest};
+/// use payments_core::{Currency, Money};
+///
+/// # async fn run(gateway: &dyn Subscriptions) -> Result<(), Box<dyn std::error::Error>> {
+/// let request = SubscriptionRequest::new(OrderId::new("sub-1")?, Money::parse("299", Currency::RUB)?, Interval::Month)
+///     .with_description("VPN subscription")
+///     .with_payment_method("36")
+///     .with_customer(Customer::default().with_email("user@example.com").with_ip("203.0.113.10".parse()?));
+/// let subscription = gateway.create_subscription(&request).await?;
+/// println!("send the payer to {:?}", subscription.payer_url);
+/// # Ok(())
+/// # }
+/// ```
+#[async_trait]
+pub trait Subscriptions: Gateway {
+    /// Creates a subscription and says where to send the payer. Never retried: after an
+    /// error other than [`Error::Input`] or [`Error::Unsupported`] it may exist.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] or [`Error::Unsupported`] before anything is sent, or what the
+    /// gateway or transport reported.
+    async fn create_subscription(
+        &self,
+        request: &SubscriptionRequest,
+    ) -> Result<Subscription, Error>;
+
+    /// The subscription `gateway_subscription_id` (the id
+    /// [`Subscription::gateway_subscription_id`] carries).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] where the gateway documents no such read (Freekassa), or what
+    /// the gateway or transport reported.
+    async fn subscription_status(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<Subscription, Error>;
+
+    /// Cancels the subscription `gateway_subscription_id`, where the gateway can.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] where the gateway cannot (Freekassa always; Fena once the payer
+    /// set the standing order up), or what the gateway or transport reported.
+    async fn cancel_subscription(&self, gateway_subscription_id: &str) -> Result<(), Error>;
 }
 
 /// Turns a received webhook into a verified [`Notification`].

@@ -34,6 +34,7 @@ pub mod report;
 pub mod response;
 pub mod seen;
 pub mod signature;
+pub mod subscription;
 pub mod transport;
 pub mod webhook;
 pub mod wire;
