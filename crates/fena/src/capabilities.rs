@@ -5,16 +5,20 @@
 use async_trait::async_trait;
 use payments_core::Money;
 use payments_core::gateway::{
-    CreatePayment, Gateway, GatewayId, QueryPaymentStatus, WebhookVerifier,
+    CreatePayment, Gateway, GatewayId, QueryPaymentStatus, Subscriptions, WebhookVerifier,
 };
 use payments_core::notification::Notification;
 use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::PaymentReport;
 use payments_core::response::CallError;
+use payments_core::subscription::{
+    Interval, Subscription, SubscriptionRequest, SubscriptionStatus,
+};
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 
 use crate::amount::CURRENCY;
 use crate::api::payment::{PaymentCreate, PaymentGet};
+use crate::api::recurring::{Frequency, RecurringCreate, RecurringPayment, RecurringStatus};
 use crate::client::Client;
 use crate::error::Error;
 use crate::model::PaymentMethod;
@@ -137,5 +141,125 @@ impl QueryPaymentStatus for Client {
         let fetched = self.get_payment(id).await?;
         let money = Money::new(fetched.amount, CURRENCY).ok();
         Ok(PaymentReport::new(fetched.reference, Some(fetched.id), fetched.status.to_core(), money))
+    }
+}
+
+fn unsupported(capability: impl Into<String>) -> payments_core::Error {
+    payments_core::Error::Unsupported { gateway: GatewayId::Fena, capability: capability.into() }
+}
+
+fn to_subscription(recurring: RecurringPayment) -> Subscription {
+    let status = match &recurring.status {
+        RecurringStatus::Draft | RecurringStatus::Sent | RecurringStatus::Overdue => {
+            SubscriptionStatus::AwaitingPayer
+        }
+        RecurringStatus::Active => SubscriptionStatus::Active,
+        RecurringStatus::Warning => SubscriptionStatus::Warning,
+        RecurringStatus::Rejected => SubscriptionStatus::Rejected,
+        RecurringStatus::Cancelled => SubscriptionStatus::Cancelled,
+        RecurringStatus::Completed => SubscriptionStatus::Completed,
+        other => SubscriptionStatus::Unknown(other.to_string()),
+    };
+    let mut subscription =
+        Subscription::new(GatewayId::Fena, recurring.id, recurring.reference, status);
+    subscription.payer_url = recurring.link.as_deref().and_then(|link| link.parse().ok());
+    subscription.next_charge_at = recurring.first_payment_date;
+    subscription
+}
+
+/// Builds Fena's request, refusing what a standing order cannot carry.
+fn recurring_create(
+    request: &SubscriptionRequest,
+) -> Result<RecurringCreate, payments_core::Error> {
+    let frequency = match request.interval {
+        Interval::Week => Frequency::OneWeek,
+        Interval::Month => Frequency::OneMonth,
+        Interval::Quarter => Frequency::ThreeMonths,
+        Interval::Year => Frequency::OneYear,
+        other => return Err(unsupported(format!("a standing order every {other}"))),
+    };
+    if request.description.is_some() {
+        return Err(unsupported("a description on a standing order"));
+    }
+    if request.payment_method.is_some() {
+        return Err(unsupported("a payment method for a standing order (the payer's bank pays)"));
+    }
+    let first = request.first_charge_on.ok_or_else(|| {
+        payments_core::Error::from(Error::from(payments_core::InputError::field(
+            "recurringPaymentDate",
+            "a standing order needs the date of its first payment",
+        )))
+    })?;
+    let date = time::Month::try_from(first.month())
+        .ok()
+        .and_then(|month| {
+            time::Date::from_calendar_date(i32::from(first.year()), month, first.day()).ok()
+        })
+        .ok_or_else(|| {
+            payments_core::Error::from(Error::from(payments_core::InputError::field(
+                "recurringPaymentDate",
+                format!("{first} is not a date"),
+            )))
+        })?;
+    let mut create = RecurringCreate::new(
+        request.subscription_id.as_str(),
+        request.money,
+        date,
+        request.number_of_charges.unwrap_or(0),
+        frequency,
+    )
+    .map_err(Error::from)?;
+    create.customer_name = request.customer.name.clone();
+    create.customer_email = request.customer.email.clone();
+    Ok(create)
+}
+
+#[async_trait]
+impl Subscriptions for Client {
+    /// A standing order: `POST open/payments/recurring/create-and-process`, its first payment
+    /// date checked against today (UTC). The shop's id is the reference (1 to 12 lower-case
+    /// letters, digits, dashes). A daily interval, a description or a payment method is
+    /// [`payments_core::Error::Unsupported`]; a missing first payment date is an input error.
+    async fn create_subscription(
+        &self,
+        request: &SubscriptionRequest,
+    ) -> Result<Subscription, payments_core::Error> {
+        let create = recurring_create(request)?;
+        Ok(to_subscription(self.create_recurring(&create).await?))
+    }
+
+    /// `GET open/payments/recurring/{id}` by Fena's id.
+    async fn subscription_status(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<Subscription, payments_core::Error> {
+        Ok(to_subscription(self.get_recurring(gateway_subscription_id).await?))
+    }
+
+    /// Reads the recurring payment, then deletes it in Fena **only if the payer has not set
+    /// the standing order up** (draft, sent, overdue, rejected). Once it is set up (active,
+    /// warning) only the payer can cancel it, at their bank, so this is
+    /// [`payments_core::Error::Unsupported`] and nothing is deleted; an already cancelled or
+    /// completed one is left as it is (`Ok`). An unknown state is refused the same way, as it
+    /// may be set up.
+    async fn cancel_subscription(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<(), payments_core::Error> {
+        let recurring = self.get_recurring(gateway_subscription_id).await?;
+        match recurring.status {
+            RecurringStatus::Draft
+            | RecurringStatus::Sent
+            | RecurringStatus::Overdue
+            | RecurringStatus::Rejected => {
+                self.delete_recurring(gateway_subscription_id).await?;
+                Ok(())
+            }
+            RecurringStatus::Cancelled | RecurringStatus::Completed => Ok(()),
+            other => Err(unsupported(format!(
+                "cancelling the standing order {gateway_subscription_id:?} ({other}): once the \
+                 payer set it up only the payer can cancel it, at their bank"
+            ))),
+        }
     }
 }

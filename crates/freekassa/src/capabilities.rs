@@ -4,19 +4,22 @@
 
 use async_trait::async_trait;
 use payments_core::gateway::{
-    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds,
+    Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, Subscriptions,
 };
 use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
 };
+use payments_core::subscription::{
+    Interval, Subscription, SubscriptionRequest, SubscriptionStatus,
+};
 use payments_core::{Decimal, GatewayId, Money};
 
-use crate::api::orders::{OrderRef, OrderRefund};
+use crate::api::orders::{OrderCreate, OrderRef, OrderRefund, Recurrence};
 use crate::api::withdrawals::WithdrawalCreate;
 use crate::client::Client;
 use crate::form::PaymentForm;
-use crate::model::PaymentSystemId;
+use crate::model::{PaymentSystemId, RecurrentPeriod};
 
 impl Gateway for Client {
     fn id(&self) -> GatewayId {
@@ -163,5 +166,127 @@ impl Balances for Client {
                 Some(Balance::new(currency, entry.value, Decimal::ZERO))
             })
             .collect())
+    }
+}
+
+fn missing(field: &'static str, reason: &str) -> payments_core::Error {
+    payments_core::Error::Input {
+        gateway: GatewayId::Freekassa,
+        source: payments_core::InputError::field(field, reason),
+    }
+}
+
+/// Builds the first charge, refusing what Freekassa documents no field for.
+fn first_charge(request: &SubscriptionRequest) -> Result<OrderCreate, payments_core::Error> {
+    let period = match request.interval {
+        Interval::Day => RecurrentPeriod::Day,
+        Interval::Week => RecurrentPeriod::Week,
+        Interval::Month => RecurrentPeriod::Month,
+        Interval::Year => RecurrentPeriod::Year,
+        other => return Err(unsupported(&format!("a subscription every {other}"))),
+    };
+    if request.first_charge_on.is_some() {
+        return Err(unsupported(
+            "a first charge date for a subscription (the first charge is paid now)",
+        ));
+    }
+    if request.number_of_charges.is_some() {
+        return Err(unsupported("a number of charges for a subscription (no end is documented)"));
+    }
+    let description = request.description.as_deref().ok_or_else(|| {
+        missing(
+            "recurrent_description",
+            "a subscription needs a description (10 to 200 characters)",
+        )
+    })?;
+    let method = request
+        .payment_method
+        .as_deref()
+        .ok_or_else(|| missing("i", "a subscription's first charge needs a payment-system id"))?;
+    let email = request.customer.email.as_deref().ok_or_else(|| {
+        missing("email", "a subscription's first charge needs the payer's e-mail")
+    })?;
+    let ip = request.customer.ip.ok_or_else(|| {
+        missing("ip", "a subscription's first charge needs the payer's IP address")
+    })?;
+    let mut order = OrderCreate::new(
+        request.subscription_id.clone(),
+        request.money,
+        payment_system(method)?,
+        email,
+        ip.to_string(),
+    )
+    .with_recurrence(Recurrence::new(period, description));
+    if let Some(phone) = &request.customer.phone {
+        order = order.with_phone(phone.clone());
+    }
+    Ok(order)
+}
+
+#[async_trait]
+impl Subscriptions for Client {
+    /// The first charge of a subscription: `orders/create` with `recurrent = "Y"`,
+    /// `recurrent_period` and `recurrent_description`; send the payer to
+    /// [`Subscription::payer_url`]. The returned id is `recurrent_order.id`: after the first
+    /// charge is paid and `next_charge_at` is reached, **the shop** charges again with
+    /// [`Client::create_order`] and
+    /// [`OrderCreate::with_recurrent_order_id`](crate::api::orders::OrderCreate::with_recurrent_order_id);
+    /// Freekassa does not charge on its own.
+    ///
+    /// Needs the description, the payment method (`i`), the payer's e-mail and IP address.
+    /// A first charge date, a number of charges or a quarterly interval is
+    /// [`payments_core::Error::Unsupported`]. An answer without `recurrent_order` is an
+    /// integrity error: the order may have been created without a subscription.
+    async fn create_subscription(
+        &self,
+        request: &SubscriptionRequest,
+    ) -> Result<Subscription, payments_core::Error> {
+        let order = first_charge(request)?;
+        let created = self.create_order(&order).await?;
+        let recurrent = created.recurrent_order.ok_or_else(|| {
+            payments_core::Error::from(crate::Error::Call {
+                endpoint: OrderCreate::ENDPOINT,
+                source: payments_core::response::CallError::integrity(
+                    "recurrent_order",
+                    "a subscription",
+                    "none",
+                ),
+            })
+        })?;
+        let mut subscription = Subscription::new(
+            GatewayId::Freekassa,
+            recurrent.id.to_string(),
+            request.subscription_id.as_str(),
+            SubscriptionStatus::AwaitingPayer,
+        );
+        subscription.payer_url = Some(created.location);
+        subscription.next_charge_at = recurrent.pay_date_at;
+        subscription.first_charge_id = Some(created.order_id.to_string());
+        Ok(subscription)
+    }
+
+    /// Always [`payments_core::Error::Unsupported`]: Freekassa documents no endpoint that
+    /// reads a subscription. Each charge is an order: read it with
+    /// [`QueryPaymentStatus::payment_status`] by its `paymentId`.
+    async fn subscription_status(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<Subscription, payments_core::Error> {
+        Err(unsupported(&format!(
+            "reading subscription {gateway_subscription_id:?}: Freekassa documents no endpoint \
+             for it; read each charge's order by its paymentId"
+        )))
+    }
+
+    /// Always [`payments_core::Error::Unsupported`]: Freekassa documents no cancellation. The
+    /// shop ends a subscription by sending no further repeat charges.
+    async fn cancel_subscription(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<(), payments_core::Error> {
+        Err(unsupported(&format!(
+            "cancelling subscription {gateway_subscription_id:?}: Freekassa documents no \
+             endpoint for it; stop sending repeat charges"
+        )))
     }
 }
