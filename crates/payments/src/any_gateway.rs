@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use payments_core::gateway::{
-    Balances, CreatePayment, Payouts, QueryPaymentStatus, Refunds, WebhookVerifier,
+    Balances, CreatePayment, Payouts, QueryPaymentStatus, Refunds, Subscriptions, WebhookVerifier,
 };
 use payments_core::notification::Notification;
 use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
+use payments_core::subscription::{Subscription, SubscriptionRequest};
 use payments_core::transport::ClientOptions;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 use payments_core::{Error, GatewayId};
@@ -44,6 +45,7 @@ pub struct AnyGateway {
     payouts: Option<Arc<dyn Payouts>>,
     refunds: Option<Arc<dyn Refunds>>,
     balances: Option<Arc<dyn Balances>>,
+    subscriptions: Option<Arc<dyn Subscriptions>>,
     webhooks: Arc<dyn WebhookVerifier>,
 }
 
@@ -55,6 +57,7 @@ impl std::fmt::Debug for AnyGateway {
             .field("payouts", &self.payouts.is_some())
             .field("refunds", &self.refunds.is_some())
             .field("balances", &self.balances.is_some())
+            .field("subscriptions", &self.subscriptions.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +159,7 @@ impl AnyGateway {
                     payouts: Some(client.clone()),
                     refunds: None,
                     balances: Some(client.clone()),
+                    subscriptions: None,
                     webhooks: client,
                 })
             }
@@ -246,6 +250,93 @@ impl AnyGateway {
         self.balances.as_ref().ok_or_else(|| self.unsupported("balances"))?.balances().await
     }
 
+    /// Creates a subscription (never retried; see [`Subscriptions`] for what the word means
+    /// at each gateway and what each one takes).
+    ///
+    /// Fena (with `toolkit`): a standing order the payer sets up at their bank. Freekassa: the
+    /// first charge, after which the shop sends each repeat charge itself. Feennex and Fena's
+    /// JWT flow (no `toolkit`) have none.
+    ///
+    /// ```no_run
+    /// use payments::{AnyGateway, Currency, GatewayConfig, Money};
+    /// use payments::payment::OrderId;
+    /// use payments::core::subscription::{CalendarDate, Interval, SubscriptionRequest};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let gateway = AnyGateway::from_config(&GatewayConfig::from_env()?)?;
+    /// let request = SubscriptionRequest::new(OrderId::new("sub-0001")?, Money::parse("9.99", Currency::GBP)?, Interval::Month)
+    ///     .with_first_charge_on(CalendarDate::new(2030, 1, 7)?);
+    /// let subscription = gateway.create_subscription(&request).await?;
+    /// println!("send the payer to {:?}", subscription.payer_url);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it has no subscriptions or cannot
+    /// take a part of the request.
+    pub async fn create_subscription(
+        &self,
+        request: &SubscriptionRequest,
+    ) -> Result<Subscription, Error> {
+        self.subscriptions
+            .as_ref()
+            .ok_or_else(|| self.unsupported("subscriptions"))?
+            .create_subscription(request)
+            .await
+    }
+
+    /// The subscription by the gateway's id ([`Subscription::gateway_subscription_id`]).
+    /// Fena only: Freekassa documents no such read.
+    ///
+    /// ```no_run
+    /// # async fn run(gateway: payments::AnyGateway) -> Result<(), payments::Error> {
+    /// let subscription = gateway.subscription_status("62b48c5b6ba2cd6a040b20b1").await?;
+    /// println!("{:?}", subscription.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it cannot read subscriptions.
+    pub async fn subscription_status(
+        &self,
+        gateway_subscription_id: &str,
+    ) -> Result<Subscription, Error> {
+        self.subscriptions
+            .as_ref()
+            .ok_or_else(|| self.unsupported("subscriptions"))?
+            .subscription_status(gateway_subscription_id)
+            .await
+    }
+
+    /// Cancels the subscription by the gateway's id, where the gateway can: Fena only before
+    /// the payer set the standing order up; never at Freekassa.
+    ///
+    /// ```no_run
+    /// # async fn run(gateway: payments::AnyGateway) -> Result<(), payments::Error> {
+    /// match gateway.cancel_subscription("62b48c5b6ba2cd6a040b20b1").await {
+    ///     Ok(()) => println!("no further charges"),
+    ///     Err(payments::Error::Unsupported { capability, .. }) => println!("tell the payer: {capability}"),
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] if it cannot cancel this one.
+    pub async fn cancel_subscription(&self, gateway_subscription_id: &str) -> Result<(), Error> {
+        self.subscriptions
+            .as_ref()
+            .ok_or_else(|| self.unsupported("subscriptions"))?
+            .cancel_subscription(gateway_subscription_id)
+            .await
+    }
+
     /// Verifies a webhook into a provider-agnostic notification: the same entry point,
     /// `verify_request(&WebhookRequest)`, as every gateway crate's verifier.
     ///
@@ -304,6 +395,7 @@ fn fena_gateway(
         payouts: None,
         refunds: None,
         balances: None,
+        subscriptions: None,
         webhooks,
     };
     match &settings.toolkit {
@@ -330,7 +422,12 @@ fn fena_gateway(
             // Status through the Toolkit, by Fena's payment id (the Toolkit documents no
             // lookup by the shop's reference; `fena::Client`'s `payment_status` says so).
             let status: Arc<dyn QueryPaymentStatus> = client.clone();
-            Ok(AnyGateway { status: Some(status), ..only(client.clone(), client) })
+            let subscriptions: Arc<dyn Subscriptions> = client.clone();
+            Ok(AnyGateway {
+                status: Some(status),
+                subscriptions: Some(subscriptions),
+                ..only(client.clone(), client)
+            })
         }
     }
 }
@@ -395,7 +492,8 @@ fn freekassa_gateway(
         status: Some(client.clone()),
         payouts: Some(client.clone()),
         refunds: Some(client.clone()),
-        balances: Some(client),
+        balances: Some(client.clone()),
+        subscriptions: Some(client),
         webhooks: Arc::new(verifier),
     })
 }
