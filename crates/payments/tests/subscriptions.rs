@@ -1,6 +1,13 @@
 //! Subscriptions through the façade: the exact requests each gateway gets, what comes back,
 //! and every part a gateway cannot do.
 #![cfg(all(feature = "fena", feature = "freekassa", feature = "feennex"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
 
 use std::sync::{Arc, Mutex};
 
