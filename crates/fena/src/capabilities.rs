@@ -263,3 +263,36 @@ impl Subscriptions for Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(status: &str, link: Option<&str>) -> RecurringPayment {
+        let json = serde_json::json!({
+            "id": "r1", "invoiceRefNumber": "sub-1", "recurringAmount": "9.99",
+            "status": status, "link": link, "firstPaymentDate": "2099-01-05T00:00:00Z"
+        });
+        serde_json::from_str(&json.to_string()).unwrap()
+    }
+
+    #[test]
+    fn every_recurring_status_has_a_core_status() {
+        for (wire, core) in [
+            ("draft", SubscriptionStatus::AwaitingPayer),
+            ("sent", SubscriptionStatus::AwaitingPayer),
+            ("overdue", SubscriptionStatus::AwaitingPayer),
+            ("active", SubscriptionStatus::Active),
+            ("warning", SubscriptionStatus::Warning),
+            ("rejected", SubscriptionStatus::Rejected),
+            ("canceled", SubscriptionStatus::Cancelled),
+            ("completed", SubscriptionStatus::Completed),
+        ] {
+            assert_eq!(to_subscription(fetched(wire, None)).status, core, "{wire}");
+        }
+        let odd = to_subscription(fetched("paused", Some("not a url")));
+        assert!(matches!(odd.status, SubscriptionStatus::Unknown(_)), "{:?}", odd.status);
+        assert_eq!(odd.payer_url, None);
+        assert_eq!(odd.next_charge_at.as_deref(), Some("2099-01-05T00:00:00Z"));
+    }
+}

@@ -186,6 +186,17 @@ pub trait Subscriptions: Gateway {
     /// The subscription `gateway_subscription_id` (the id
     /// [`Subscription::gateway_subscription_id`] carries).
     ///
+    /// ```no_run
+    /// # use payments_core::gateway::Subscriptions;
+    /// # async fn run(gateway: &dyn Subscriptions) -> Result<(), payments_core::Error> {
+    /// let subscription = gateway.subscription_status("62b48c5b6ba2cd6a040b20b1").await?;
+    /// if subscription.status.is_final() {
+    ///     println!("no further charges");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Unsupported`] where the gateway documents no such read (Freekassa), or what
@@ -196,6 +207,19 @@ pub trait Subscriptions: Gateway {
     ) -> Result<Subscription, Error>;
 
     /// Cancels the subscription `gateway_subscription_id`, where the gateway can.
+    ///
+    /// ```no_run
+    /// # use payments_core::gateway::Subscriptions;
+    /// # async fn run(gateway: &dyn Subscriptions) -> Result<(), payments_core::Error> {
+    /// match gateway.cancel_subscription("62b48c5b6ba2cd6a040b20b1").await {
+    ///     Ok(()) => println!("cancelled"),
+    ///     // Fena, once the payer set the standing order up: only the payer can cancel it.
+    ///     Err(payments_core::Error::Unsupported { capability, .. }) => println!("{capability}"),
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
