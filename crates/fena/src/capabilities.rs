@@ -190,17 +190,7 @@ fn recurring_create(
             "a standing order needs the date of its first payment",
         )))
     })?;
-    let date = time::Month::try_from(first.month())
-        .ok()
-        .and_then(|month| {
-            time::Date::from_calendar_date(i32::from(first.year()), month, first.day()).ok()
-        })
-        .ok_or_else(|| {
-            payments_core::Error::from(Error::from(payments_core::InputError::field(
-                "recurringPaymentDate",
-                format!("{first} is not a date"),
-            )))
-        })?;
+    let date = first;
     let mut create = RecurringCreate::new(
         request.subscription_id.as_str(),
         request.money,

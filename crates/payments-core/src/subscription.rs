@@ -11,7 +11,6 @@ use std::fmt;
 
 use url::Url;
 
-use crate::error::InputError;
 use crate::gateway::GatewayId;
 use crate::money::Money;
 use crate::payment::{Customer, OrderId};
@@ -61,87 +60,16 @@ impl fmt::Display for Interval {
     }
 }
 
-/// A calendar date (no time zone), checked when built.
+/// A calendar date (no time zone): the `time` crate's, re-exported with its months.
 ///
 /// ```
-/// use payments_core::subscription::CalendarDate;
+/// use payments_core::subscription::{Date, Month};
 ///
-/// let date = CalendarDate::new(2030, 1, 7)?;
+/// let date = Date::from_calendar_date(2030, Month::January, 7).unwrap();
 /// assert_eq!(date.to_string(), "2030-01-07");
-/// assert!(CalendarDate::new(2030, 2, 30).is_err());
-/// # Ok::<(), payments_core::InputError>(())
+/// assert!(Date::from_calendar_date(2030, Month::February, 30).is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CalendarDate {
-    year: u16,
-    month: u8,
-    day: u8,
-}
-
-impl CalendarDate {
-    /// The date `year`-`month`-`day` (years 1 to 9999).
-    ///
-    /// # Errors
-    ///
-    /// [`InputError::Field`] naming `date` for a day that does not exist.
-    pub fn new(year: u16, month: u8, day: u8) -> Result<Self, InputError> {
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
-        if !(1..=9999).contains(&year) || day == 0 || day > days {
-            return Err(InputError::field(
-                "date",
-                format!("{year:04}-{month:02}-{day:02} is not a calendar date"),
-            ));
-        }
-        Ok(Self { year, month, day })
-    }
-
-    /// The year.
-    ///
-    /// ```
-    /// # use payments_core::subscription::CalendarDate;
-    /// assert_eq!(CalendarDate::new(2030, 1, 7)?.year(), 2030);
-    /// # Ok::<(), payments_core::InputError>(())
-    /// ```
-    pub fn year(self) -> u16 {
-        self.year
-    }
-
-    /// The month, 1 to 12.
-    ///
-    /// ```
-    /// # use payments_core::subscription::CalendarDate;
-    /// assert_eq!(CalendarDate::new(2030, 1, 7)?.month(), 1);
-    /// # Ok::<(), payments_core::InputError>(())
-    /// ```
-    pub fn month(self) -> u8 {
-        self.month
-    }
-
-    /// The day of the month, 1 to 31.
-    ///
-    /// ```
-    /// # use payments_core::subscription::CalendarDate;
-    /// assert_eq!(CalendarDate::new(2030, 1, 7)?.day(), 7);
-    /// # Ok::<(), payments_core::InputError>(())
-    /// ```
-    pub fn day(self) -> u8 {
-        self.day
-    }
-}
-
-impl fmt::Display for CalendarDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
+pub use time::{Date, Month};
 
 /// What a shop asks for: `money` every `interval`, under the shop's own `subscription_id`.
 ///
@@ -150,13 +78,13 @@ impl fmt::Display for CalendarDate {
 /// silently dropped. See the table on [`Subscriptions`](crate::gateway::Subscriptions).
 ///
 /// ```
-/// use payments_core::subscription::{CalendarDate, Interval, SubscriptionRequest};
+/// use payments_core::subscription::{Date, Interval, Month, SubscriptionRequest};
 /// use payments_core::payment::OrderId;
 /// use payments_core::{Currency, Money};
 ///
 /// // A Fena standing order: 9.99 GBP a month, 12 times, the first on 7 January 2030.
 /// let request = SubscriptionRequest::new(OrderId::new("sub-0001")?, Money::parse("9.99", Currency::GBP)?, Interval::Month)
-///     .with_first_charge_on(CalendarDate::new(2030, 1, 7)?)
+///     .with_first_charge_on(Date::from_calendar_date(2030, Month::January, 7).unwrap())
 ///     .with_number_of_charges(12);
 /// assert_eq!(request.number_of_charges, Some(12));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -173,7 +101,7 @@ pub struct SubscriptionRequest {
     pub interval: Interval,
     /// The date of the first charge. Fena: required (`recurringPaymentDate`, at least six
     /// working days ahead). Freekassa: the first charge is paid now, so a date is refused.
-    pub first_charge_on: Option<CalendarDate>,
+    pub first_charge_on: Option<Date>,
     /// How many charges in all. Fena: `numberOfPayments` (none: no end). Freekassa documents
     /// no end, so a number is refused.
     pub number_of_charges: Option<u32>,
@@ -214,16 +142,16 @@ impl SubscriptionRequest {
     /// Sets the date of the first charge (Fena).
     ///
     /// ```
-    /// # use payments_core::subscription::{CalendarDate, Interval, SubscriptionRequest};
+    /// # use payments_core::subscription::{Date, Interval, Month, SubscriptionRequest};
     /// # use payments_core::{payment::OrderId, Currency, Money};
-    /// let date = CalendarDate::new(2030, 1, 7)?;
+    /// let date = Date::from_calendar_date(2030, Month::January, 7).unwrap();
     /// let request = SubscriptionRequest::new(OrderId::new("s")?, Money::parse("1", Currency::GBP)?, Interval::Week)
     ///     .with_first_charge_on(date);
     /// assert_eq!(request.first_charge_on, Some(date));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn with_first_charge_on(mut self, date: CalendarDate) -> Self {
+    pub fn with_first_charge_on(mut self, date: Date) -> Self {
         self.first_charge_on = Some(date);
         self
     }
@@ -389,20 +317,5 @@ impl Subscription {
             next_charge_at: None,
             first_charge_id: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calendar_dates_are_checked() {
-        assert!(CalendarDate::new(2024, 2, 29).is_ok());
-        assert!(CalendarDate::new(2100, 2, 29).is_err());
-        assert!(CalendarDate::new(2000, 2, 29).is_ok());
-        assert!(CalendarDate::new(2030, 13, 1).is_err());
-        assert!(CalendarDate::new(0, 1, 1).is_err());
-        assert!(CalendarDate::new(2030, 4, 31).is_err());
     }
 }

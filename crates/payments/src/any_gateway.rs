@@ -260,12 +260,12 @@ impl AnyGateway {
     /// ```no_run
     /// use payments::{AnyGateway, Currency, GatewayConfig, Money};
     /// use payments::payment::OrderId;
-    /// use payments::core::subscription::{CalendarDate, Interval, SubscriptionRequest};
+    /// use payments::core::subscription::{Date, Interval, Month, SubscriptionRequest};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let gateway = AnyGateway::from_config(&GatewayConfig::from_env()?)?;
     /// let request = SubscriptionRequest::new(OrderId::new("sub-0001")?, Money::parse("9.99", Currency::GBP)?, Interval::Month)
-    ///     .with_first_charge_on(CalendarDate::new(2030, 1, 7)?);
+    ///     .with_first_charge_on(Date::from_calendar_date(2030, Month::January, 7)?);
     /// let subscription = gateway.create_subscription(&request).await?;
     /// println!("send the payer to {:?}", subscription.payer_url);
     /// # Ok(())

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use httpmock::prelude::*;
 use payments::core::subscription::{
-    CalendarDate, Interval, SubscriptionRequest, SubscriptionStatus,
+    Date, Interval, Month, SubscriptionRequest, SubscriptionStatus,
 };
 use payments::payment::{Customer, OrderId};
 use payments::{AnyGateway, Currency, Error, GatewayConfig, GatewayId, Money};
@@ -46,7 +46,7 @@ fn fena_request() -> SubscriptionRequest {
         Money::parse("9.99", Currency::GBP).unwrap(),
         Interval::Month,
     )
-    .with_first_charge_on(CalendarDate::new(2099, 1, 5).unwrap())
+    .with_first_charge_on(Date::from_calendar_date(2099, Month::January, 5).unwrap())
     .with_number_of_charges(12)
     .with_customer(Customer::default().with_name("Ann Payer").with_email("ann@example.com"))
 }
@@ -287,7 +287,8 @@ async fn freekassa_refuses_what_it_documents_no_field_or_endpoint_for() {
     let quarterly = changed(freekassa_request(), |r| r.interval = Interval::Quarter);
     let error = gateway.create_subscription(&quarterly).await.unwrap_err();
     assert!(unsupported(&error, GatewayId::Freekassa, &["every quarter"]), "{error}");
-    let dated = freekassa_request().with_first_charge_on(CalendarDate::new(2099, 1, 5).unwrap());
+    let dated = freekassa_request()
+        .with_first_charge_on(Date::from_calendar_date(2099, Month::January, 5).unwrap());
     let error = gateway.create_subscription(&dated).await.unwrap_err();
     assert!(unsupported(&error, GatewayId::Freekassa, &["first charge date"]), "{error}");
     let counted = freekassa_request().with_number_of_charges(3);
