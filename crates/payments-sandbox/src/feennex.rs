@@ -210,7 +210,7 @@ fn status(app: &App, shop: &Shop, fields: &Fields, kind: &str) -> Response {
     };
     ok(json!({
         "client_price": number(payment.amount), "created": "2024-10-20 14:01:28", "description": payment.description,
-        "is_unique": true, "payment_id": payment.id, "payway": payment.method.clone().unwrap_or_else(|| "feennex_usd".into()),
+        "is_unique": true, "payment_id": payment.id, "payway": payway(&payment),
         "processed": null, "ps_currency": payment.currency.numeric(), "ps_data": {}, "shop_amount": number(payment.amount),
         "shop_currency": payment.currency.numeric(), "shop_id": shop.id.parse::<u64>().ok(), "shop_order_id": payment.order_id,
         "shop_refund": number(payment.amount), "status": status,
@@ -243,6 +243,15 @@ fn number(amount: Decimal) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// The payway a payment went through: the one asked for, else the Feennex wallet in the
+/// payment's currency (`feennex_rub` for a RUB bill, never `feennex_usd` for every bill).
+fn payway(payment: &Payment) -> String {
+    payment
+        .method
+        .clone()
+        .unwrap_or_else(|| format!("feennex_{}", payment.currency.code().to_ascii_lowercase()))
+}
+
 /// The signed, form-encoded callback Feennex sends when a payment is settled.
 pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
     let shop = app.config.feennex_shop(&payment.merchant)?;
@@ -259,7 +268,7 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
         ("client_price", amount.as_str()),
         ("created", "2024-12-03 14:39:02"),
         ("payment_id", &payment.id.to_string()),
-        ("payway", payment.method.as_deref().unwrap_or("feennex_usd")),
+        ("payway", &payway(payment)),
         ("processed", "2024-12-03 15:47:07"),
         ("ps_currency", &payment.currency.numeric().to_string()),
         ("ps_data", r#"{"ps_payer_account": "201538122124"}"#),

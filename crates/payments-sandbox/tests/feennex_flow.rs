@@ -145,3 +145,41 @@ async fn a_notification_is_retried_until_the_merchant_accepts_it() {
     );
     sandbox.shutdown().await;
 }
+
+/// A RUB bill paid with the Feennex wallet says `payway=feennex_rub`, in its callback and its
+/// status, not `feennex_usd`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rub_bill_names_the_rub_wallet() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let sandbox = Sandbox::start(fast(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let config = Config::new(5, "SecretKey01").with_base_url(&sandbox.feennex_url()).unwrap();
+    let client = Client::new(config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://{}/feennex", listener.local_addr().unwrap());
+    let order = OrderId::new("rub-1").unwrap();
+    let bill = BillCreate::new(order.clone(), Money::parse("10", Currency::RUB).unwrap())
+        .with_callback_urls(Some(callback.parse().unwrap()), None);
+    client.create_bill(&bill).await.unwrap();
+    let received = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        // Headers and the short form body arrive together with the final read before the
+        // answer; read until the body's last field.
+        while !String::from_utf8_lossy(&request).contains("sign=") {
+            let read = stream.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "closed early");
+            request.extend_from_slice(&buffer[..read]);
+        }
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK").await.unwrap();
+        String::from_utf8(request).unwrap()
+    });
+    let payment = sandbox.find(payments::GatewayId::Feennex, "5", "rub-1").unwrap();
+    sandbox.pay(payment.id).await.unwrap();
+    let request = received.await.unwrap();
+    assert!(request.contains("payway=feennex_rub"), "{request}");
+    let report = client.bill_status(&order).await.unwrap();
+    assert_eq!(report.payway.as_deref(), Some("feennex_rub"));
+    sandbox.shutdown().await;
+}
