@@ -36,6 +36,24 @@ fn fail(code: i64, message: impl Into<String>) -> Response {
         .into_response()
 }
 
+/// The API endpoints the sandbox answers; any other path is answered like a missing page.
+const EMULATED: &[&str] = &[
+    "bill/create",
+    "bill/shop_order_status",
+    "invoice/try",
+    "invoice/create",
+    "invoice/check",
+    "shop_balance",
+];
+
+/// A path that is no API endpoint: HTTP 404 without Feennex's envelope, as a web server
+/// answers a missing page. Never error 10, which would tell the caller its parameters were
+/// wrong.
+fn not_found() -> Response {
+    let body = json!({"message": "The requested URL was not found on the server."});
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
 fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a str> {
     fields.iter().find(|(name, _)| name == key).map(|(_, value)| value.as_str())
 }
@@ -47,6 +65,10 @@ pub async fn endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let endpoint = endpoint.trim_matches('/');
+    if !EMULATED.contains(&endpoint) {
+        return not_found();
+    }
     let mut request = WebhookRequest::new(http::Method::POST, body);
     request.headers = headers;
     // The API takes JSON; the raw tokens are what Feennex signs.
@@ -54,13 +76,7 @@ pub async fn endpoint(
         Ok(fields) => fields.to_vec(),
         Err(error) => return fail(10, format!("Invalid request: {error}")),
     };
-    let Some(signed) = feennex::api::signed_fields(&endpoint) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"result": false, "error_code": 10, "message": "Not found", "data": null})),
-        )
-            .into_response();
-    };
+    let Some(signed) = feennex::api::signed_fields(endpoint) else { return not_found() };
     let Some(shop_id) = get(&fields, "shop_id") else { return fail(10, "shop_id is required") };
     let Some(shop) = app.config.feennex_shop(shop_id) else {
         return fail(11, format!("Shop (id = {shop_id}) is not found"));
@@ -80,14 +96,14 @@ pub async fn endpoint(
         return fail(10, format!("Invalid sign, string_to_sign: {string_to_sign}"));
     }
     let shop = Shop { id: shop_id.to_owned(), callback_url: shop.callback_url.clone() };
-    match endpoint.trim_matches('/') {
+    match endpoint {
         "bill/create" => create(&app, &shop, &fields, "bill").await,
         "invoice/create" => create(&app, &shop, &fields, "invoice").await,
         "invoice/try" => price(&fields),
         "bill/shop_order_status" => status(&app, &shop, &fields, "bill"),
         "invoice/check" => status(&app, &shop, &fields, "invoice"),
         "shop_balance" => balance(&app, &shop),
-        other => fail(10, format!("{other} is not emulated by the sandbox")),
+        _ => not_found(),
     }
 }
 

@@ -183,3 +183,25 @@ async fn a_rub_bill_names_the_rub_wallet() {
     assert_eq!(report.payway.as_deref(), Some("feennex_rub"));
     sandbox.shutdown().await;
 }
+
+/// A path that is no endpoint (or one not emulated) is HTTP 404 without Feennex's envelope,
+/// never error 10, which would tell the caller its parameters were wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_endpoint_is_not_a_parameter_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let sandbox = Sandbox::start(fast(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    for path in ["/feennex/transfer/status", "/feennex/pay", "/feennex/nothing/here"] {
+        let mut stream = tokio::net::TcpStream::connect(sandbox.addr()).await.unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\n\
+             Content-Length: 14\r\nConnection: close\r\n\r\n{{\"shop_id\": 5}}"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+        assert!(!answer.contains("error_code"), "{path}: {answer}");
+    }
+    sandbox.shutdown().await;
+}
