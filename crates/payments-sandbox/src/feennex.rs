@@ -19,19 +19,20 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::deliver::Outgoing;
+use crate::feennex_payouts as payouts;
 use crate::state::{Payment, Status};
 
 /// The amount range Feennex documents (`min: 1.0`, `max: 100000.0`).
 const MIN_AMOUNT: Decimal = Decimal::ONE;
 const MAX_AMOUNT: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
 
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn ok(data: Value) -> Response {
+pub(crate) fn ok(data: Value) -> Response {
     Json(json!({"data": data, "error_code": 0, "message": "Ok", "result": true})).into_response()
 }
 
-fn fail(code: i64, message: impl Into<String>) -> Response {
+pub(crate) fn fail(code: i64, message: impl Into<String>) -> Response {
     Json(json!({"data": null, "error_code": code, "message": message.into(), "result": false}))
         .into_response()
 }
@@ -44,6 +45,14 @@ const EMULATED: &[&str] = &[
     "invoice/create",
     "invoice/check",
     "shop_balance",
+    "transfer/try",
+    "transfer/create",
+    "transfer/shop_payment_status",
+    "withdraw/try",
+    "check_account",
+    "withdraw/create",
+    "withdraw/status",
+    "withdraw/shop_payment_status",
 ];
 
 /// A path that is no API endpoint: HTTP 404 without Feennex's envelope, as a web server
@@ -54,7 +63,7 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 
-fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a str> {
+pub(crate) fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a str> {
     fields.iter().find(|(name, _)| name == key).map(|(_, value)| value.as_str())
 }
 
@@ -103,6 +112,15 @@ pub async fn endpoint(
         "bill/shop_order_status" => status(&app, &shop, &fields, "bill"),
         "invoice/check" => status(&app, &shop, &fields, "invoice"),
         "shop_balance" => balance(&app, &shop),
+        "transfer/try" => payouts::price_transfer(&app, &shop.id, &fields),
+        "transfer/create" => payouts::create_transfer(&app, &shop.id, &fields),
+        "transfer/shop_payment_status" => payouts::transfer_status(&app, &shop.id, &fields),
+        "withdraw/try" => payouts::price_withdraw(&fields),
+        "check_account" => payouts::check_account(&fields),
+        "withdraw/create" => payouts::create_withdraw(&app, &shop.id, &fields),
+        "withdraw/status" | "withdraw/shop_payment_status" => {
+            payouts::withdraw_status(&app, &shop.id, &fields, endpoint)
+        }
         _ => not_found(),
     }
 }
@@ -113,15 +131,15 @@ struct Shop {
 }
 
 /// An error answer: Feennex's code and message.
-struct Refusal(i64, String);
+pub(crate) struct Refusal(pub(crate) i64, pub(crate) String);
 
 impl Refusal {
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         fail(self.0, self.1)
     }
 }
 
-fn amount_and_currency(
+pub(crate) fn amount_and_currency(
     fields: &Fields,
     amount_key: &str,
     currency_key: &str,
@@ -233,28 +251,22 @@ fn status(app: &App, shop: &Shop, fields: &Fields, kind: &str) -> Response {
     }))
 }
 
+/// `shop_balance`: paid payments less payouts; withdrawals not yet final are `frozen`.
 fn balance(app: &App, shop: &Shop) -> Response {
-    let mut totals: Vec<(Currency, Decimal)> = Vec::new();
-    for payment in app.store.all() {
-        if payment.gateway == GatewayId::Feennex
-            && payment.merchant == shop.id
-            && payment.status == Status::Paid
-        {
-            match totals.iter_mut().find(|(currency, _)| *currency == payment.currency) {
-                Some((_, total)) => *total = total.checked_add(payment.amount).unwrap_or(*total),
-                None => totals.push((payment.currency, payment.amount)),
-            }
-        }
-    }
-    let balances: Vec<Value> = totals
+    let balances: Vec<Value> = payouts::balances(app, &shop.id)
         .into_iter()
-        .map(|(currency, total)| json!({"available": number(total), "currency": currency.numeric(), "frozen": 0, "hold": 0, "rolling_reserve": 0}))
+        .map(|(currency, line)| {
+            json!({
+                "available": number(line.available), "currency": currency.numeric(),
+                "frozen": number(line.frozen), "hold": 0, "rolling_reserve": 0,
+            })
+        })
         .collect();
     ok(json!({"shop_id": shop.id.parse::<u64>().ok(), "balances": balances}))
 }
 
 /// A JSON number with the decimal's exact digits.
-fn number(amount: Decimal) -> Value {
+pub(crate) fn number(amount: Decimal) -> Value {
     let text = AmountStyle::OneDecimalMinimum.render(amount).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }

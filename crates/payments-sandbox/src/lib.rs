@@ -14,6 +14,31 @@
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
 //! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
+//! | `/control/feennex/payouts/<id>/pay`, `.../reject` | settles a Feennex withdrawal |
+//!
+//! ## Feennex API
+//!
+//! Sections are those of `shared/providers/feennex.md` (`[SRC]` marking what the gateway's
+//! documentation itself says). Every request's signature is checked over the endpoint's
+//! documented fields (§1); a mismatch is error 10 with the server's string to sign.
+//!
+//! | endpoint | emulated | source |
+//! |---|---|---|
+//! | `bill/create` | a pending bill paid or rejected on the checkout page; error 6 for a repeated `shop_order_id` when the shop checks uniqueness; 4 and 5 outside 1.0 to 100000.0 | §2.1 `bill/create`, §4.1 |
+//! | `bill/shop_order_status` | status 1, 2, 3; `payway` is the one asked for, else the wallet in the bill's currency (`feennex_rub`) | §2.1, §4.2 |
+//! | `invoice/try`, `invoice/create`, `invoice/check` | as bills, statuses 2, 4, 6 | §2.2, §4.3 |
+//! | `shop_balance` | per currency: paid payments less payouts; withdrawals in progress are `frozen` | §2.6 |
+//! | `transfer/try` | the price: no fee, no exchange (payee currency other than the shop's: error 16) | §2.4, §4.1 |
+//! | `transfer/create` | synchronous: debits the balance at once; error 6 for a repeated `shop_payment_id`, 9 beyond the balance | §2.4, §4.1 |
+//! | `transfer/shop_payment_status` | the transfer, or error 7 (never created) | §2.4, §6 timeouts |
+//! | `withdraw/try` | the price; the payway's currency is its alias suffix (`card_rub`: RUB), an alias without one is error 1 | §2.5, §4.6 |
+//! | `check_account` | `result: true` for an account without spaces through a known payway | §2.5 |
+//! | `withdraw/create` | status 3, the amount frozen; error 6 for a repeated `shop_payment_id`, 9 beyond the balance; settled through the control API to 5 or 6 (6 returns the amount) | §2.5, §4.4 |
+//! | `withdraw/status`, `withdraw/shop_payment_status` | the withdrawal by id or by shop payment id, or error 7 | §2.5, §4.1 |
+//!
+//! No payout sends a callback (§3). `transfer/status` is in no source (§2.4) and, like any path
+//! that is no endpoint, answers HTTP 404 without Feennex's envelope, never error 10 (which
+//! would say the parameters were wrong).
 //!
 //! ## Freekassa API v1
 //!
@@ -62,6 +87,7 @@ mod checkout;
 mod config;
 mod deliver;
 mod feennex;
+mod feennex_payouts;
 mod fena;
 mod freekassa;
 mod state;
@@ -90,6 +116,7 @@ struct App {
     transport: ReqwestTransport,
     freekassa_nonces: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
     freekassa: std::sync::Mutex<freekassa::Ledger>,
+    feennex: std::sync::Mutex<feennex_payouts::Ledger>,
 }
 
 impl App {
@@ -168,6 +195,7 @@ impl Sandbox {
             transport,
             freekassa_nonces: std::sync::Mutex::default(),
             freekassa: std::sync::Mutex::default(),
+            feennex: std::sync::Mutex::default(),
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
@@ -181,6 +209,7 @@ impl Sandbox {
             .route("/control/payments/{id}/pay", post(checkout::control_pay))
             .route("/control/payments/{id}/reject", post(checkout::control_reject))
             .route("/control/freekassa/withdrawals/{id}/{action}", post(freekassa::control_settle))
+            .route("/control/feennex/payouts/{id}/{action}", post(feennex_payouts::control_settle))
             .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -283,6 +312,22 @@ impl RunningSandbox {
         paid: bool,
     ) -> Result<serde_json::Value, StatusCode> {
         freekassa::settle_withdrawal(&self.app, id, paid)
+    }
+
+    /// Settles a Feennex withdrawal still in progress (`withdraw/create`): `paid` makes it
+    /// status 5, otherwise 6 and its amount returns to the balance. Returns the payout's id
+    /// and status as JSON.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP status the control API would answer (404, 409 for a final payout or a
+    /// transfer, which is final from its creation).
+    pub fn settle_feennex_payout(
+        &self,
+        id: u64,
+        paid: bool,
+    ) -> Result<serde_json::Value, StatusCode> {
+        feennex_payouts::settle(&self.app, id, paid)
     }
 
     /// Stops the server and waits for it.
