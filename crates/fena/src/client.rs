@@ -5,6 +5,7 @@ use payments_core::transport::{Caller, ClientOptions, HttpResponse};
 use payments_core::webhook::WebhookRequest;
 
 use crate::api::bank_account::{BankAccount, BankAccountList, BankAccountPage};
+use crate::api::check_id;
 use crate::api::payment::{
     CreatedPayment, Payment, PaymentCreate, PaymentDraft, PaymentGet, PaymentProcess,
 };
@@ -271,18 +272,12 @@ impl Client {
                 self.confirm_trigger(trigger, payment).await.map(Confirmed::Payment)
             }
             Expected::Recurring(recurring) => {
-                if trigger.id != recurring.id {
-                    let source = CallError::integrity("id", &recurring.id, &trigger.id);
-                    return Err(Error::Call { endpoint: RecurringGet::ENDPOINT, source });
-                }
+                check_id(RecurringGet::ENDPOINT, &recurring.id, &trigger.id)?;
                 let fetched = self.get_recurring(&recurring.id).await?;
                 confirm_recurring(trigger, recurring, &fetched).map(Confirmed::Recurring)
             }
             Expected::BankAccount(id) => {
-                if &trigger.id != id {
-                    let source = CallError::integrity("id", id, &trigger.id);
-                    return Err(Error::Call { endpoint: BankAccountList::ENDPOINT, source });
-                }
+                check_id(BankAccountList::ENDPOINT, id, &trigger.id)?;
                 self.find_bank_account(id).await.map(Confirmed::BankAccount)
             }
         }
@@ -331,10 +326,7 @@ impl Client {
         expected: &ExpectedPayment,
     ) -> Result<ConfirmedPayment, Error> {
         check_scope(trigger, ToolkitScope::SinglePayment)?;
-        if trigger.id != expected.id {
-            let source = CallError::integrity("id", &expected.id, &trigger.id);
-            return Err(Error::Call { endpoint: PaymentGet::ENDPOINT, source });
-        }
+        check_id(PaymentGet::ENDPOINT, &expected.id, &trigger.id)?;
         let fetched = self.get_payment(&expected.id).await?;
         confirm_trigger(trigger, expected, &fetched)
     }

@@ -20,6 +20,20 @@ pub(crate) fn require_id(id: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Checks that an answer is about the object asked for: its `received` id is the `asked` one.
+pub(crate) fn check_id(
+    endpoint: &'static str,
+    asked: &str,
+    received: &str,
+) -> Result<(), crate::error::Error> {
+    if asked == received {
+        Ok(())
+    } else {
+        let source = payments_core::response::CallError::integrity("id", asked, received);
+        Err(crate::error::Error::Call { endpoint, source })
+    }
+}
+
 /// A loose e-mail check (one `@` with text on both sides, no spaces): enough to catch a
 /// wrong field before Fena refuses it; Fena checks the rest.
 pub(crate) fn require_email(field: &'static str, email: &str) -> Result<(), InputError> {

@@ -17,7 +17,7 @@ use time::Date;
 use url::Url;
 
 use crate::amount::{amount_text, require_gbp};
-use crate::api::{date_text, require_email, require_id};
+use crate::api::{check_id, date_text, require_email, require_id};
 use crate::config::ToolkitConfig;
 use crate::error::Error;
 use crate::model::{PaymentMethod, PaymentStatus};
@@ -483,10 +483,7 @@ impl PaymentProcess {
         response: &HttpResponse,
     ) -> Result<CreatedPayment, Error> {
         let processed: CreatedPayment = response::parse(Self::ENDPOINT, response, "result")?;
-        if processed.id != self.id {
-            let source = CallError::integrity("id", &self.id, processed.id);
-            return Err(Error::Call { endpoint: Self::ENDPOINT, source });
-        }
+        check_id(Self::ENDPOINT, &self.id, &processed.id)?;
         Ok(processed)
     }
 }
@@ -532,10 +529,7 @@ impl PaymentGet {
         response: &HttpResponse,
     ) -> Result<Payment, Error> {
         let payment: Payment = response::parse(Self::ENDPOINT, response, "data")?;
-        if payment.id != self.id {
-            let source = CallError::integrity("id", &self.id, payment.id);
-            return Err(Error::Call { endpoint: Self::ENDPOINT, source });
-        }
+        check_id(Self::ENDPOINT, &self.id, &payment.id)?;
         Ok(payment)
     }
 }

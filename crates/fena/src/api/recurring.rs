@@ -36,7 +36,7 @@ use time::{Date, Weekday};
 
 use crate::amount::{amount_text, require_gbp};
 use crate::api::payment::Payment;
-use crate::api::{date_text, require_email, require_id};
+use crate::api::{check_id, date_text, require_email, require_id};
 use crate::config::ToolkitConfig;
 use crate::error::Error;
 use crate::request::Prepared;
@@ -531,16 +531,6 @@ impl RecurringDraft {
     }
 }
 
-/// Checks that the recurring payment Fena answered with is the one asked for.
-fn check_id(endpoint: &'static str, asked: &str, received: &RecurringPayment) -> Result<(), Error> {
-    if received.id == asked {
-        Ok(())
-    } else {
-        let source = CallError::integrity("id", asked, received.id.clone());
-        Err(Error::Call { endpoint, source })
-    }
-}
-
 /// `GET open/payments/recurring/{id}`: a recurring payment by Fena's id. Safe to repeat.
 ///
 /// ```
@@ -590,7 +580,7 @@ impl RecurringGet {
         response: &HttpResponse,
     ) -> Result<RecurringPayment, Error> {
         let recurring: RecurringPayment = response::parse(Self::ENDPOINT, response, "data")?;
-        check_id(Self::ENDPOINT, &self.id, &recurring)?;
+        check_id(Self::ENDPOINT, &self.id, &recurring.id)?;
         Ok(recurring)
     }
 }
@@ -649,7 +639,7 @@ impl RecurringProcess {
         response: &HttpResponse,
     ) -> Result<RecurringPayment, Error> {
         let recurring: RecurringPayment = response::parse(Self::ENDPOINT, response, "result")?;
-        check_id(Self::ENDPOINT, &self.id, &recurring)?;
+        check_id(Self::ENDPOINT, &self.id, &recurring.id)?;
         Ok(recurring)
     }
 }
