@@ -1,7 +1,9 @@
 //! The fault matrix: every gateway, a creating call and a reading call, against a loopback
 //! server that misbehaves in each documented way. Each row says which typed error comes back
 //! and how many requests reached the server: creations exactly once, reads retried only for
-//! transient faults. Nothing may panic.
+//! transient faults. Nothing may panic. Fena's Toolkit calls beyond those two (drafts,
+//! processing, standing orders, bank accounts, the fetch behind each webhook scope, and the
+//! façade's subscriptions) run every fault too, in [`every_fault_for_every_fena_toolkit_call`].
 //!
 //! Each row also checks the one error model: `outcome_unknown()` and `is_retryable()` of the
 //! provider-agnostic error (through `AnyGateway`) against the rule written out in [`ANSWERS`],
@@ -491,6 +493,165 @@ async fn every_fault_for_every_gateway_and_call() {
         checked += 1;
     }
     assert_eq!(checked, 72);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The Fena Toolkit calls beyond the two above, each through the Fena client (and the
+/// subscription calls also through `AnyGateway`): `(name, creates)`. A creating call is sent
+/// once; a reading one is retried on transient faults. The webhook rows confirm an unsigned
+/// trigger of each scope by fetching the object it names, so the fetch meets the fault.
+const FENA_TOOLKIT_CALLS: [(&str, bool); 13] = [
+    ("draft", true),
+    ("process", true),
+    ("recurring_create", true),
+    ("recurring_draft", true),
+    ("recurring_process", true),
+    ("recurring_delete", true),
+    ("recurring_get", false),
+    ("bank_accounts", false),
+    ("webhook_single", false),
+    ("webhook_recurring", false),
+    ("webhook_bank_account", false),
+    ("subscription_create", true),
+    ("subscription_status", false),
+];
+
+/// A first payment date far enough ahead for any notice rule, and a Monday.
+fn first_payment_date() -> payments::core::subscription::Date {
+    payments::core::subscription::Date::from_calendar_date(
+        2099,
+        payments::core::subscription::Month::January,
+        5,
+    )
+    .unwrap()
+}
+
+/// One Fena Toolkit call against one fault: the error kind, the requests received, and
+/// `(outcome_unknown, is_retryable, kind)` of the error the caller sees (the core error for
+/// the `AnyGateway` rows, the Fena error otherwise).
+async fn run_fena_toolkit(
+    call: &'static str,
+    fault: Fault,
+) -> (String, usize, (bool, bool), ErrorKind) {
+    use payments::core::subscription::{Interval, SubscriptionRequest};
+    use payments::core::webhook::WebhookRequest;
+    use payments::fena::api::bank_account::BankAccountList;
+    use payments::fena::api::payment::{PaymentCreate, PaymentDraft};
+    use payments::fena::api::recurring::{Frequency, RecurringCreate, RecurringDraft};
+    use payments::fena::webhook::{ExpectedPayment, ExpectedRecurring};
+
+    let (base, hits) = serve(fault, "fena").await;
+    let config = payments::fena::ToolkitConfig::new("i", "sk").with_base_url(&base).unwrap();
+    let client = payments::fena::Client::with_options(config, &options(fault)).unwrap();
+    let gbp = |text: &str| Money::parse(text, Currency::GBP).unwrap();
+    let recurring = || {
+        RecurringCreate::new("sub-1", gbp("9.99"), first_payment_date(), 12, Frequency::OneMonth)
+            .unwrap()
+    };
+    let webhook = |body: &str| WebhookRequest::new(http::Method::POST, body.as_bytes().to_vec());
+    let own = match call {
+        "draft" => {
+            let payment = PaymentCreate::new("o-1", gbp("10")).unwrap();
+            client.create_draft(&PaymentDraft::new(payment)).await.map(drop)
+        }
+        "process" => client.process_payment("p1").await.map(drop),
+        "recurring_create" => client.create_recurring(&recurring()).await.map(drop),
+        "recurring_draft" => {
+            client.create_recurring_draft(&RecurringDraft::new(recurring())).await.map(drop)
+        }
+        "recurring_process" => client.process_recurring("r1").await.map(drop),
+        "recurring_delete" => client.delete_recurring("r1").await,
+        "recurring_get" => client.get_recurring("r1").await.map(drop),
+        "bank_accounts" => client.list_bank_accounts(&BankAccountList::default()).await.map(drop),
+        "webhook_single" => client
+            .verify_request(
+                &webhook(r#"{"eventScope":"single-payments","id":"p1","status":"paid"}"#),
+                ExpectedPayment::new("p1", "o-1", gbp("10")),
+            )
+            .await
+            .map(drop),
+        "webhook_recurring" => client
+            .verify_request(
+                &webhook(r#"{"eventScope":"recurring-payments","id":"r1","status":"active"}"#),
+                ExpectedRecurring::new("r1", "sub-1", gbp("9.99")),
+            )
+            .await
+            .map(drop),
+        "webhook_bank_account" => client
+            .verify_request(
+                &webhook(r#"{"eventScope":"bank-accounts","id":"b1","status":"verified"}"#),
+                payments::fena::webhook::Expected::BankAccount("b1".to_owned()),
+            )
+            .await
+            .map(drop),
+        _ => {
+            let gateway = gateway(
+                &format!(
+                    r#"{{"gateway": "fena", "terminal_id": "t", "terminal_secret": "s",
+                        "toolkit": {{"integration_id": "i", "secret_key": "sk", "base_url": "{base}"}}}}"#
+                ),
+                fault,
+            );
+            let result = if call == "subscription_create" {
+                let request = SubscriptionRequest::new(
+                    OrderId::new("sub-1").unwrap(),
+                    gbp("9.99"),
+                    Interval::Month,
+                )
+                .with_first_charge_on(first_payment_date())
+                .with_number_of_charges(12);
+                gateway.create_subscription(&request).await.map(drop)
+            } else {
+                gateway.subscription_status("r1").await.map(drop)
+            };
+            let error = result.expect_err("every fault is an error");
+            let answers = (error.outcome_unknown(), error.is_retryable());
+            return (kind(&error), hits.load(Ordering::SeqCst), answers, error.kind());
+        }
+    };
+    let own = own.expect_err("every fault is an error");
+    let answers = (own.outcome_unknown(), own.is_retryable());
+    let own_kind = own.kind();
+    (kind(&own.into_core()), hits.load(Ordering::SeqCst), answers, own_kind)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_for_every_fena_toolkit_call() {
+    let mut rows = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(8));
+    for (call, creates) in FENA_TOOLKIT_CALLS {
+        for fault in FAULTS {
+            let slots = slots.clone();
+            rows.spawn(async move {
+                let _slot = slots.acquire_owned().await.unwrap();
+                (call, creates, fault, run_fena_toolkit(call, fault).await)
+            });
+        }
+    }
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    while let Some(row) = rows.join_next().await {
+        let (call, creates, fault, (kind, hits, observed, error_kind)) = row.unwrap();
+        let expected_hits = match fault {
+            Fault::Refused => 0,
+            _ if !creates && fault.transient() => 3,
+            _ => 1,
+        };
+        if kind != fault.expected() || hits != expected_hits {
+            failures.push(format!(
+                "fena {call} {fault:?}: got {kind} after {hits} request(s), expected {} after {expected_hits}",
+                fault.expected()
+            ));
+        }
+        let expected = answers("fena", fault);
+        if observed != expected || error_kind.outcome_unknown() != expected.0 {
+            failures.push(format!(
+                "fena {call} {fault:?}: (outcome_unknown, is_retryable) expected {expected:?}, got {observed:?} ({error_kind:?})"
+            ));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, FENA_TOOLKIT_CALLS.len() * FAULTS.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
