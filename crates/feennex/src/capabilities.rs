@@ -7,7 +7,7 @@ use payments_core::gateway::{
     Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, WebhookVerifier,
 };
 use payments_core::notification::Notification;
-use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest};
 use payments_core::report::{Balance, PaymentReport, PayoutReport, PayoutRequest};
 use payments_core::response::CallError;
 use payments_core::webhook::{WebhookAck, WebhookRequest};
@@ -30,11 +30,12 @@ impl Gateway for Client {
 #[async_trait]
 impl CreatePayment for Client {
     /// With a payment method (a payway such as `card_usd`), an invoice (`invoice/create`);
-    /// without one, a wallet bill (`bill/create`).
+    /// without one, a wallet bill (`bill/create`). The gateway payment id is the invoice's or
+    /// the bill's id.
     async fn create_payment(
         &self,
         request: &PaymentRequest,
-    ) -> Result<PaymentLink, payments_core::Error> {
+    ) -> Result<PaymentCreated, payments_core::Error> {
         if let Some(payway) = &request.payment_method {
             let mut invoice =
                 InvoiceCreate::new(request.order_id.clone(), request.money, payway.clone())
@@ -47,19 +48,23 @@ impl CreatePayment for Client {
             invoice.email = request.customer.email.clone();
             invoice.phone = request.customer.phone.clone();
             let created = self.create_invoice(&invoice).await?;
-            return created.to_payment_link().ok_or_else(|| payments_core::Error::Unsupported {
-                gateway: GatewayId::Feennex,
-                capability: format!(
-                    "payment method {:?} answered {:?}, which is not a redirect or form",
-                    payway, created.method
-                ),
-            });
+            let link =
+                created.to_payment_link().ok_or_else(|| payments_core::Error::Unsupported {
+                    gateway: GatewayId::Feennex,
+                    capability: format!(
+                        "payment method {:?} answered {:?}, which is not a redirect or form",
+                        payway, created.method
+                    ),
+                })?;
+            return Ok(PaymentCreated::new(link).with_gateway_payment_id(created.id.to_string()));
         }
         let mut bill = BillCreate::new(request.order_id.clone(), request.money)
             .with_return_urls(request.success_url.clone(), request.failure_url.clone())
             .with_callback_urls(request.notification_url.clone(), request.notification_url.clone());
         bill.description = request.description.clone();
-        Ok(PaymentLink::Redirect(self.create_bill(&bill).await?.url))
+        let bill = self.create_bill(&bill).await?;
+        Ok(PaymentCreated::new(PaymentLink::Redirect(bill.url))
+            .with_gateway_payment_id(bill.id.to_string()))
     }
 }
 

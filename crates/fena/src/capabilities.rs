@@ -8,7 +8,7 @@ use payments_core::gateway::{
     CreatePayment, Gateway, GatewayId, QueryPaymentStatus, Subscriptions, WebhookVerifier,
 };
 use payments_core::notification::Notification;
-use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest};
 use payments_core::report::PaymentReport;
 use payments_core::response::CallError;
 use payments_core::subscription::{
@@ -32,13 +32,14 @@ impl Gateway for Client {
 
 #[async_trait]
 impl CreatePayment for Client {
-    /// Creates a Toolkit payment (`create-and-process`) and returns its link. The order id
+    /// Creates a Toolkit payment (`create-and-process`) and returns its link and Fena's
+    /// payment id (keep it: `payment_status` takes it). The order id
     /// is sent as the reference, so it must be 1 to 12 letters, digits or dashes; the
     /// success URL becomes the payment's redirect URL.
     async fn create_payment(
         &self,
         request: &PaymentRequest,
-    ) -> Result<PaymentLink, payments_core::Error> {
+    ) -> Result<PaymentCreated, payments_core::Error> {
         let mut create =
             PaymentCreate::new(request.order_id.as_str(), request.money).map_err(Error::from)?;
         create.customer_name = request.customer.name.clone();
@@ -51,7 +52,8 @@ impl CreatePayment for Client {
             other => PaymentMethod::Other(other.to_owned()),
         });
         let created = self.create_and_process(&create).await?;
-        Ok(PaymentLink::Redirect(created.link))
+        Ok(PaymentCreated::new(PaymentLink::Redirect(created.link))
+            .with_gateway_payment_id(created.id))
     }
 }
 

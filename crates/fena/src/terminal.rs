@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use payments_core::gateway::{CreatePayment, Gateway, GatewayId, WebhookVerifier};
 use payments_core::notification::Notification;
-use payments_core::payment::{PaymentLink, PaymentRequest};
+use payments_core::payment::{PaymentCreated, PaymentRequest};
 use payments_core::webhook::{WebhookAck, WebhookRequest};
 
 use crate::config::Config;
@@ -29,8 +29,9 @@ use crate::webhook::{ACK, TokenVerifier, VerifiedToken};
 /// let terminal = Terminal::new(Config::new("4af9b080-b6d3-4206-a10f-f2162f15b655", "terminal-secret"));
 /// let request = PaymentRequest::new(OrderId::new("ORDER-0001")?, Money::parse("10", Currency::GBP)?)
 ///     .with_customer(Customer::default().with_email("user@example.com"));
-/// let link = terminal.create_payment(&request).await?;
-/// assert!(link.redirect_url().unwrap().as_str().starts_with("https://app.fena.co/pay/?token="));
+/// let created = terminal.create_payment(&request).await?;
+/// assert!(created.link.redirect_url().unwrap().as_str().starts_with("https://app.fena.co/pay/?token="));
+/// assert_eq!(created.gateway_payment_id, None, "a signed link creates nothing at Fena");
 /// # Ok(())
 /// # }
 /// ```
@@ -109,13 +110,14 @@ impl Gateway for Terminal {
 
 #[async_trait]
 impl CreatePayment for Terminal {
-    /// Signs a payment link (no request is sent).
+    /// Signs a payment link (no request is sent, so there is no gateway payment id: the
+    /// webhook names the order by its `orderID`).
     async fn create_payment(
         &self,
         request: &PaymentRequest,
-    ) -> Result<PaymentLink, payments_core::Error> {
+    ) -> Result<PaymentCreated, payments_core::Error> {
         let link = self.payment_link(&Self::link_request(request))?;
-        Ok(link.to_payment_link())
+        Ok(PaymentCreated::new(link.to_payment_link()))
     }
 }
 

@@ -451,8 +451,11 @@ async fn the_client_creates_payments_through_the_core_trait() {
     let client = client(&server);
     let request = PaymentRequest::new(OrderId::new("ORDER-7").unwrap(), gbp("10"))
         .with_customer(Customer::default().with_email("jane@example.com"));
-    let link = client.create_payment(&request).await.unwrap();
-    assert!(matches!(link, PaymentLink::Redirect(url) if url.as_str().ends_with(PAYMENT_ID)));
+    let created = client.create_payment(&request).await.unwrap();
+    assert_eq!(created.gateway_payment_id.as_deref(), Some(PAYMENT_ID));
+    assert!(
+        matches!(created.link, PaymentLink::Redirect(url) if url.as_str().ends_with(PAYMENT_ID))
+    );
     mock.assert_async().await;
 
     // References longer than 12 characters are refused before anything is sent.

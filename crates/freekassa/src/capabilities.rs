@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use payments_core::gateway::{
     Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, Subscriptions,
 };
-use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
 };
@@ -45,10 +45,12 @@ impl CreatePayment for Client {
     /// A payment form link (SCI; nothing is sent). `payment_method` is the `i` id, the
     /// customer's e-mail and phone are passed on. Return and notification URLs are cabinet
     /// settings for the form, so asking for them here is [`payments_core::Error::Unsupported`].
+    /// No gateway payment id: nothing is created until the payer submits the form (the
+    /// notification's `intid` is Freekassa's id).
     async fn create_payment(
         &self,
         request: &PaymentRequest,
-    ) -> Result<PaymentLink, payments_core::Error> {
+    ) -> Result<PaymentCreated, payments_core::Error> {
         if request.success_url.is_some()
             || request.failure_url.is_some()
             || request.notification_url.is_some()
@@ -64,7 +66,7 @@ impl CreatePayment for Client {
         form.email = request.customer.email.clone();
         form.phone = request.customer.phone.clone();
         let link = self.payment_form(&form)?;
-        Ok(PaymentLink::Redirect(link.url().clone()))
+        Ok(PaymentCreated::new(PaymentLink::Redirect(link.url().clone())))
     }
 }
 

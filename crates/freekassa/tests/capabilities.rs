@@ -39,7 +39,9 @@ async fn create_payment_is_a_signed_form_link_and_sends_nothing() {
         OrderId::new("154").unwrap(),
         Money::parse("100.11", Currency::RUB).unwrap(),
     );
-    let link = gateway.create_payment(&request).await.unwrap();
+    let created = gateway.create_payment(&request).await.unwrap();
+    assert_eq!(created.gateway_payment_id, None, "nothing is created before the payer pays");
+    let link = created.link;
     // The documentation's example signature.
     assert_eq!(
         link.redirect_url().unwrap().as_str(),
@@ -49,7 +51,7 @@ async fn create_payment_is_a_signed_form_link_and_sends_nothing() {
         .clone()
         .with_payment_method("42")
         .with_customer(Customer::default().with_email("a@b.c"));
-    let url = gateway.create_payment(&with_method).await.unwrap().redirect_url().unwrap();
+    let url = gateway.create_payment(&with_method).await.unwrap().link.redirect_url().unwrap();
     assert!(url.as_str().ends_with("&i=42&em=a%40b.c"), "{url}");
     assert!(matches!(
         gateway.create_payment(&request.clone().with_payment_method("sbp")).await,

@@ -180,7 +180,7 @@ async fn flow(
             }
         }
         let link = match gateway.create_payment(&request).await {
-            Ok(link) => link.redirect_url(),
+            Ok(created) => created.link.redirect_url(),
             Err(error) => {
                 report.step(&format!("create payment {order} for {money}"), Err(error.to_string()));
                 continue;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 use crate::notification::Notification;
-use crate::payment::{OrderId, PaymentLink, PaymentRequest};
+use crate::payment::{OrderId, PaymentCreated, PaymentRequest};
 use crate::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
@@ -61,15 +61,16 @@ pub trait Gateway: Send + Sync {
 /// Creates payments: where to send the payer.
 #[async_trait]
 pub trait CreatePayment: Gateway {
-    /// Creates a payment and says where to send the payer.
+    /// Creates a payment and says where to send the payer, with the gateway's id of the
+    /// payment when creation returned one (store it with the order).
     ///
-    /// Not retried on a timeout; use [`QueryPaymentStatus`] with the same order id to find out
-    /// whether it was created.
+    /// Not retried on a timeout; use [`QueryPaymentStatus`] to find out whether it was
+    /// created.
     ///
     /// # Errors
     ///
     /// [`Error::Input`] before anything is sent, or what the gateway or transport reported.
-    async fn create_payment(&self, request: &PaymentRequest) -> Result<PaymentLink, Error>;
+    async fn create_payment(&self, request: &PaymentRequest) -> Result<PaymentCreated, Error>;
 }
 
 /// Reads the status of a payment by the shop's order id.

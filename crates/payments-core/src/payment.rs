@@ -231,6 +231,46 @@ impl PaymentRequest {
     }
 }
 
+/// What creating a payment returns: where to send the payer, and the gateway's own id of the
+/// payment when creation returned one.
+///
+/// Store the id with the order: it is how some gateways answer a status query (Fena's
+/// Toolkit finds a payment only by its own id). Gateways whose creation sends nothing (a
+/// signed form or link) return no id; their status is queried by the shop's order id.
+///
+/// ```
+/// use payments_core::payment::{PaymentCreated, PaymentLink};
+///
+/// let created = PaymentCreated::new(PaymentLink::Redirect("https://pay.example/p/42".parse()?))
+///     .with_gateway_payment_id("42");
+/// assert_eq!(created.gateway_payment_id.as_deref(), Some("42"));
+/// assert_eq!(created.link.redirect_url().map(String::from).as_deref(), Some("https://pay.example/p/42"));
+/// # Ok::<(), url::ParseError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentCreated {
+    /// Where to send the payer.
+    pub link: PaymentLink,
+    /// The gateway's id of the payment, if creation returned one (Feennex's bill or invoice
+    /// id, Fena's Toolkit payment id; none for Freekassa's form or a Fena payment link).
+    pub gateway_payment_id: Option<String>,
+}
+
+impl PaymentCreated {
+    /// A created payment without a gateway id.
+    pub fn new(link: PaymentLink) -> Self {
+        Self { link, gateway_payment_id: None }
+    }
+
+    /// Sets the gateway's id of the payment.
+    #[must_use]
+    pub fn with_gateway_payment_id(mut self, id: impl Into<String>) -> Self {
+        self.gateway_payment_id = Some(id.into());
+        self
+    }
+}
+
 /// Where to send the payer: a URL to redirect to, or a form their browser must submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -49,7 +49,7 @@ async fn pay_and_reject_through_the_sdk() {
     let money = Money::parse("23.15", Currency::RUB).unwrap();
     let request = PaymentRequest::new(order.clone(), money)
         .with_notification_url(merchant.url("feennex").parse().unwrap());
-    let PaymentLink::Redirect(url) = gateway.create_payment(&request).await.unwrap() else {
+    let PaymentLink::Redirect(url) = gateway.create_payment(&request).await.unwrap().link else {
         panic!("a bill is a redirect")
     };
     assert!(url.as_str().starts_with(sandbox.base_url()), "{url}");

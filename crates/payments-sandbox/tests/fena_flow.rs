@@ -42,7 +42,7 @@ async fn link(gateway: &AnyGateway, order: &str, amount: &str) -> String {
         OrderId::new(order).unwrap(),
         Money::parse(amount, Currency::GBP).unwrap(),
     );
-    gateway.create_payment(&request).await.unwrap().redirect_url().unwrap().to_string()
+    gateway.create_payment(&request).await.unwrap().link.redirect_url().unwrap().to_string()
 }
 
 async fn setup() -> (RunningSandbox, AnyGateway, Merchant) {

@@ -58,7 +58,7 @@ async fn form_link(gateway: &AnyGateway, order: &str) -> String {
         OrderId::new(order).unwrap(),
         Money::parse("100.50", Currency::RUB).unwrap(),
     );
-    gateway.create_payment(&request).await.unwrap().redirect_url().unwrap().to_string()
+    gateway.create_payment(&request).await.unwrap().link.redirect_url().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

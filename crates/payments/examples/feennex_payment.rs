@@ -12,7 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request =
         PaymentRequest::new(OrderId::new("order-42")?, Money::parse("23.15", Currency::RUB)?)
             .with_description("Order 42");
-    match gateway.create_payment(&request).await?.redirect_url() {
+    match gateway.create_payment(&request).await?.link.redirect_url() {
         Some(url) => println!("send the payer to {url}"),
         None => println!("serve the auto-submit form to the payer"),
     }

@@ -6,7 +6,7 @@ use payments_core::gateway::{
     Balances, CreatePayment, Payouts, QueryPaymentStatus, Refunds, Subscriptions, WebhookVerifier,
 };
 use payments_core::notification::Notification;
-use payments_core::payment::{OrderId, PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentCreated, PaymentRequest};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
@@ -32,8 +32,8 @@ use crate::error::ConfigError;
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let gateway = AnyGateway::from_config(&GatewayConfig::from_env()?)?;
 /// let request = PaymentRequest::new(OrderId::new("order-42")?, Money::parse("10.00", Currency::USD)?);
-/// let link = gateway.create_payment(&request).await?;
-/// println!("send the payer to {:?}", link.redirect_url());
+/// let created = gateway.create_payment(&request).await?;
+/// println!("send the payer to {:?}", created.link.redirect_url());
 /// # Ok(())
 /// # }
 /// ```
@@ -179,19 +179,22 @@ impl AnyGateway {
         Error::Unsupported { gateway: self.id, capability: capability.to_owned() }
     }
 
-    /// Creates a payment and says where to send the payer.
+    /// Creates a payment and says where to send the payer (`link`), with the gateway's id of
+    /// the payment when creation returned one (`gateway_payment_id`: Feennex's bill or
+    /// invoice id, Fena's Toolkit payment id, which [`AnyGateway::payment_status`] takes for
+    /// Fena). Store that id with the order.
     ///
     /// # Errors
     ///
     /// What the gateway reported; [`Error::Unsupported`] for a currency or method it lacks.
-    pub async fn create_payment(&self, request: &PaymentRequest) -> Result<PaymentLink, Error> {
+    pub async fn create_payment(&self, request: &PaymentRequest) -> Result<PaymentCreated, Error> {
         self.create.create_payment(request).await
     }
 
     /// The status of the payment for `order_id`.
     ///
     /// Fena answers through the Toolkit (a configuration with `toolkit`) and only by **Fena's
-    /// payment id** (the `id` `create-and-process` returned), because the Toolkit documents
+    /// payment id** (the `gateway_payment_id` [`AnyGateway::create_payment`] returned), because the Toolkit documents
     /// no lookup by the shop's reference: a reference is refused with
     /// [`Error::Unsupported`]. Fena's JWT flow (no `toolkit`) has no status query.
     ///

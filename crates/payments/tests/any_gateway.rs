@@ -61,11 +61,13 @@ async fn feennex_chosen_at_run_time_creates_a_payment_and_reads_its_status() {
     assert_eq!(gateway.id(), GatewayId::Feennex);
     let order = OrderId::new("o-1").unwrap();
     let request = PaymentRequest::new(order.clone(), Money::parse("23.15", Currency::RUB).unwrap());
-    let link = gateway.create_payment(&request).await.unwrap();
+    let created = gateway.create_payment(&request).await.unwrap();
     assert_eq!(
-        link,
+        created.link,
         PaymentLink::Redirect("https://wallet.feennex.com/en/bill/pay/X".parse().unwrap())
     );
+    // The bill's id from the answer above.
+    assert_eq!(created.gateway_payment_id.as_deref(), Some("1"));
     let report = gateway.payment_status(&order).await.unwrap();
     assert_eq!(report.status, payments::payment::PaymentStatus::Paid);
     assert_eq!(report.money, Some(Money::parse("23.15", Currency::RUB).unwrap()));
@@ -169,8 +171,10 @@ async fn freekassa_chosen_at_run_time() {
     assert_eq!(gateway.id(), GatewayId::Freekassa);
     let order = OrderId::new("o-1").unwrap();
     let money = Money::parse("100.50", Currency::RUB).unwrap();
-    let link = gateway.create_payment(&PaymentRequest::new(order.clone(), money)).await.unwrap();
-    let url = link.redirect_url().unwrap();
+    let created = gateway.create_payment(&PaymentRequest::new(order.clone(), money)).await.unwrap();
+    // A signed form: nothing was created at Freekassa yet, so there is no id.
+    assert_eq!(created.gateway_payment_id, None);
+    let url = created.link.redirect_url().unwrap();
     assert!(
         url.as_str().starts_with("https://pay.fk.money/?m=7012&oa=100.5&currency=RUB&o=o-1&s="),
         "{url}"
@@ -216,7 +220,9 @@ async fn fena_chosen_at_run_time_with_the_toolkit_api() {
         ))
         .await
         .unwrap();
-    assert_eq!(link.redirect_url().unwrap().as_str(), "https://payment.fena.co/p?p=p1");
+    assert_eq!(link.link.redirect_url().unwrap().as_str(), "https://payment.fena.co/p?p=p1");
+    // Fena's id from the answer above: what payment_status takes.
+    assert_eq!(link.gateway_payment_id.as_deref(), Some("p1"));
     create.assert_async().await;
     // A RUB payment is refused before anything is sent, naming the gateway.
     let rub = gateway
@@ -292,7 +298,7 @@ async fn fena_terminal_links_need_no_server() {
         OrderId::new("ORDER-0001").unwrap(),
         Money::parse("10", Currency::GBP).unwrap(),
     );
-    let url = gateway.create_payment(&request).await.unwrap().redirect_url().unwrap();
+    let url = gateway.create_payment(&request).await.unwrap().link.redirect_url().unwrap();
     assert!(
         url.as_str()
             .starts_with("https://app.fena.co/pay/?token=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9."),
