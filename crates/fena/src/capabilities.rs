@@ -254,6 +254,21 @@ impl Subscriptions for Client {
             ))),
         }
     }
+
+    /// Always [`payments_core::Error::Unsupported`], before anything is sent: the payer's
+    /// bank pays a standing order on its schedule, so there is nothing for the shop to
+    /// charge. Each payment is announced by a Toolkit webhook (confirm it with
+    /// [`Client::verify_request`]).
+    async fn charge_subscription(
+        &self,
+        gateway_subscription_id: &str,
+        _charge: &PaymentRequest,
+    ) -> Result<PaymentReport, payments_core::Error> {
+        Err(unsupported(format!(
+            "charging the standing order {gateway_subscription_id:?}: the payer's bank pays it \
+             on schedule; the shop cannot charge it"
+        )))
+    }
 }
 
 #[cfg(test)]

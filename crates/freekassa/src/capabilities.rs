@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use payments_core::gateway::{
     Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, Subscriptions,
 };
-use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest};
+use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest, PaymentStatus};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
 };
@@ -290,5 +290,50 @@ impl Subscriptions for Client {
             "cancelling subscription {gateway_subscription_id:?}: Freekassa documents no \
              endpoint for it; stop sending repeat charges"
         )))
+    }
+
+    /// A repeat charge: `orders/create` with `recurrent_order_id` (the subscription's
+    /// `recurrent_order.id`), the charge's own `paymentId` (its order id), the payment method
+    /// `i`, the payer's e-mail and IP address (all required, as for the first charge). The
+    /// report is the created order, pending until its notification arrives.
+    async fn charge_subscription(
+        &self,
+        gateway_subscription_id: &str,
+        charge: &PaymentRequest,
+    ) -> Result<PaymentReport, payments_core::Error> {
+        let recurrent_order_id = gateway_subscription_id.parse::<u64>().map_err(|_| {
+            missing("recurrent_order_id", "a Freekassa subscription id is a number")
+        })?;
+        let method = charge
+            .payment_method
+            .as_deref()
+            .ok_or_else(|| missing("i", "a repeat charge needs the payment-system id"))?;
+        let email = charge
+            .customer
+            .email
+            .as_deref()
+            .ok_or_else(|| missing("email", "a repeat charge needs the payer's e-mail"))?;
+        let ip = charge
+            .customer
+            .ip
+            .ok_or_else(|| missing("ip", "a repeat charge needs the payer's IP address"))?;
+        let mut order = OrderCreate::new(
+            charge.order_id.clone(),
+            charge.money,
+            payment_system(method)?,
+            email,
+            ip.to_string(),
+        )
+        .with_recurrent_order_id(recurrent_order_id);
+        if let Some(phone) = &charge.customer.phone {
+            order = order.with_phone(phone.clone());
+        }
+        let created = self.create_order(&order).await?;
+        Ok(PaymentReport::new(
+            charge.order_id.as_str(),
+            Some(created.order_id.to_string()),
+            PaymentStatus::Pending,
+            Some(charge.money),
+        ))
     }
 }

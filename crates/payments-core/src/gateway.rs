@@ -143,6 +143,7 @@ pub trait Balances: Gateway {
 /// | number of charges | optional (none: no end) | unsupported (no end is documented) |
 /// | description | unsupported (a standing order has none) | required, 10 to 200 characters |
 /// | payer | name and e-mail, optional | e-mail, IP address and payment method (`i`) required; phone optional |
+/// | [`charge_subscription`](Subscriptions::charge_subscription) | **unsupported**: the payer's bank pays on schedule; each payment is notified by a webhook | `POST orders/create` with `recurrent_order_id` and the charge's own `paymentId`, once the first charge is paid and `next_charge_at` is reached; notified like any order, under the charge's `paymentId` |
 /// | [`subscription_status`](Subscriptions::subscription_status) | `GET open/payments/recurring/{id}` | **unsupported**: no endpoint is documented (each charge is an order: use [`QueryPaymentStatus`] by its `paymentId`) |
 /// | [`cancel_subscription`](Subscriptions::cancel_subscription) | only **before the payer set it up** (draft, sent, overdue, rejected): deletes it in Fena. Once set up, only the payer can cancel it at their bank: [`Error::Unsupported`] | **unsupported**: no endpoint is documented; the shop stops charging by not sending repeat charges |
 ///
@@ -227,6 +228,38 @@ pub trait Subscriptions: Gateway {
     /// [`Error::Unsupported`] where the gateway cannot (Freekassa always; Fena once the payer
     /// set the standing order up), or what the gateway or transport reported.
     async fn cancel_subscription(&self, gateway_subscription_id: &str) -> Result<(), Error>;
+
+    /// Charges the subscription `gateway_subscription_id` again, where **the shop** charges
+    /// (Freekassa): `charge` names the charge's own order id (a new one per charge, which its
+    /// notification carries), the amount, and what the gateway needs from the payer (see
+    /// the table above). The charge is paid without the payer; its notification, verified
+    /// like any other, says whether it was. Never retried: after an error other than
+    /// [`Error::Input`] or [`Error::Unsupported`], look the charge up with
+    /// [`QueryPaymentStatus::payment_status`] by its order id before charging again.
+    ///
+    /// ```no_run
+    /// # use payments_core::gateway::Subscriptions;
+    /// # use payments_core::payment::{Customer, OrderId, PaymentRequest};
+    /// # use payments_core::{Currency, Money};
+    /// # async fn run(gateway: &dyn Subscriptions) -> Result<(), Box<dyn std::error::Error>> {
+    /// let charge = PaymentRequest::new(OrderId::new("sub-1-2")?, Money::parse("299", Currency::RUB)?)
+    ///     .with_payment_method("36")
+    ///     .with_customer(Customer::default().with_email("user@example.com").with_ip("203.0.113.10".parse()?));
+    /// let report = gateway.charge_subscription("91", &charge).await?;
+    /// println!("charge {} is {:?}", report.order_id, report.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] where the gateway charges on its own (Fena), [`Error::Input`]
+    /// before anything is sent, or what the gateway or transport reported.
+    async fn charge_subscription(
+        &self,
+        gateway_subscription_id: &str,
+        charge: &PaymentRequest,
+    ) -> Result<PaymentReport, Error>;
 }
 
 /// Turns a received webhook into a verified [`Notification`].

@@ -340,6 +340,40 @@ impl AnyGateway {
             .await
     }
 
+    /// Charges a subscription again where the shop charges (Freekassa): `charge` carries the
+    /// charge's own order id, the amount, the payment method and the payer's e-mail and IP
+    /// address. Fena's standing orders are paid by the payer's bank on schedule:
+    /// [`Error::Unsupported`]. See
+    /// [`Subscriptions::charge_subscription`](payments_core::gateway::Subscriptions::charge_subscription).
+    ///
+    /// ```no_run
+    /// # use payments::payment::{Customer, OrderId, PaymentRequest};
+    /// # use payments::{Currency, Money};
+    /// # async fn run(gateway: payments::AnyGateway) -> Result<(), Box<dyn std::error::Error>> {
+    /// let charge = PaymentRequest::new(OrderId::new("sub-1-2")?, Money::parse("299", Currency::RUB)?)
+    ///     .with_payment_method("36")
+    ///     .with_customer(Customer::default().with_email("user@example.com").with_ip("203.0.113.10".parse()?));
+    /// let report = gateway.charge_subscription("91", &charge).await?;
+    /// assert_eq!(report.order_id, "sub-1-2");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What the gateway reported; [`Error::Unsupported`] where the shop cannot charge.
+    pub async fn charge_subscription(
+        &self,
+        gateway_subscription_id: &str,
+        charge: &PaymentRequest,
+    ) -> Result<PaymentReport, Error> {
+        self.subscriptions
+            .as_ref()
+            .ok_or_else(|| self.unsupported("subscriptions"))?
+            .charge_subscription(gateway_subscription_id, charge)
+            .await
+    }
+
     /// Verifies a webhook into a provider-agnostic notification: the same entry point,
     /// `verify_request(&WebhookRequest)`, as every gateway crate's verifier.
     ///

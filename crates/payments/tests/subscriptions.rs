@@ -15,7 +15,7 @@ use httpmock::prelude::*;
 use payments::core::subscription::{
     Date, Interval, Month, SubscriptionRequest, SubscriptionStatus,
 };
-use payments::payment::{Customer, OrderId};
+use payments::payment::{Customer, OrderId, PaymentRequest};
 use payments::{AnyGateway, Currency, Error, GatewayConfig, GatewayId, Money};
 use serde_json::{Value, json};
 
@@ -333,5 +333,100 @@ async fn feennex_and_fenas_jwt_flow_have_no_subscriptions() {
         assert!(unsupported(&error, id, &["subscriptions"]), "{error}");
         let error = gateway.cancel_subscription(FENA_ID).await.unwrap_err();
         assert!(unsupported(&error, id, &["subscriptions"]), "{error}");
+        let error = gateway.charge_subscription(FENA_ID, &repeat_charge("c-1")).await.unwrap_err();
+        assert!(unsupported(&error, id, &["subscriptions"]), "{error}");
     }
+}
+
+fn repeat_charge(order: &str) -> PaymentRequest {
+    PaymentRequest::new(OrderId::new(order).unwrap(), Money::parse("299", Currency::RUB).unwrap())
+        .with_payment_method("36")
+        .with_customer(
+            Customer::default()
+                .with_email("user@example.com")
+                .with_ip("203.0.113.10".parse().unwrap()),
+        )
+}
+
+#[tokio::test]
+async fn freekassa_charges_a_subscription_again_with_the_exact_body() {
+    let server = MockServer::start_async().await;
+    let received: Arc<Mutex<Option<Value>>> = Arc::default();
+    let seen = received.clone();
+    let create = server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/orders/create").is_true(move |request| {
+                let body: Option<Value> = serde_json::from_slice(request.body().as_ref()).ok();
+                if let Ok(mut slot) = seen.lock() {
+                    slot.clone_from(&body);
+                }
+                true
+            });
+            then.status(200).json_body(json!({
+                "type": "success", "orderId": 88_413, "orderHash": "fedcba9876543210fedcba9876543210",
+                "location": "https://pay.freekassa.com/form/88413/fedcba9876543210fedcba9876543210"
+            }));
+        })
+        .await;
+    let report =
+        freekassa(&server).charge_subscription("91", &repeat_charge("sub-1-2")).await.unwrap();
+    create.assert_async().await;
+    let mut body = received.lock().unwrap().clone().expect("a JSON body");
+    let object = body.as_object_mut().unwrap();
+    assert!(object.remove("nonce").is_some_and(|nonce| nonce.is_u64()));
+    assert!(object.remove("signature").is_some_and(|signature| signature.is_string()));
+    // The charge's own paymentId and the subscription's id, and no recurrent_* of a first
+    // charge (freekassa.md 5.3).
+    assert_eq!(
+        body,
+        json!({
+            "shopId": 7012, "paymentId": "sub-1-2", "i": 36, "email": "user@example.com",
+            "ip": "203.0.113.10", "amount": 299, "currency": "RUB", "recurrent_order_id": 91
+        })
+    );
+    assert_eq!(report.order_id, "sub-1-2");
+    assert_eq!(report.gateway_payment_id.as_deref(), Some("88413"));
+    assert_eq!(report.status, payments::payment::PaymentStatus::Pending);
+    assert_eq!(report.money, Some(Money::parse("299", Currency::RUB).unwrap()));
+}
+
+#[tokio::test]
+async fn a_repeat_charge_missing_what_freekassa_needs_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gateway = freekassa(&server);
+    let error = gateway.charge_subscription("not-a-number", &repeat_charge("c-1")).await;
+    assert!(matches!(error, Err(Error::Input { gateway: GatewayId::Freekassa, .. })), "{error:?}");
+    let mut no_ip = repeat_charge("c-1");
+    no_ip.customer.ip = None;
+    let error = gateway.charge_subscription("91", &no_ip).await;
+    assert!(matches!(error, Err(Error::Input { gateway: GatewayId::Freekassa, .. })), "{error:?}");
+    let mut no_method = repeat_charge("c-1");
+    no_method.payment_method = None;
+    let error = gateway.charge_subscription("91", &no_method).await;
+    assert!(matches!(error, Err(Error::Input { gateway: GatewayId::Freekassa, .. })), "{error:?}");
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn fena_cannot_charge_a_standing_order_and_sends_nothing() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let charge = PaymentRequest::new(
+        OrderId::new("sub-0001-2").unwrap(),
+        Money::parse("9.99", Currency::GBP).unwrap(),
+    );
+    let error = fena(&server).charge_subscription(FENA_ID, &charge).await.unwrap_err();
+    assert!(unsupported(&error, GatewayId::Fena, &["bank", FENA_ID]), "{error}");
+    assert_eq!(any.calls_async().await, 0);
 }
