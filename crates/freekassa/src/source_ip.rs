@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
 use http::HeaderMap;
+use ipnet::{IpNet, Ipv4Net};
 use payments_core::InputError;
 
 use crate::webhook::NotificationError;
@@ -25,37 +26,21 @@ pub const FREEKASSA_IPS: [IpAddr; 4] = [
     IpAddr::V4(Ipv4Addr::new(51, 250, 54, 238)),
 ];
 
-/// One address or a CIDR network (`10.0.0.0/8`, `2001:db8::/32`).
+/// One address or a CIDR network (`10.0.0.0/8`, `2001:db8::/32`), matched by the `ipnet`
+/// crate. An IPv4-mapped IPv6 address or network (`::ffff:10.0.0.0/104`) is held as IPv4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IpRange {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct IpRange(IpNet);
 
 impl IpRange {
     /// A single address.
     pub fn single(ip: IpAddr) -> Self {
-        let ip = canonical(ip);
-        Self { network: ip, prefix: if ip.is_ipv4() { 32 } else { 128 } }
+        Self(IpNet::from(canonical(ip)))
     }
 
     /// Whether `ip` is in the range (IPv4-mapped IPv6 addresses count as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(u128::from(u32::from(net)), u128::from(u32::from(ip)), self.prefix, 32)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(u128::from(net), u128::from(ip), self.prefix, 128)
-            }
-            _ => false,
-        }
+        self.0.contains(&canonical(ip))
     }
-}
-
-fn prefix_eq(net: u128, ip: u128, prefix: u8, bits: u32) -> bool {
-    let host_bits = bits.saturating_sub(u32::from(prefix));
-    net.checked_shr(host_bits).unwrap_or(0) == ip.checked_shr(host_bits).unwrap_or(0)
 }
 
 impl From<IpAddr> for IpRange {
@@ -69,26 +54,22 @@ impl FromStr for IpRange {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad = |reason: &str| InputError::field("ip_range", format!("{text:?}: {reason}"));
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text, None),
+        let Some((address, prefix)) = text.split_once('/') else {
+            let ip = text.parse::<IpAddr>().map_err(|_| bad("not an IP address"))?;
+            return Ok(Self::single(ip));
         };
-        let network = canonical(address.parse::<IpAddr>().map_err(|_| bad("not an IP address"))?);
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(digits) => match digits.parse::<u8>() {
-                Ok(prefix) if prefix <= max && !digits.starts_with('+') => prefix,
-                _ => return Err(bad("bad prefix length")),
-            },
-        };
-        Ok(Self { network, prefix })
+        address.parse::<IpAddr>().map_err(|_| bad("not an IP address"))?;
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("bad prefix length"));
+        }
+        let network = text.parse::<IpNet>().map_err(|_| bad("bad prefix length"))?;
+        Ok(Self(canonical_network(network)))
     }
 }
 
 impl fmt::Display for IpRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -97,6 +78,15 @@ fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
+    }
+}
+
+/// An IPv4-mapped IPv6 network of at least 96 prefix bits as the IPv4 network it maps.
+fn canonical_network(network: IpNet) -> IpNet {
+    let IpNet::V6(v6) = network else { return network };
+    match (v6.addr().to_ipv4_mapped(), v6.prefix_len().checked_sub(96)) {
+        (Some(v4), Some(prefix)) => Ipv4Net::new(v4, prefix).map_or(network, IpNet::V4),
+        _ => network,
     }
 }
 
@@ -316,9 +306,15 @@ mod tests {
         assert!(any.contains(ip("1.2.3.4")) && !any.contains(ip("::1")));
         let v6: IpRange = "2001:db8::/32".parse().unwrap();
         assert!(v6.contains(ip("2001:db8:1::1")) && !v6.contains(ip("2001:db9::1")));
-        for bad in ["10.0.0.0/33", "10.0.0.0/", "x", "10.0.0.0/+8", "::/129"] {
+        for bad in ["10.0.0.0/33", "10.0.0.0/", "x", "10.0.0.0/+8", "::/129", "10.0.0.0/8/8"] {
             assert!(bad.parse::<IpRange>().is_err(), "{bad}");
         }
+        // An IPv4-mapped network is the IPv4 network it maps: 96 + 8 bits is 10.0.0.0/8.
+        let mapped: IpRange = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert_eq!(mapped, range);
+        assert!(mapped.contains(ip("10.9.9.9")) && !mapped.contains(ip("11.0.0.1")));
+        let single: IpRange = "::ffff:168.119.60.227".parse().unwrap();
+        assert_eq!(single.to_string(), "168.119.60.227/32");
     }
 
     #[test]
