@@ -86,6 +86,7 @@
 mod checkout;
 mod config;
 mod deliver;
+mod faults;
 mod feennex;
 mod feennex_payouts;
 mod fena;
@@ -105,6 +106,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{FeennexShop, FenaTerminal, FreekassaShop, SandboxConfig};
+pub use faults::{DEFAULT_TIMEOUT_DELAY, Fault, FaultKind, GatewayAnswer, PendingFault};
 pub use state::{Delivery, Payment, Status};
 
 /// The shared state of a running sandbox.
@@ -117,6 +119,7 @@ struct App {
     freekassa_nonces: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
     freekassa: std::sync::Mutex<freekassa::Ledger>,
     feennex: std::sync::Mutex<feennex_payouts::Ledger>,
+    faults: faults::Faults,
 }
 
 impl App {
@@ -196,6 +199,7 @@ impl Sandbox {
             freekassa_nonces: std::sync::Mutex::default(),
             freekassa: std::sync::Mutex::default(),
             feennex: std::sync::Mutex::default(),
+            faults: faults::Faults::default(),
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
@@ -210,6 +214,12 @@ impl Sandbox {
             .route("/control/payments/{id}/reject", post(checkout::control_reject))
             .route("/control/freekassa/withdrawals/{id}/{action}", post(freekassa::control_settle))
             .route("/control/feennex/payouts/{id}/{action}", post(feennex_payouts::control_settle))
+            .route(
+                "/control/faults",
+                get(faults::control_list).post(faults::control_add).delete(faults::control_clear),
+            )
+            // Last, so it wraps every route above, those added later included.
+            .layer(axum::middleware::from_fn_with_state(app.clone(), faults::apply))
             .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -332,6 +342,7 @@ impl RunningSandbox {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        self.app.faults.release_held();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
