@@ -92,6 +92,11 @@ fn describe(sandbox: &RunningSandbox) -> Vec<String> {
         format!("  control API             GET  {base}/control/payments"),
         format!("                          POST {base}/control/payments/<id>/pay"),
         format!("                          POST {base}/control/payments/<id>/reject"),
+        format!("  faults on demand        POST {}", sandbox.faults_url()),
+        "                          (gateway, endpoint, kind: timeout, status, gateway_error,"
+            .to_owned(),
+        "                          lose_answer; times; JSON or a form); GET lists, DELETE clears"
+            .to_owned(),
         "Notifications:".to_owned(),
     ];
     let config = sandbox.config();

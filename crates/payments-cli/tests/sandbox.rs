@@ -140,6 +140,7 @@ fn prints_every_gateway_url_and_where_notifications_go() {
         format!("{base}/control/payments"),
         format!("{base}/control/payments/<id>/pay"),
         format!("{base}/control/payments/<id>/reject"),
+        format!("POST {base}/control/faults"),
     ] {
         assert!(text.contains(&url), "{url} missing from\n{text}");
     }
@@ -148,6 +149,8 @@ fn prints_every_gateway_url_and_where_notifications_go() {
     // What it prints is served.
     let (status, _, body) = http(&base, "GET", "/control/payments", None);
     assert_eq!((status, body.as_str()), (200, r#"{"payments":[]}"#));
+    let (status, _, body) = http(&base, "GET", "/control/faults", None);
+    assert_eq!((status, body.as_str()), (200, r#"{"faults":[]}"#));
 }
 
 #[test]

@@ -15,6 +15,7 @@
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
 //! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
 //! | `/control/feennex/payouts/<id>/pay`, `.../reject` | settles a Feennex withdrawal |
+//! | `/control/faults` | faults on demand: `POST` one, `GET` the pending ones, `DELETE` them all |
 //!
 //! ## Feennex API
 //!
@@ -79,6 +80,75 @@
 //! let sandbox = Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await?;
 //! println!("Feennex API at {}", sandbox.feennex_url());
 //! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Faults on demand
+//!
+//! The next calls of one endpoint can be made to fail, to test what a shop does when the
+//! gateway misbehaves. A fault is keyed by the **gateway** (the first path segment:
+//! `feennex`, `freekassa`, `fena`) and the **endpoint**: the path after `/<gateway>/`, or its
+//! end on a `/` boundary, so `withdraw/create` for `/feennex/withdraw/create` and
+//! `withdrawals/create` for `/freekassa/api/v1/withdrawals/create` (a tail such as `create`
+//! matches every endpoint ending so). One middleware over every route applies them, so
+//! routes added later get faults without code of their own. Faults for one endpoint apply in
+//! the order injected, each to its next `times` calls, then go.
+//!
+//! | `kind` | the call | the SDK client gets (as in the fault matrix) |
+//! |---|---|---|
+//! | `timeout` | held `delay_ms` (default 60 000) and not carried out, then HTTP 504; clearing or stopping lets it go | a transport timeout: outcome unknown, retryable |
+//! | `status` | HTTP `status` (default 503, any 400 to 599) with an empty body; not carried out | an HTTP error: outcome unknown, retryable for 408, 425, 429, 500, 502, 503, 504 |
+//! | `gateway_error` | the gateway's error envelope (below); not carried out | the gateway's refusal, final or not as the gateway documents |
+//! | `lose_answer` | carried out and stored, then the body breaks off and the connection drops | a broken connection: outcome unknown, retryable |
+//!
+//! The error envelopes: Feennex `{"data": null, "error_code": code, "message": ..., "result":
+//! false}` with HTTP 200 (code 10 by default); Freekassa `{"type": "error", "message": ...}`
+//! with HTTP 400; Fena `{"statusCode": status, "message": ...}` with HTTP 400 (Fena's error
+//! shape is undocumented; this is what its clients read). `status` overrides the HTTP status.
+//!
+//! `POST /control/faults` takes JSON or an HTML form (urlencoded, numbers as text, empty
+//! fields absent), with the fields `gateway`, `endpoint`, `kind`, `times` (default 1),
+//! `delay_ms`, `status`, `code` and `message`, and answers 201 with the fault as listed (400
+//! naming the field when one is wrong). `GET /control/faults` answers `{"faults": [...]}`
+//! with the same fields and `remaining` for `times`; `DELETE /control/faults` answers
+//! `{"cleared": n}`. In Rust: [`RunningSandbox::inject_fault`] with a [`Fault`],
+//! [`RunningSandbox::faults`], [`RunningSandbox::clear_faults`].
+//!
+//! ```text
+//! curl -d gateway=feennex -d endpoint=withdraw/create -d kind=lose_answer http://127.0.0.1:8700/control/faults
+//! curl -H 'content-type: application/json' -d '{"gateway": "freekassa", "endpoint": "balance",
+//!      "kind": "status", "status": 502, "times": 3}' http://127.0.0.1:8700/control/faults
+//! ```
+//!
+//! **Recipes** (each one a test in `tests/fault_recipes.rs`):
+//!
+//! - *Feennex, a payout whose answer was lost*: inject `lose_answer` on `withdraw/create` (or
+//!   `transfer/create`); `create_withdraw` fails with `outcome_unknown()`; the shop calls
+//!   `resolve_withdraw` (`resolve_transfer`) with its `shop_payment_id` and gets
+//!   `PayoutOutcome::Created` with the sandbox's payout; sending it again would be error 6,
+//!   and the balance is debited once. With `timeout` or `status` instead, nothing was made:
+//!   `PayoutOutcome::NotCreated`, and the same id may be sent again.
+//! - *Feennex refusals*: `gateway_error` with `code` 1 to 8 is final (`outcome_unknown()`
+//!   false); any other code leaves the outcome open.
+//! - *Freekassa, a payout whose answer was lost*: inject `lose_answer` on
+//!   `withdrawals/create`; `create_withdrawal` fails with `outcome_unknown()`;
+//!   `find_withdrawal` with the `paymentId` finds the payout; sending it again is refused
+//!   (the `paymentId` exists). After `timeout` or `status`, `find_withdrawal` answers
+//!   `Error::NotFound`. A `gateway_error` is a final refusal.
+//! - *Fena*: the Toolkit API is not emulated yet, so there is no creation to fail; faults on
+//!   `/fena/...` paths (the pay page today) work all the same.
+//!
+//! ```no_run
+//! use payments_core::GatewayId;
+//! use payments_sandbox::{Fault, Sandbox, SandboxConfig};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let sandbox = Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await?;
+//! sandbox.inject_fault(Fault::lose_answer(GatewayId::Freekassa, "withdrawals/create"));
+//! // The shop's payout now fails with an unknown outcome although the payout exists:
+//! // the shop must find it (`find_withdrawal`) rather than pay again.
+//! # sandbox.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
