@@ -486,3 +486,67 @@ async fn faults_apply_to_any_gateway_route_by_path_and_end_after_their_count() {
     assert_eq!(sandbox.faults()[0].gateway, GatewayId::Feennex);
     sandbox.shutdown().await;
 }
+
+/// Reads are retried on transient faults (three attempts in all), and each attempt uses one
+/// call of the fault: two 503s are ridden out, three reach the shop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_ride_out_transient_faults_each_attempt_using_one_call() {
+    let sandbox = start().await;
+    let feennex = payments::feennex::Client::with_options(
+        payments::feennex::Config::new(5, "SecretKey01")
+            .with_base_url(&sandbox.feennex_url())
+            .unwrap(),
+        &options(),
+    )
+    .unwrap();
+    let freekassa = payments::freekassa::Client::with_options(
+        payments::freekassa::Config::new(7012)
+            .with_api_key("test_api_key")
+            .with_api_url(&sandbox.freekassa_api_url())
+            .unwrap(),
+        &options(),
+    )
+    .unwrap();
+    let busy = StatusCode::SERVICE_UNAVAILABLE;
+
+    sandbox.inject_fault(Fault::status(GatewayId::Feennex, "shop_balance", busy).times(2));
+    sandbox.inject_fault(Fault::status(GatewayId::Freekassa, "balance", busy).times(2));
+    feennex.balance().await.unwrap();
+    freekassa.balance().await.unwrap();
+    assert!(sandbox.faults().is_empty(), "{:?}", sandbox.faults());
+
+    sandbox.inject_fault(Fault::status(GatewayId::Feennex, "shop_balance", busy).times(4));
+    sandbox.inject_fault(Fault::status(GatewayId::Freekassa, "balance", busy).times(4));
+    let error = feennex.balance().await.unwrap_err();
+    assert_eq!(answers(&error), http_status(503), "{error:?}");
+    let error = freekassa.balance().await.unwrap_err();
+    assert_eq!(answers(&error), http_status(503), "{error:?}");
+    let remaining: Vec<u32> = sandbox.faults().iter().map(|fault| fault.remaining).collect();
+    assert_eq!(remaining, [1, 1]);
+    sandbox.shutdown().await;
+}
+
+/// `DELETE /control/faults` lets a request held by a timeout go at once, with HTTP 504.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clearing_the_faults_lets_a_held_request_go() {
+    let sandbox = std::sync::Arc::new(start().await);
+    let an_hour = Duration::from_secs(3600);
+    sandbox.inject_fault(Fault::timeout(GatewayId::Feennex, "shop_balance", an_hour));
+    let held = {
+        let sandbox = sandbox.clone();
+        tokio::spawn(async move {
+            http(&sandbox, "POST", "/feennex/shop_balance", "application/json", "{}").await
+        })
+    };
+    // Cleared once the request is being held (the fault is used up by then).
+    while !sandbox.faults().is_empty() {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(sandbox.clear_faults(), 0);
+    let (status, body) = tokio::time::timeout(Duration::from_secs(60), held)
+        .await
+        .expect("the held request was let go")
+        .unwrap();
+    assert_eq!((status, body.as_str()), (504, ""));
+    std::sync::Arc::into_inner(sandbox).unwrap().shutdown().await;
+}
