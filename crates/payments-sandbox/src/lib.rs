@@ -288,7 +288,7 @@ impl Sandbox {
                 "/control/faults",
                 get(faults::control_list).post(faults::control_add).delete(faults::control_clear),
             )
-            // Last, so it wraps every route above, those added later included.
+            // Faults on demand: last, so it wraps every route (add new routes above it).
             .layer(axum::middleware::from_fn_with_state(app.clone(), faults::apply))
             .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
