@@ -101,8 +101,13 @@ impl WebhookVerifier for Client {
             source: CallError::integrity("amount", "a positive GBP amount", fetched.amount),
         })?;
         let status = fetched.status.to_core();
+        // The id was fetched with the API key, so it may tell the payments of one reference
+        // apart: each payment of a standing order comes under its reference, and each must be
+        // handled once (without it, the seen-store would skip every one after the first).
+        let charge = fetched.id.clone();
         Ok(Notification::new(GatewayId::Fena, fetched.reference, Some(fetched.id), money, status)
-            .with_raw_fields(trigger.raw_fields))
+            .with_raw_fields(trigger.raw_fields)
+            .with_charge_id(charge))
     }
 
     fn ack(&self) -> WebhookAck {

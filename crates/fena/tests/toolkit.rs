@@ -422,6 +422,30 @@ async fn verify_request_reads_the_trigger_and_confirms_it_by_the_fetch() {
 }
 
 #[tokio::test]
+async fn two_payments_under_one_reference_are_two_events_for_the_seen_store() {
+    // A standing order's payments share its reference; the second must not be skipped as a
+    // redelivery of the first.
+    const SECOND_ID: &str = "65a1b2c3d4e5f60718293a4c";
+    let server = MockServer::start_async().await;
+    fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "sub-0001", "9.99", "paid")).await;
+    fetch_returns(&server, SECOND_ID, payment(SECOND_ID, "sub-0001", "9.99", "paid")).await;
+    let client = client(&server);
+    let notify = |id: &str| {
+        let body = json!({"eventScope": "single-payments", "id": id, "status": "paid"});
+        WebhookRequest::new(http::Method::POST, body.to_string())
+    };
+    let first = client.verify(&notify(PAYMENT_ID)).await.unwrap();
+    let second = client.verify(&notify(SECOND_ID)).await.unwrap();
+    assert_eq!((first.order_id.as_str(), second.order_id.as_str()), ("sub-0001", "sub-0001"));
+    assert_ne!(first.dedup_key(), second.dedup_key());
+    // A redelivery of the same payment is the same event.
+    assert_eq!(client.verify(&notify(PAYMENT_ID)).await.unwrap().dedup_key(), first.dedup_key());
+    let stored = ExpectedPayment::new(SECOND_ID, "sub-0001", gbp("9.99"));
+    let confirmed = client.verify_request(&notify(SECOND_ID), &stored).await.unwrap();
+    assert_eq!(confirmed.payment().unwrap().to_notification().dedup_key(), second.dedup_key());
+}
+
+#[tokio::test]
 async fn the_client_is_a_core_webhook_verifier_built_on_the_fetch() {
     let server = MockServer::start_async().await;
     fetch_returns(&server, PAYMENT_ID, payment(PAYMENT_ID, "ORDER-7", "1.00", "pending")).await;

@@ -27,6 +27,11 @@ pub struct Notification {
     pub status: PaymentStatus,
     /// Every received field, as received (after form or JSON decoding).
     pub raw_fields: Vec<(String, String)>,
+    /// Which payment of the order this is, when one order is paid again and again by design
+    /// (each payment of a Fena standing order comes under the standing order's reference).
+    /// Set only by verifiers that confirmed the id with the gateway's API, never from an
+    /// unauthenticated field; part of [`Notification::dedup_key`] when set.
+    pub charge_id: Option<String>,
 }
 
 impl Notification {
@@ -45,7 +50,30 @@ impl Notification {
             money,
             status,
             raw_fields: Vec::new(),
+            charge_id: None,
         }
+    }
+
+    /// Names the payment of a repeatedly paid order (see [`Notification::charge_id`]).
+    ///
+    /// ```
+    /// use payments_core::notification::Notification;
+    /// use payments_core::payment::PaymentStatus;
+    /// use payments_core::{Currency, GatewayId, Money};
+    ///
+    /// let money = Money::parse("9.99", Currency::GBP)?;
+    /// let charge = |id: &str| {
+    ///     Notification::new(GatewayId::Fena, "sub-1", Some(id.into()), money, PaymentStatus::Paid)
+    ///         .with_charge_id(id)
+    /// };
+    /// assert_eq!(charge("65f1").dedup_key(), "v1|fena|5:sub-1|paid|charge:4:65f1");
+    /// assert_ne!(charge("65f1").dedup_key(), charge("65f2").dedup_key());
+    /// # Ok::<(), payments_core::MoneyError>(())
+    /// ```
+    #[must_use]
+    pub fn with_charge_id(mut self, charge_id: impl Into<String>) -> Self {
+        self.charge_id = Some(charge_id.into());
+        self
     }
 
     /// Attaches the raw received fields.
@@ -64,7 +92,11 @@ impl Notification {
     ///
     /// ```text
     /// v1|<gateway>|<order id length>:<order id>|<status>
+    /// v1|<gateway>|<order id length>:<order id>|<status>|charge:<charge id length>:<charge id>
     /// ```
+    ///
+    /// The second form only when [`Notification::charge_id`] is set (keys without one are
+    /// unchanged): each payment of a standing order is then handled once, not only the first.
     ///
     /// - `<gateway>` is [`GatewayId::as_str`](crate::GatewayId::as_str): `feennex`,
     ///   `freekassa`, `fena`;
@@ -89,9 +121,13 @@ impl Notification {
     pub fn dedup_key(&self) -> String {
         let order = &self.order_id;
         let key = format!("v1|{}|{}:{order}|", self.gateway.as_str(), order.len());
-        match &self.status {
+        let key = match &self.status {
             PaymentStatus::Unknown(text) => format!("{key}unknown:{}:{text}", text.len()),
             known => key + known_status_key(known),
+        };
+        match &self.charge_id {
+            Some(charge) => format!("{key}|charge:{}:{charge}", charge.len()),
+            None => key,
         }
     }
 
@@ -160,6 +196,7 @@ impl fmt::Debug for Notification {
             .field("money", &self.money)
             .field("status", &self.status)
             .field("raw_field_names", &names)
+            .field("charge_id", &self.charge_id)
             .finish()
     }
 }
@@ -222,6 +259,18 @@ mod tests {
         let mut b = sample();
         b.order_id = "1".into();
         assert_ne!(a.dedup_key(), b.dedup_key());
+    }
+
+    #[test]
+    fn a_charge_id_tells_the_payments_of_one_order_apart() {
+        let first = sample().with_charge_id("c1");
+        let second = sample().with_charge_id("c2");
+        assert_ne!(first.dedup_key(), second.dedup_key());
+        assert_ne!(first.dedup_key(), sample().dedup_key());
+        assert_eq!(first.dedup_key(), sample().with_charge_id("c1").dedup_key());
+        // Length-prefixed: no charge id can pose as another status or order.
+        assert_eq!(sample().dedup_key(), "v1|freekassa|1:7|paid");
+        assert_eq!(first.dedup_key(), "v1|freekassa|1:7|paid|charge:2:c1");
     }
 
     #[test]

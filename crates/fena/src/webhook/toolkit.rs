@@ -214,7 +214,9 @@ impl ConfirmedPayment {
         self.status == PaymentStatus::Paid
     }
 
-    /// The provider-agnostic notification, built only from the fetched payment.
+    /// The provider-agnostic notification, built only from the fetched payment; its
+    /// `charge_id` is the fetched id, so each payment under one reference (a standing order's)
+    /// is handled once.
     pub fn to_notification(&self) -> Notification {
         Notification::new(
             GatewayId::Fena,
@@ -223,6 +225,7 @@ impl ConfirmedPayment {
             self.amount,
             self.status.to_core(),
         )
+        .with_charge_id(self.id.clone())
     }
 }
 
