@@ -83,6 +83,90 @@ pub struct FenaTerminal {
     /// The terminal's redirect endpoint.
     #[serde(default)]
     pub redirect_url: Option<String>,
+    /// The Toolkit API key's id (`integration-id`, the dashboard's "Terminal ID"); the
+    /// Toolkit API answers only when it and [`FenaTerminal::secret_key`] are set. Its
+    /// webhooks go to [`FenaTerminal::webhook_url`], its payers to
+    /// [`FenaTerminal::redirect_url`].
+    #[serde(default)]
+    pub integration_id: Option<String>,
+    /// The Toolkit API key's secret (`secret-key`, the dashboard's "Terminal Secret").
+    #[serde(default)]
+    pub secret_key: Option<SecretString>,
+    /// The company's receiving bank accounts (`open/company/bank-accounts/list`).
+    #[serde(default)]
+    pub bank_accounts: Vec<FenaBankAccount>,
+}
+
+/// A receiving bank account of a Fena company, as the Toolkit lists it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FenaBankAccount {
+    /// Fena's id of the account.
+    pub id: String,
+    /// The account's name.
+    pub name: String,
+    /// The sort code.
+    #[serde(default)]
+    pub sort_code: String,
+    /// The account number.
+    #[serde(default)]
+    pub account_number: String,
+    /// The bank (provider id, `ob-sandbox` for the sandbox account).
+    #[serde(default)]
+    pub provider: String,
+    /// Whether payments go here when a request names no account.
+    #[serde(default)]
+    pub is_default: bool,
+    /// Whether this is the sandbox account.
+    #[serde(default)]
+    pub is_sandbox: bool,
+    /// `verified`, `pending` or `disabled`; only verified accounts receive payments.
+    pub status: String,
+}
+
+impl FenaBankAccount {
+    /// A verified account.
+    pub fn verified(id: &str, name: &str, sort_code: &str, account_number: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            sort_code: sort_code.to_owned(),
+            account_number: account_number.to_owned(),
+            provider: "ob-lloyds".to_owned(),
+            is_default: false,
+            is_sandbox: false,
+            status: "verified".to_owned(),
+        }
+    }
+}
+
+/// The demo Toolkit `integration-id`: the docs' example `terminal-id`.
+const DEMO_INTEGRATION_ID: &str = "62b48adf6ba2cd6a040b1eec";
+/// The demo Toolkit `secret-key`: the docs' example `terminal-secret`.
+const DEMO_SECRET_KEY: &str = "3858f642-e92f-431c-9d38-46d15efb7fba";
+
+fn demo_bank_accounts() -> Vec<FenaBankAccount> {
+    let sandbox = FenaBankAccount {
+        provider: "ob-sandbox".to_owned(),
+        is_default: true,
+        is_sandbox: true,
+        ..FenaBankAccount::verified(
+            "62b48c5b6ba2cd6a040b20a8",
+            "Sandbox account",
+            "000000",
+            "00000000",
+        )
+    };
+    let pending = FenaBankAccount {
+        status: "pending".to_owned(),
+        ..FenaBankAccount::verified("62b48c5b6ba2cd6a040b20aa", "Savings", "309634", "87654321")
+    };
+    vec![
+        sandbox,
+        FenaBankAccount::verified("62b48c5b6ba2cd6a040b20a9", "Shop takings", "309634", "12345678"),
+        pending,
+    ]
 }
 
 fn yes() -> bool {
@@ -101,7 +185,11 @@ impl SandboxConfig {
     /// The demo shops, with the credentials of the project's test vectors: Feennex shop 5
     /// with secret `SecretKey01`; Freekassa shop 7012 with secret words `secret` and
     /// `secret2` and API key `test_api_key`; Fena terminal `4af9b080-b6d3-4206-a10f-f2162f15b655` with
-    /// secret `0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69`.
+    /// secret `0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69`, whose Toolkit API key is the docs'
+    /// example pair (`integration-id` `62b48adf6ba2cd6a040b1eec`, `secret-key`
+    /// `3858f642-e92f-431c-9d38-46d15efb7fba`) with three bank accounts: the default sandbox
+    /// account `62b48c5b6ba2cd6a040b20a8` (the docs' example id), a verified one and a
+    /// pending one.
     pub fn demo() -> Self {
         Self {
             feennex: vec![FeennexShop {
@@ -123,6 +211,9 @@ impl SandboxConfig {
                 terminal_secret: SecretString::from("0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69"),
                 webhook_url: None,
                 redirect_url: None,
+                integration_id: Some(DEMO_INTEGRATION_ID.to_owned()),
+                secret_key: Some(SecretString::from(DEMO_SECRET_KEY)),
+                bank_accounts: demo_bank_accounts(),
             }],
             unique_order_ids: true,
             notification_attempts: default_attempts(),
@@ -162,6 +253,11 @@ impl SandboxConfig {
         self.freekassa.iter().find(|shop| shop.shop_id.to_string() == shop_id)
     }
 
+    /// The Fena terminal whose Toolkit API key is `integration_id`.
+    pub fn fena_integration(&self, integration_id: &str) -> Option<&FenaTerminal> {
+        self.fena.iter().find(|terminal| terminal.integration_id.as_deref() == Some(integration_id))
+    }
+
     /// The Fena terminal with `terminal_id`.
     pub fn fena_terminal(&self, terminal_id: &str) -> Option<&FenaTerminal> {
         self.fena.iter().find(|terminal| terminal.terminal_id == terminal_id)
@@ -174,7 +270,15 @@ impl SandboxConfig {
         });
         let fena = self.fena.iter().map(|terminal| {
             let secret = terminal.terminal_secret.expose_secret();
-            format!("fena terminal_id={} terminal_secret={secret}", terminal.terminal_id)
+            let mut line =
+                format!("fena terminal_id={} terminal_secret={secret}", terminal.terminal_id);
+            if let (Some(id), Some(key)) = (&terminal.integration_id, &terminal.secret_key) {
+                line.push_str(&format!(
+                    " toolkit integration-id={id} secret-key={}",
+                    key.expose_secret()
+                ));
+            }
+            line
         });
         let freekassa = self.freekassa.iter().map(|shop| {
             format!(
@@ -215,6 +319,7 @@ mod tests {
             "shop_id=5 secret=SecretKey01",
             "shop_id=7012 secret1=secret secret2=secret2 api_key=test_api_key",
             "terminal_id=4af9b080-b6d3-4206-a10f-f2162f15b655",
+            "integration-id=62b48adf6ba2cd6a040b1eec secret-key=3858f642-e92f-431c-9d38-46d15efb7fba",
         ] {
             assert!(lines.contains(expected), "{lines}");
         }

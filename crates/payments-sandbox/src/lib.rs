@@ -16,6 +16,9 @@
 //! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
 //! | `/control/feennex/payouts/<id>/pay`, `.../reject` | settles a Feennex withdrawal |
 //! | `/control/faults` | faults on demand: `POST` one, `GET` the pending ones, `DELETE` them all |
+//! | `/fena/toolkit/open/<endpoint>` | the Fena Toolkit API (below) |
+//! | `/control/fena/recurring/<id>/advance`, `.../cancel` | a standing order's next payment; the payer cancelling it |
+//! | `/control/fena/bank-accounts/<id>/<status>` | a Fena bank account becomes `verified`, `pending` or `disabled` |
 //!
 //! ## Feennex API
 //!
@@ -72,6 +75,37 @@
 //!
 //! The payment form (§2) keeps `em` as the order's e-mail, and its `us_*` fields come back
 //! in the notification (§3.2) with `P_EMAIL` set to the order's e-mail.
+//!
+//! ## Fena Toolkit API
+//!
+//! Sections are those of `shared/providers/fena.md`; the pages are Fena's Toolkit docs
+//! (`toolkit-docs.fena.co/toolkit-api/payments-module/...`). Every call needs the API key's
+//! `integration-id` and `secret-key` headers (or the partner docs' `terminal-id` and
+//! `terminal-secret`): missing, unknown or wrong is HTTP 401 `{"statusCode": 401, "message":
+//! "Unauthorized"}` (§2.2). Bodies are checked with the `fena` crate's rules; every problem
+//! is listed in one HTTP 400 `{"statusCode": 400, "message": [...], "error": "Bad Request"}`
+//! (the docs list the codes, not the body: this is the NestJS shape whose `message` Fena's
+//! clients read, §2.5). An unknown id, or another API key's, is 404.
+//!
+//! | endpoint | emulated | source |
+//! |---|---|---|
+//! | `POST open/payments/single/create` | a `draft`, no link; `{"created": true, "result": ...}` (201) | §2.3, §2.4 (reference 1 to 12 of `[a-z0-9-]` any case, amount `0.00` form above zero, e-mails, `dueDate`, `paymentMethod` `fena_ob`/`fena_ob_qr`, description up to 1000, notes, `bankAccount` a verified account of the company), `single-payments/api-requests` |
+//! | `POST open/payments/single/create-and-process` | as `create`, `sent`, `link` to the checkout page | §2.3, §2.5, §2.10 |
+//! | `POST open/payments/single/{id}/process` | a draft becomes `sent` with its link, `{"saved": true, "result": ...}`; not a draft: 400 | §2.3 |
+//! | `GET open/payments/single/{id}` | `{"data": ...}`: `sent` until the payer pays (`paid`, `completedAt`) or rejects (`rejected`) on the checkout page | §2.3, §2.6 |
+//! | `POST open/payments/recurring/create`, `.../create-and-process` | a standing order, `draft` or `sent` with its link; lower-case reference, `recurringAmount`, `recurringPaymentDate` at least 6 working days ahead, `numberOfPayments` 0 or more, `frequency` `one_week`/`one_month`/`three_months`/`one_year`, `initialPaymentAmount` | §2.11, `recurring-payments/api-requests` |
+//! | `GET open/payments/recurring/{id}`, `POST .../{id}/process` | `sent`; `active` once the payer sets it up on the checkout page (its initial payment made), `rejected` if refused; `completed` after its last payment, `cancelled` when the payer cancels it at the bank | §2.11, `recurring-payments/overview` |
+//! | `POST open/payments/recurring/{id}/delete` | `{"deleted": true}` for a draft, sent or rejected one; an active one is the payer's to cancel: 400 | §2.11 |
+//! | `GET open/company/bank-accounts/list` | `{"data": {"docs": [...], "totalDocs", "page", "limit", "totalPages", "hasNextPage"}}`, `page` and `limit` (25) | §2.3 |
+//!
+//! Webhooks (§2.7) are unsigned JSON posted to the terminal's `webhook_url`: `eventScope`
+//! (`single-payments`, `recurring-payments`, `bank-accounts`), `eventName` `status-update`,
+//! then the object as the API shows it, so the merchant's fetch confirms it. A single payment
+//! is notified when paid or rejected; a standing order when set up, refused, completed or
+//! cancelled; each of its scheduled payments (`/control/fena/recurring/<id>/advance`) is a
+//! paid single payment under its reference, notified as one. Not emulated: `overdue`, refunds
+//! (no endpoint, §2.9), the partner API's `companyId` paths, Fena's own 30/60/120 s retries
+//! (the sandbox retries as for the other gateways).
 //!
 //! ```no_run
 //! use payments_sandbox::{Sandbox, SandboxConfig};
@@ -160,6 +194,7 @@ mod faults;
 mod feennex;
 mod feennex_payouts;
 mod fena;
+mod fena_toolkit;
 mod freekassa;
 mod state;
 
@@ -175,7 +210,7 @@ use payments_core::transport::{ReqwestTransport, TransportConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{FeennexShop, FenaTerminal, FreekassaShop, SandboxConfig};
+pub use config::{FeennexShop, FenaBankAccount, FenaTerminal, FreekassaShop, SandboxConfig};
 pub use faults::{DEFAULT_TIMEOUT_DELAY, Fault, FaultKind, GatewayAnswer, PendingFault};
 pub use state::{Delivery, Payment, Status};
 
@@ -190,6 +225,7 @@ struct App {
     freekassa: std::sync::Mutex<freekassa::Ledger>,
     feennex: std::sync::Mutex<feennex_payouts::Ledger>,
     faults: faults::Faults,
+    fena_toolkit: std::sync::Mutex<fena_toolkit::Ledger>,
 }
 
 impl App {
@@ -224,6 +260,9 @@ impl App {
         }
         let outgoing = match settled.gateway {
             GatewayId::Feennex => feennex::notification(self, &settled),
+            GatewayId::Fena if settled.kind.starts_with("toolkit") => {
+                return fena_toolkit::settled(self, settled).await;
+            }
             GatewayId::Fena => fena::notification(self, &settled),
             GatewayId::Freekassa => freekassa::notification(self, &settled),
             _ => None,
@@ -270,6 +309,7 @@ impl Sandbox {
             freekassa: std::sync::Mutex::default(),
             feennex: std::sync::Mutex::default(),
             faults: faults::Faults::default(),
+            fena_toolkit: std::sync::Mutex::default(),
         });
         let router = Router::new()
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
@@ -284,6 +324,7 @@ impl Sandbox {
             .route("/control/payments/{id}/reject", post(checkout::control_reject))
             .route("/control/freekassa/withdrawals/{id}/{action}", post(freekassa::control_settle))
             .route("/control/feennex/payouts/{id}/{action}", post(feennex_payouts::control_settle))
+            .merge(fena_toolkit::routes())
             .route(
                 "/control/faults",
                 get(faults::control_list).post(faults::control_add).delete(faults::control_clear),
@@ -343,6 +384,11 @@ impl RunningSandbox {
     /// The Fena pay page's base URL (for `fena::Config::with_pay_url`).
     pub fn fena_pay_url(&self) -> String {
         format!("{}/fena/pay/", self.app.base_url)
+    }
+
+    /// The Fena Toolkit API base URL (for `fena::ToolkitConfig::with_base_url`).
+    pub fn fena_toolkit_url(&self) -> String {
+        format!("{}/fena/toolkit/", self.app.base_url)
     }
 
     /// The shops and their credentials.
