@@ -13,6 +13,8 @@ use payments_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 
 use crate::{Failure, runtime};
 
+mod fena_toolkit;
+
 /// Counts and prints the steps.
 #[derive(Debug, Default)]
 struct Report {
@@ -80,6 +82,9 @@ pub fn run() -> Result<(), Failure> {
             flow(&mut report, &sandbox, &merchant, &transport, gateway).await;
             println!();
         }
+        println!("fena toolkit (REST API, unsigned webhooks confirmed by fetching)");
+        fena_toolkit::run(&mut report, &transport).await;
+        println!();
         sandbox.shutdown().await;
         println!("{} steps passed, {} failed", report.passed, report.failed);
         if report.failed == 0 {

@@ -249,4 +249,15 @@ fn the_demo_passes_every_step() {
     for gateway in ["feennex", "freekassa", "fena"] {
         assert!(stdout.lines().any(|line| line == gateway), "{gateway} missing from\n{stdout}");
     }
+    // The Fena Toolkit flows: a payment confirmed by fetching, a standing order's two
+    // scheduled payments each handled once and a redelivery not handled again.
+    for step in [
+        "ok    webhook confirmed by fetching the payment",
+        "ok    clock advanced: scheduled payment 1 notified and handled once",
+        "ok    clock advanced: scheduled payment 2 notified and handled once",
+        "ok    the last payment's webhook redelivered",
+        "ok    cancel attempted: Unsupported",
+    ] {
+        assert!(stdout.contains(step), "{step} missing from\n{stdout}");
+    }
 }
