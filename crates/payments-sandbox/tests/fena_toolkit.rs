@@ -559,3 +559,37 @@ async fn the_facade_creates_confirms_and_queries_toolkit_payments() {
     assert!(gateway.subscription_status(&other.gateway_subscription_id).await.is_err());
     sandbox.shutdown().await;
 }
+
+/// Posts a checkout form as the payer's browser would; returns the redirect's `Location`.
+async fn click(url: &str) -> (StatusCode, Option<String>) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<axum::body::Body>();
+    let request = http::Request::post(url).body(axum::body::Body::empty()).unwrap();
+    let response = client.request(request).await.unwrap();
+    let location = response.headers().get(http::header::LOCATION);
+    (response.status(), location.map(|value| value.to_str().unwrap().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkout_buttons_send_the_payer_back_with_the_reference_and_status() {
+    let (sandbox, client, capture) = setup().await;
+    let back = format!("{}/thanks", capture.base_url);
+    let request = PaymentCreate::new("order-5", gbp("2.00"))
+        .unwrap()
+        .with_redirect_url(back.parse().unwrap());
+    let created = client.create_and_process(&request).await.unwrap();
+    let (status, location) = click(&format!("{}/pay", created.link)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, Some(format!("{back}?order_id=order-5&status=paid")));
+    assert_eq!(client.get_payment(&created.id).await.unwrap().status, FenaStatus::Paid);
+    assert_eq!(capture.events().await.len(), 1, "the button notifies as the control API does");
+    // Clicking again changes nothing.
+    assert_eq!(click(&format!("{}/reject", created.link)).await.0, StatusCode::CONFLICT);
+    let other = PaymentCreate::new("order-6", gbp("2.00")).unwrap();
+    let rejected = client.create_and_process(&other).await.unwrap();
+    let (_, location) = click(&format!("{}/reject", rejected.link)).await;
+    // No redirect URL on the demo API key and none in the request: back to the checkout.
+    assert_eq!(location, Some(format!("/checkout/{}", checkout_id(rejected.link.as_str()))));
+    assert_eq!(client.get_payment(&rejected.id).await.unwrap().status, FenaStatus::Rejected);
+    sandbox.shutdown().await;
+}
