@@ -92,7 +92,7 @@
 //! | `POST open/payments/single/create` | a `draft`, no link; `{"created": true, "result": ...}` (201) | §2.3, §2.4 (reference 1 to 12 of `[a-z0-9-]` any case, amount `0.00` form above zero, e-mails, `dueDate`, `paymentMethod` `fena_ob`/`fena_ob_qr`, description up to 1000, notes, `bankAccount` a verified account of the company), `single-payments/api-requests` |
 //! | `POST open/payments/single/create-and-process` | as `create`, `sent`, `link` to the checkout page | §2.3, §2.5, §2.10 |
 //! | `POST open/payments/single/{id}/process` | a draft becomes `sent` with its link, `{"saved": true, "result": ...}`; not a draft: 400 | §2.3 |
-//! | `GET open/payments/single/{id}` | `{"data": ...}`: `sent` until the payer pays (`paid`, `completedAt`) or rejects (`rejected`) on the checkout page | §2.3, §2.6 |
+//! | `GET open/payments/single/{id}` | `{"data": ...}`: `sent` (`overdue` past its `dueDate`) until the payer pays (`paid`, `completedAt`) or rejects (`rejected`) on the checkout page | §2.3, §2.6 |
 //! | `POST open/payments/recurring/create`, `.../create-and-process` | a standing order, `draft` or `sent` with its link; lower-case reference, `recurringAmount`, `recurringPaymentDate` at least 6 working days ahead, `numberOfPayments` 0 or more, `frequency` `one_week`/`one_month`/`three_months`/`one_year`, `initialPaymentAmount` | §2.11, `recurring-payments/api-requests` |
 //! | `GET open/payments/recurring/{id}`, `POST .../{id}/process` | `sent`; `active` once the payer sets it up on the checkout page (its initial payment made), `rejected` if refused; `completed` after its last payment, `cancelled` when the payer cancels it at the bank | §2.11, `recurring-payments/overview` |
 //! | `POST open/payments/recurring/{id}/delete` | `{"deleted": true}` for a draft, sent or rejected one; an active one is the payer's to cancel: 400 | §2.11 |
@@ -103,7 +103,7 @@
 //! then the object as the API shows it, so the merchant's fetch confirms it. A single payment
 //! is notified when paid or rejected; a standing order when set up, refused, completed or
 //! cancelled; each of its scheduled payments (`/control/fena/recurring/<id>/advance`) is a
-//! paid single payment under its reference, notified as one. Not emulated: `overdue`, refunds
+//! paid single payment under its reference, notified as one. Not emulated: refunds
 //! (no endpoint, §2.9), the partner API's `companyId` paths, Fena's own 30/60/120 s retries
 //! (the sandbox retries as for the other gateways).
 //!

@@ -207,6 +207,14 @@ async fn a_draft_has_no_link_until_processed_and_a_rejection_is_notified() {
     let error = client.process_payment("65f000000000000000000999").await.unwrap_err();
     assert_eq!(api_status(&error).map(|(s, _)| s), Some(404), "{error}");
 
+    // Past its due date a sent payment is overdue, and can still be paid or rejected.
+    let yesterday = fena::time::OffsetDateTime::now_utc().date().previous_day().unwrap();
+    let late = PaymentCreate::new("ref-124", gbp("0.50")).unwrap().with_due_date(yesterday);
+    let late = client.create_and_process(&late).await.unwrap();
+    assert_eq!(client.get_payment(&late.id).await.unwrap().status, FenaStatus::Overdue);
+    sandbox.pay(checkout_id(late.link.as_str())).await.unwrap();
+    assert_eq!(client.get_payment(&late.id).await.unwrap().status, FenaStatus::Paid);
+
     let rejected = sandbox.reject(checkout_id(processed.link.as_str())).await.unwrap();
     assert!(rejected.deliveries[0].accepted);
     let stored = ExpectedPayment::new(created.id.clone(), "ref-123", gbp("0.50"));

@@ -159,7 +159,10 @@ impl Single {
     /// The payment as `GET open/payments/single/{id}` shows it.
     pub fn json(&self, app: &App, ledger: &Ledger) -> Value {
         let checkout = self.store_id.and_then(|id| app.store.get(id));
-        let status = checkout.as_ref().map_or("draft", |p| status_word(p.status, "sent", "paid"));
+        // Past its due date a sent payment is `overdue`, and can still be paid (§2.6).
+        let due = self.fields.get("dueDate").and_then(Value::as_str).and_then(parse_date);
+        let waiting = if due.is_some_and(|due| due < super::today()) { "overdue" } else { "sent" };
+        let status = checkout.as_ref().map_or("draft", |p| status_word(p.status, waiting, "paid"));
         let mut object = self.fields.clone();
         let mut put = |key: &str, value: Value| {
             object.insert(key.to_owned(), value);
