@@ -47,6 +47,10 @@ pub(super) async fn run(report: &mut Report, transport: &ReqwestTransport) {
     payment(report, transport, &sandbox, &gateway, &shop).await;
     println!("fena subscription (standing order, through the façade)");
     subscription(report, transport, &sandbox, &gateway, &shop).await;
+    println!(
+        "  note  Toolkit webhooks are unsigned: each was only a trigger, confirmed by fetching"
+    );
+    println!("        the payment with the API key before the shop's handler ran");
     sandbox.shutdown().await;
 }
 
