@@ -518,7 +518,8 @@ async fn the_facade_creates_confirms_and_queries_toolkit_payments() {
     merchant.serve(&[&gateway], 0);
 
     let request = PaymentRequest::new(OrderId::new("order-9").unwrap(), gbp("12.00"));
-    let link = gateway.create_payment(&request).await.unwrap().redirect_url().unwrap();
+    let created = gateway.create_payment(&request).await.unwrap();
+    let link = created.link.redirect_url().unwrap();
     let paid = sandbox.pay(checkout_id(link.as_str())).await.unwrap();
     assert!(paid.deliveries[0].accepted, "{:?}", paid.deliveries);
     let received = merchant.received.lock().await.clone();
@@ -526,6 +527,8 @@ async fn the_facade_creates_confirms_and_queries_toolkit_payments() {
     received[0].check_order("order-9", &gbp("12.00")).unwrap();
     assert_eq!(received[0].status, PaymentStatus::Paid);
     let fena_id = received[0].gateway_payment_id.clone().unwrap();
+    // The id creation returned is the one the confirmed webhook names.
+    assert_eq!(created.gateway_payment_id.as_deref(), Some(fena_id.as_str()));
     let report = gateway.payment_status(&OrderId::new(fena_id).unwrap()).await.unwrap();
     assert_eq!(report.status, PaymentStatus::Paid);
     let error = gateway.payment_status(&OrderId::new("order-9").unwrap()).await.unwrap_err();

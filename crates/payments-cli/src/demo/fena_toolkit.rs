@@ -109,9 +109,13 @@ async fn payment(
 ) {
     let (Ok(order), Some(money)) = (OrderId::new("demo-tk-1"), gbp("10.50")) else { return };
     let created = gateway.create_payment(&PaymentRequest::new(order.clone(), money)).await;
-    let link = match created.map(|link| link.redirect_url()) {
-        Ok(Some(link)) => link,
-        Ok(None) => {
+    let (link, stored_id) = match created.map(|c| (c.link.redirect_url(), c.gateway_payment_id)) {
+        Ok((Some(link), Some(stored_id))) => (link, stored_id),
+        Ok((_, None)) => {
+            report.step("create-and-process demo-tk-1", Err("no Fena payment id".into()));
+            return;
+        }
+        Ok((None, _)) => {
             report.step("create-and-process demo-tk-1", Err("no link".into()));
             return;
         }
@@ -120,7 +124,10 @@ async fn payment(
             return;
         }
     };
-    report.step(&format!("create-and-process demo-tk-1 for {money}"), Ok(shorten(link.as_str())));
+    report.step(
+        &format!("create-and-process demo-tk-1 for {money}"),
+        Ok(format!("Fena id {stored_id} stored with the order; {}", shorten(link.as_str()))),
+    );
     let Some(id) = checkout_id(link.as_str()) else {
         report.step("payer opens the payment page", Err(format!("not a checkout link: {link}")));
         return;
@@ -160,6 +167,9 @@ async fn payment(
     report.step(
         "webhook confirmed by fetching the payment",
         match &notification {
+            Some(n) if n.gateway_payment_id.as_deref() != Some(stored_id.as_str()) => {
+                Err(format!("names payment {:?}, not the stored {stored_id}", n.gateway_payment_id))
+            }
             Some(n) if n.status == PaymentStatus::Paid => n
                 .check_order("demo-tk-1", &money)
                 .map(|()| {
@@ -174,9 +184,9 @@ async fn payment(
             None => Err("the handler did not run".into()),
         },
     );
-    let Some(fena_id) = fena_id.and_then(|id| OrderId::new(id).ok()) else { return };
+    let Ok(fena_id) = OrderId::new(stored_id) else { return };
     report.step(
-        "status through the façade (by Fena's id)",
+        "status through the façade (by the stored Fena id)",
         match gateway.payment_status(&fena_id).await {
             Ok(status) if status.status == PaymentStatus::Paid => Ok("Paid".into()),
             Ok(status) => Err(format!("{:?}", status.status)),
