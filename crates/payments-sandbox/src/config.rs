@@ -28,6 +28,10 @@ pub struct SandboxConfig {
     /// The wait before the second delivery, in milliseconds; it doubles each time.
     #[serde(default = "default_backoff_ms")]
     pub notification_backoff_ms: u64,
+    /// `fast` (the default: the two settings above, before the Pay request answers) or
+    /// `documented` (each gateway's documented schedule, in the background).
+    #[serde(default)]
+    pub notification_schedule: crate::deliver::RetrySchedule,
 }
 
 /// A Feennex shop.
@@ -218,6 +222,7 @@ impl SandboxConfig {
             unique_order_ids: true,
             notification_attempts: default_attempts(),
             notification_backoff_ms: default_backoff_ms(),
+            notification_schedule: crate::deliver::RetrySchedule::Fast,
         }
     }
 
@@ -310,6 +315,10 @@ mod tests {
         assert!(!config.unique_order_ids);
         assert_eq!((config.notification_attempts, config.notification_backoff_ms), (2, 200));
         assert!(SandboxConfig::from_json(r#"{"paypal": []}"#).unwrap_err().contains("paypal"));
+        assert_eq!(config.notification_schedule, crate::deliver::RetrySchedule::Fast);
+        let documented = SandboxConfig::from_json(r#"{"notification_schedule": "documented"}"#);
+        let documented = documented.unwrap().notification_schedule;
+        assert_eq!(documented, crate::deliver::RetrySchedule::Documented);
     }
 
     #[test]

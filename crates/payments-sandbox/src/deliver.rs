@@ -1,13 +1,27 @@
 //! Sending a gateway's notification to the merchant, again and again until it is accepted or
-//! the attempts run out.
+//! the schedule runs out, recording every attempt in the payment's timeline.
+//!
+//! Two schedules ([`RetrySchedule`]): `fast` (the default, for tests) and `documented`, each
+//! gateway's own as its documentation states it:
+//!
+//! - Feennex documents no acknowledgement or retry policy (`shared/providers/feennex.md` §3):
+//!   the sandbox keeps its fast backoff and says so on the dashboard.
+//! - Freekassa re-sends until the merchant answers `YES` (freekassa.md §3.4 `[SRC]`), but
+//!   documents neither the interval nor the number of attempts: the sandbox's backoff again,
+//!   said so.
+//! - Fena's payment-link webhook is sent at most once per order and no retry is documented
+//!   (fena.md §1.5 `[SRC]`): one attempt. (Fena Toolkit's partner integrations retry 3 times
+//!   after 30, 60 and 120 s on 5xx or network errors when `isRetryWebhookEnabled`, fena.md
+//!   §1.5 "Retries": [`Plan::fena_toolkit`].)
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use payments_core::GatewayId;
 use payments_core::transport::{HttpRequest, Transport};
+use serde::Deserialize;
 use url::Url;
 
-use crate::state::Delivery;
+use crate::state::{Delivery, SentRequest, now_ms};
 
 /// A notification ready to send.
 #[derive(Debug, Clone)]
@@ -22,43 +36,215 @@ pub struct Outgoing {
     pub required_answer: Option<&'static str>,
 }
 
-/// Delivers `outgoing` up to `attempts` times with doubling waits from `backoff`.
-pub async fn deliver(
-    transport: &dyn Transport,
-    outgoing: &Outgoing,
-    attempts: u32,
-    backoff: Duration,
-) -> Vec<Delivery> {
-    let mut deliveries = Vec::new();
-    let mut wait = backoff;
-    for attempt in 1..=attempts.max(1) {
-        let request = HttpRequest::post_form(
-            outgoing.gateway,
-            "notification",
-            outgoing.url.clone(),
-            outgoing.body.clone().into_bytes(),
-        );
-        let delivery = match transport.send(&request).await {
-            Ok(response) => {
-                let answer = response.body_snippet(200);
-                let accepted = response.status.is_success()
-                    && outgoing.required_answer.is_none_or(|required| answer == required);
-                Delivery { attempt, status: Some(response.status.as_u16()), answer, accepted }
-            }
-            Err(error) => {
-                Delivery { attempt, status: None, answer: error.to_string(), accepted: false }
-            }
-        };
-        let accepted = delivery.accepted;
-        tracing::info!(gateway = %outgoing.gateway, attempt, accepted, status = ?delivery.status, "notification delivered");
-        deliveries.push(delivery);
-        if accepted {
-            break;
-        }
-        if attempt < attempts {
-            tokio::time::sleep(wait).await;
+/// How the sandbox retries notifications (the `notification_schedule` setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RetrySchedule {
+    /// `notification_attempts` attempts, the waits doubling from `notification_backoff_ms`,
+    /// all made before the Pay request answers: fast and predictable for tests.
+    #[default]
+    Fast,
+    /// Each gateway's documented schedule, delivered in the background so that the Pay
+    /// request answers at once; a gateway that documents none keeps the fast backoff.
+    Documented,
+}
+
+/// The attempts a notification gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The wait before each retry; one attempt more than waits.
+    pub waits: Vec<Duration>,
+    /// Whether a 4xx answer is retried (otherwise only 5xx and transport errors are).
+    pub retry_client_errors: bool,
+    /// Whether the attempts run in the background, after the Pay request has answered.
+    pub background: bool,
+    /// The schedule in words, with its source, for the dashboard.
+    pub source: String,
+}
+
+impl Plan {
+    /// `attempts` attempts with waits doubling from `backoff`.
+    pub fn fast(attempts: u32, backoff: Duration) -> Self {
+        let mut waits = Vec::new();
+        let mut wait = backoff;
+        for _ in 1..attempts.max(1) {
+            waits.push(wait);
             wait = wait.saturating_mul(2);
         }
+        let source = format!(
+            "fast: {} attempt(s), waits doubling from {} ms (notification_schedule = fast)",
+            attempts.max(1),
+            backoff.as_millis()
+        );
+        Self { waits, retry_client_errors: true, background: false, source }
     }
-    deliveries
+
+    /// The schedule `gateway` documents; the fast backoff where it documents none.
+    pub fn documented(gateway: GatewayId, attempts: u32, backoff: Duration) -> Self {
+        let fallback = Self::fast(attempts, backoff);
+        let (plan, source) = match gateway {
+            GatewayId::Fena => (
+                Self { waits: Vec::new(), ..fallback },
+                "Fena: one attempt; the payment-link webhook is sent at most once per order and no retry is documented (fena.md §1.5)".to_owned(),
+            ),
+            GatewayId::Freekassa => {
+                let source = format!(
+                    "Freekassa re-sends until the answer is YES (freekassa.md §3.4) but documents no interval or limit: the sandbox's backoff, {} attempt(s) doubling from {} ms",
+                    attempts.max(1),
+                    backoff.as_millis()
+                );
+                (fallback, source)
+            }
+            _ => {
+                let source = format!(
+                    "Feennex documents no retry schedule (feennex.md §3): the sandbox's backoff, {} attempt(s) doubling from {} ms",
+                    attempts.max(1),
+                    backoff.as_millis()
+                );
+                (fallback, source)
+            }
+        };
+        Self { background: true, source, ..plan }
+    }
+
+    /// Fena Toolkit's partner-integration webhooks with `isRetryWebhookEnabled`: 3 retries,
+    /// after 30, 60 and 120 seconds, on a 5xx answer or a network error (fena.md §1.5).
+    #[allow(dead_code, reason = "for the Fena Toolkit emulation, written beside this one")]
+    pub fn fena_toolkit() -> Self {
+        Self {
+            waits: [30, 60, 120].into_iter().map(Duration::from_secs).collect(),
+            retry_client_errors: false,
+            background: true,
+            source: "Fena Toolkit: 3 retries after 30, 60 and 120 s on 5xx or network errors (fena.md §1.5)".to_owned(),
+        }
+    }
+
+    /// Whether a refused attempt is worth another under this plan.
+    fn retries(&self, delivery: &Delivery) -> bool {
+        !delivery.accepted
+            && (self.retry_client_errors || delivery.status.is_none_or(|status| status >= 500))
+    }
+}
+
+/// Sends `outgoing` once. `attempt` is left 0 for the store to number.
+pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: bool) -> Delivery {
+    let request = HttpRequest::post_form(
+        outgoing.gateway,
+        "notification",
+        outgoing.url.clone(),
+        outgoing.body.clone().into_bytes(),
+    );
+    let sent = SentRequest {
+        method: request.method.to_string(),
+        url: request.url.to_string(),
+        headers: request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (name.to_string(), value.to_str().unwrap_or("(not text)").to_owned())
+            })
+            .collect(),
+        body: outgoing.body.clone(),
+    };
+    let sent_at_ms = now_ms();
+    let started = Instant::now();
+    let result = transport.send(&request).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let (status, answer, accepted) = match result {
+        Ok(response) => {
+            let answer = response.body_snippet(500);
+            let accepted = response.status.is_success()
+                && outgoing.required_answer.is_none_or(|required| answer == required);
+            (Some(response.status.as_u16()), answer, accepted)
+        }
+        Err(error) => (None, error.to_string(), false),
+    };
+    tracing::info!(gateway = %outgoing.gateway, accepted, ?status, "notification delivered");
+    Delivery {
+        attempt: 0,
+        status,
+        answer,
+        accepted,
+        sent_at_ms,
+        latency_ms,
+        request: sent,
+        next_attempt_at_ms: None,
+        manual,
+    }
+}
+
+/// Delivers `outgoing` for payment `id` under `plan`, recording each attempt as it happens.
+/// Stops once an attempt (a redelivery included) is accepted.
+pub async fn run(app: &crate::App, id: u64, outgoing: &Outgoing, plan: &Plan) {
+    app.store.change_timeline(id, |timeline| timeline.schedule = Some(plan.source.clone()));
+    let mut index = 0;
+    loop {
+        if index > 0 && app.store.delivered(id) {
+            app.store.change_timeline(id, |timeline| timeline.next_attempt_at_ms = None);
+            break;
+        }
+        let mut delivery = attempt(&app.transport, outgoing, false).await;
+        let wait = if plan.retries(&delivery) { plan.waits.get(index).copied() } else { None };
+        delivery.next_attempt_at_ms = wait.map(|wait| {
+            let after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            now_ms().saturating_add(after)
+        });
+        app.store.record_delivery(id, delivery);
+        let Some(wait) = wait else { break };
+        tokio::time::sleep(wait).await;
+        index += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_waits_double() {
+        let plan = Plan::fast(4, Duration::from_millis(200));
+        let millis: Vec<u128> = plan.waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(millis, [200, 400, 800]);
+        assert!(!plan.background);
+    }
+
+    #[test]
+    fn documented_schedules_follow_the_sources() {
+        let backoff = Duration::from_millis(200);
+        let fena = Plan::documented(GatewayId::Fena, 5, backoff);
+        assert!(fena.waits.is_empty() && fena.background);
+        let freekassa = Plan::documented(GatewayId::Freekassa, 3, backoff);
+        assert_eq!(freekassa.waits.len(), 2);
+        assert!(freekassa.source.contains("no interval"), "{}", freekassa.source);
+        let feennex = Plan::documented(GatewayId::Feennex, 3, backoff);
+        assert!(feennex.source.contains("no retry schedule"), "{}", feennex.source);
+        let toolkit = Plan::fena_toolkit();
+        assert_eq!(toolkit.waits, [30, 60, 120].map(Duration::from_secs));
+    }
+
+    #[test]
+    fn toolkit_retries_only_server_and_network_errors() {
+        let plan = Plan::fena_toolkit();
+        let refused = |status| Delivery {
+            attempt: 1,
+            status,
+            answer: String::new(),
+            accepted: false,
+            sent_at_ms: 0,
+            latency_ms: 0,
+            request: SentRequest {
+                method: "POST".to_owned(),
+                url: String::new(),
+                headers: Vec::new(),
+                body: String::new(),
+            },
+            next_attempt_at_ms: None,
+            manual: false,
+        };
+        assert!(plan.retries(&refused(Some(503))));
+        assert!(plan.retries(&refused(None)));
+        assert!(!plan.retries(&refused(Some(400))));
+        assert!(Plan::fast(2, Duration::ZERO).retries(&refused(Some(400))));
+    }
 }

@@ -378,3 +378,30 @@ pub async fn control_settle(
         Err(status) => status.into_response(),
     }
 }
+
+/// Every payout, read-only, for the dashboard.
+pub fn ledger_entries(app: &App) -> Vec<crate::dashboard::LedgerEntry> {
+    let Ok(ledger) = app.feennex.lock() else { return Vec::new() };
+    ledger
+        .payouts
+        .iter()
+        .map(|payout| crate::dashboard::LedgerEntry {
+            gateway: GatewayId::Feennex,
+            kind: if payout.kind == Kind::Transfer { "transfer" } else { "withdraw" },
+            id: payout.id,
+            merchant: payout.shop_id.clone(),
+            reference: payout.shop_payment_id.clone(),
+            account: payout.account.clone(),
+            amount: payout.amount,
+            currency: payout.currency.code().to_owned(),
+            status: match (payout.kind, payout.status) {
+                (Kind::Transfer, _) => "done",
+                (_, SUCCESS) => "paid",
+                (_, REJECTED) => "rejected",
+                _ => "in_progress",
+            }
+            .to_owned(),
+            in_progress: payout.kind == Kind::Withdraw && payout.status == PS_PROCESSING,
+        })
+        .collect()
+}

@@ -790,6 +790,54 @@ pub async fn control_settle(
     }
 }
 
+/// Every payout and refund, read-only, for the dashboard.
+pub fn ledger_entries(app: &App) -> Vec<crate::dashboard::LedgerEntry> {
+    let Ok(ledger) = app.freekassa.lock() else { return Vec::new() };
+    let mut entries: Vec<crate::dashboard::LedgerEntry> = ledger
+        .withdrawals
+        .iter()
+        .map(|w| crate::dashboard::LedgerEntry {
+            gateway: GatewayId::Freekassa,
+            kind: "withdrawal",
+            id: w.id,
+            merchant: w.shop_id.to_string(),
+            reference: w.payment_id.clone().unwrap_or_default(),
+            account: w.account.clone(),
+            amount: w.amount,
+            currency: w.currency.to_owned(),
+            status: match w.status {
+                0 => "in_progress",
+                1 => "paid",
+                _ => "cancelled",
+            }
+            .to_owned(),
+            in_progress: w.status == 0,
+        })
+        .collect();
+    let refunds: Vec<(u64, u64)> = ledger
+        .orders
+        .iter()
+        .filter_map(|(order, extra)| extra.refund_id.map(|refund| (refund, *order)))
+        .collect();
+    drop(ledger);
+    for (refund, order) in refunds {
+        let Some(payment) = app.store.get(order) else { continue };
+        entries.push(crate::dashboard::LedgerEntry {
+            gateway: GatewayId::Freekassa,
+            kind: "refund",
+            id: refund,
+            merchant: payment.merchant,
+            reference: format!("order {order} ({})", payment.order_id),
+            account: String::new(),
+            amount: payment.amount,
+            currency: payment.currency.code().to_owned(),
+            status: "refunded".to_owned(),
+            in_progress: false,
+        });
+    }
+    entries
+}
+
 fn number(amount: Decimal) -> Value {
     serde_json::from_str(&AmountStyle::Shortest.render(amount).unwrap_or_default())
         .unwrap_or(Value::Null)

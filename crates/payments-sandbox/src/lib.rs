@@ -11,8 +11,11 @@
 //! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
 //! | `/freekassa/pay/?m=...` | the Freekassa payment form |
 //! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (every method, below) |
+//! | `/` | the dashboard: every payment, payout and refund, newest first, with its timeline, each notification request and the merchant's answer, and buttons for the control API; it refreshes itself |
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
+//! | `/control/payments/<id>/redeliver` | sends a settled payment's notification once more, now |
+//! | `/control/dashboard` | the dashboard's list as JSON (`/dashboard/items`: as HTML) |
 //! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
 //! | `/control/feennex/payouts/<id>/pay`, `.../reject` | settles a Feennex withdrawal |
 //! | `/control/faults` | faults on demand: `POST` one, `GET` the pending ones, `DELETE` them all |
@@ -189,6 +192,7 @@
 
 mod checkout;
 mod config;
+mod dashboard;
 mod deliver;
 mod faults;
 mod feennex;
@@ -211,8 +215,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{FeennexShop, FenaBankAccount, FenaTerminal, FreekassaShop, SandboxConfig};
+pub use deliver::RetrySchedule;
 pub use faults::{DEFAULT_TIMEOUT_DELAY, Fault, FaultKind, GatewayAnswer, PendingFault};
-pub use state::{Delivery, Payment, Status};
+pub use state::{Delivery, Event, EventKind, Payment, SentRequest, Status, Timeline};
 
 /// The shared state of a running sandbox.
 #[derive(Debug)]
@@ -226,6 +231,11 @@ struct App {
     feennex: std::sync::Mutex<feennex_payouts::Ledger>,
     faults: faults::Faults,
     fena_toolkit: std::sync::Mutex<fena_toolkit::Ledger>,
+    /// When the dashboard first saw each payout and refund (their ledgers keep no time), in
+    /// milliseconds since the Unix epoch, and in [`state::next_sequence`] order.
+    seen: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
+    /// Notifications being delivered in the background, stopped at shutdown.
+    deliveries: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl App {
@@ -241,10 +251,11 @@ impl App {
         }
     }
 
-    /// Pays or rejects a pending payment and delivers the notification. The error is the
+    /// Pays or rejects a pending payment and delivers the notification: before answering
+    /// under the fast schedule, in the background under the documented one. The error is the
     /// HTTP status to answer: 404 for no such payment, 409 for one already settled. The
     /// check and the change happen under one lock, so a payment is never settled twice.
-    async fn settle(&self, id: u64, status: Status) -> Result<Payment, StatusCode> {
+    async fn settle(self: &Arc<Self>, id: u64, status: Status) -> Result<Payment, StatusCode> {
         let mut was = None;
         let settled = self
             .store
@@ -258,27 +269,60 @@ impl App {
         if was != Some(Status::Pending) {
             return Err(StatusCode::CONFLICT);
         }
-        let outgoing = match settled.gateway {
-            GatewayId::Feennex => feennex::notification(self, &settled),
-            GatewayId::Fena if settled.kind.starts_with("toolkit") => {
-                return fena_toolkit::settled(self, settled).await;
+        let event = if status == Status::Paid { EventKind::Paid } else { EventKind::Rejected };
+        self.store.note(id, event);
+        if settled.gateway == GatewayId::Fena && settled.kind.starts_with("toolkit") {
+            return fena_toolkit::settled(self, settled).await;
+        }
+        let Some(outgoing) = self.notification(&settled) else { return Ok(settled) };
+        let plan = self.plan(settled.gateway);
+        if plan.background {
+            let app = Arc::clone(self);
+            let task = tokio::spawn(async move { deliver::run(&app, id, &outgoing, &plan).await });
+            if let Ok(mut running) = self.deliveries.lock() {
+                running.retain(|task| !task.is_finished());
+                running.push(task.abort_handle());
             }
-            GatewayId::Fena => fena::notification(self, &settled),
-            GatewayId::Freekassa => freekassa::notification(self, &settled),
+        } else {
+            deliver::run(self, id, &outgoing, &plan).await;
+        }
+        self.store.get(id).ok_or(StatusCode::NOT_FOUND)
+    }
+
+    /// The notification the gateway sends for the payment as it stands, if any.
+    fn notification(&self, payment: &Payment) -> Option<deliver::Outgoing> {
+        match payment.gateway {
+            GatewayId::Feennex => feennex::notification(self, payment),
+            GatewayId::Fena => fena::notification(self, payment),
+            GatewayId::Freekassa => freekassa::notification(self, payment),
             _ => None,
-        };
-        let Some(outgoing) = outgoing else { return Ok(settled) };
+        }
+    }
+
+    /// The retry plan for a gateway's notifications under the configured schedule.
+    fn plan(&self, gateway: GatewayId) -> deliver::Plan {
+        let attempts = self.config.notification_attempts;
         let backoff = Duration::from_millis(self.config.notification_backoff_ms);
-        let deliveries = deliver::deliver(
-            &self.transport,
-            &outgoing,
-            self.config.notification_attempts,
-            backoff,
-        )
-        .await;
-        self.store
-            .update(id, |payment| payment.deliveries.extend(deliveries))
-            .ok_or(StatusCode::NOT_FOUND)
+        match self.config.notification_schedule {
+            RetrySchedule::Documented => deliver::Plan::documented(gateway, attempts, backoff),
+            _ => deliver::Plan::fast(attempts, backoff),
+        }
+    }
+
+    /// Sends a settled payment's notification once more, now, whatever came of the earlier
+    /// attempts. The error is the HTTP status to answer: 404 for no such payment, 409 for a
+    /// pending one, 422 for one whose gateway sends no notification (a rejected Fena or
+    /// Freekassa payment, or no notification URL).
+    async fn redeliver(&self, id: u64) -> Result<Payment, StatusCode> {
+        let payment = self.store.get(id).ok_or(StatusCode::NOT_FOUND)?;
+        if payment.status == Status::Pending {
+            return Err(StatusCode::CONFLICT);
+        }
+        let outgoing = self.notification(&payment).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?;
+        self.store.note(id, EventKind::RedeliveryRequested);
+        let delivery = deliver::attempt(&self.transport, &outgoing, true).await;
+        self.store.record_delivery(id, delivery);
+        self.store.get(id).ok_or(StatusCode::NOT_FOUND)
     }
 }
 
@@ -310,8 +354,14 @@ impl Sandbox {
             feennex: std::sync::Mutex::default(),
             faults: faults::Faults::default(),
             fena_toolkit: std::sync::Mutex::default(),
+            seen: std::sync::Mutex::default(),
+            deliveries: std::sync::Mutex::default(),
         });
         let router = Router::new()
+            .route("/", get(dashboard::page))
+            .route("/dashboard/items", get(dashboard::fragment))
+            .route("/control/dashboard", get(dashboard::json))
+            .route("/control/payments/{id}/redeliver", post(checkout::control_redeliver))
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
             .route("/fena/pay/", get(fena::pay_page))
             .route("/freekassa/pay/", get(freekassa::form))
@@ -329,6 +379,7 @@ impl Sandbox {
                 "/control/faults",
                 get(faults::control_list).post(faults::control_add).delete(faults::control_clear),
             )
+            .layer(axum::middleware::from_fn_with_state(app.clone(), dashboard::observe_after))
             // Faults on demand: last, so it wraps every route (add new routes above it).
             .layer(axum::middleware::from_fn_with_state(app.clone(), faults::apply))
             .with_state(app.clone());
@@ -364,6 +415,11 @@ impl RunningSandbox {
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> &str {
         &self.app.base_url
+    }
+
+    /// The dashboard's URL (`/`).
+    pub fn dashboard_url(&self) -> String {
+        format!("{}/", self.app.base_url)
     }
 
     /// The Feennex API base URL.
@@ -416,6 +472,37 @@ impl RunningSandbox {
         self.app.settle(id, Status::Paid).await
     }
 
+    /// Sends a settled payment's notification once more, now (the dashboard's Redeliver
+    /// button, `POST /control/payments/{id}/redeliver`); returns the payment with the new
+    /// attempt last among its deliveries. Automatic retries still scheduled go on until one
+    /// attempt is accepted.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP status the control API would answer: 404 for no such payment, 409 for a
+    /// pending one, 422 when the gateway sends no notification for it.
+    ///
+    /// ```no_run
+    /// # use payments_sandbox::{Sandbox, SandboxConfig};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse()?).await?;
+    /// // ... a merchant creates payment 1 and it is paid, but the merchant was down ...
+    /// let payment = sandbox.redeliver(1).await.map_err(|status| status.to_string())?;
+    /// let last = payment.deliveries.last();
+    /// println!("accepted: {:?}", last.map(|delivery| delivery.accepted));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn redeliver(&self, id: u64) -> Result<Payment, StatusCode> {
+        self.app.redeliver(id).await
+    }
+
+    /// The payment's timeline: when it was created, its checkout page opened, paid or
+    /// rejected, and the notification schedule.
+    pub fn timeline(&self, id: u64) -> Option<Timeline> {
+        self.app.store.timeline(id)
+    }
+
     /// Rejects a pending payment as the payer would.
     ///
     /// # Errors
@@ -461,6 +548,11 @@ impl RunningSandbox {
         self.app.faults.release_held();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Ok(running) = self.app.deliveries.lock() {
+            for task in running.iter() {
+                task.abort();
+            }
         }
         let _ = (&mut self.server).await;
     }
