@@ -192,7 +192,20 @@ fn e2e() -> Result<(), String> {
             &[("DEBIAN_FRONTEND", "noninteractive")],
         )?;
     }
-    cargo(&["test", "--package", "payments-sandbox", "--test", "browser", "--", "--ignored"], &[])
+    // `--nocapture`: the test prints where it wrote its screenshots.
+    cargo(
+        &[
+            "test",
+            "--package",
+            "payments-sandbox",
+            "--test",
+            "browser",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+        &[],
+    )
 }
 
 /// Runs `program` with `args`, failing unless it exits successfully.

@@ -1,7 +1,11 @@
-//! The checkout page in a real browser: a Feennex payment is created through the SDK, headless
-//! Chromium (fantoccini over WebDriver, via `chromedriver`) opens the sandbox's checkout page and
-//! clicks Pay, and the merchant's webhook receiver gets exactly one verified notification
-//! while the payer lands on the merchant's success page.
+//! The checkout page and the dashboard in a real browser: a Feennex payment is created through
+//! the SDK, headless Chromium (fantoccini over WebDriver, via `chromedriver`) opens the
+//! sandbox's checkout page and clicks Pay, and the payer lands on the merchant's success page.
+//! The merchant fails that first notification (HTTP 500); the dashboard shows the payment, its
+//! timeline and the failed attempt; its Redeliver button sends the notification again, and the
+//! second attempt, accepted, appears without a reload. The merchant ends up with exactly one
+//! verified notification. Screenshots of the checkout page (phone-sized) and the dashboard are
+//! written under the target directory's `e2e/`, and their paths printed.
 //!
 //! It needs Debian's `chromium` and `chromium-driver` packages, so the normal test run skips
 //! it. `cargo xtask e2e` installs them when missing and runs
@@ -152,14 +156,17 @@ struct Merchant {
     calls: Arc<AtomicUsize>,
 }
 
-async fn merchant(gateway: &AnyGateway) -> Merchant {
+/// The receiver fails (HTTP 500) the first `fail_first` notifications.
+async fn merchant(gateway: &AnyGateway, fail_first: usize) -> Merchant {
     let received = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(AtomicUsize::new(0));
     let (sink, counter) = (received.clone(), calls.clone());
     let router = WebhookRouter::new(move |notification: Notification| {
         let (sink, counter) = (sink.clone(), counter.clone());
         async move {
-            counter.fetch_add(1, Ordering::SeqCst);
+            if counter.fetch_add(1, Ordering::SeqCst) < fail_first {
+                return Err(std::io::Error::other("database busy"));
+            }
             sink.lock().await.push(notification);
             Ok::<(), std::io::Error>(())
         }
@@ -189,13 +196,54 @@ fn gateway(base_url: &str) -> AnyGateway {
     AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap()
 }
 
+/// Where screenshots go: `e2e/` in the target directory.
+fn screenshot_dir() -> PathBuf {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tmp.parent().map_or_else(|| tmp.clone(), |target| target.join("e2e"));
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    dir
+}
+
+/// Saves the browser's viewport as `name`; returns the path.
+async fn screenshot(browser: &Client, name: &str) -> PathBuf {
+    let png = within("a screenshot", browser.screenshot()).await.unwrap();
+    let path = screenshot_dir().join(name);
+    std::fs::write(&path, png).expect("the screenshot file");
+    path
+}
+
+/// Waits until `f` returns `Some`, polling every 100 ms within [`STEP`].
+async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    within(what, async {
+        loop {
+            if let Some(value) = f().await {
+                break value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+}
+
+/// The `data-http-status` of the attempt section `id`, once the dashboard shows it.
+async fn attempt_status(browser: &Client, id: String) -> Option<String> {
+    let section = browser.find(Locator::Id(&id)).await.ok()?;
+    section.attr("data-http-status").await.ok().flatten()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Debian's chromium and chromium-driver; run by `cargo xtask e2e`"]
-async fn paying_on_the_checkout_page_notifies_the_merchant() {
-    let sandbox =
-        Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
+    // One attempt per notification, so the failed one stays failed until redelivered.
+    let mut config = SandboxConfig::demo();
+    config.notification_attempts = 1;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let gateway = gateway(&sandbox.feennex_url());
-    let merchant = merchant(&gateway).await;
+    let merchant = merchant(&gateway, 1).await;
 
     let money = Money::parse("23.15", Currency::RUB).unwrap();
     let request = PaymentRequest::new(OrderId::new("browser-1").unwrap(), money)
@@ -208,6 +256,8 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
     let chromedriver = ChromeDriver::start().await;
     let browser = chromedriver.session().await;
 
+    // A phone-sized window for the checkout page.
+    within("the window size", browser.set_window_size(390, 844)).await.unwrap();
     within("the checkout page", browser.goto(checkout.as_str())).await.unwrap();
     let order =
         within("the order", async { browser.find(Locator::Id("order")).await?.text().await })
@@ -219,6 +269,7 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
             .await
             .unwrap();
     assert_eq!(amount, "23.15 RUB");
+    let checkout_png = screenshot(&browser, "checkout.png").await;
 
     within("the Pay click", async { browser.find(Locator::Id("pay")).await?.click().await })
         .await
@@ -238,13 +289,74 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
     .await
     .unwrap();
     assert_eq!(thanks, "Thank you, your order is paid");
+
+    // The first notification failed; the dashboard shows the payment and that attempt.
+    let payment = sandbox.find(GatewayId::Feennex, "5", "browser-1").unwrap();
+    assert_eq!(payment.status, Status::Paid);
+    assert_eq!(merchant.calls.load(Ordering::SeqCst), 1);
+    assert!(merchant.received.lock().await.is_empty(), "the first delivery failed");
+    within("the window size", browser.set_window_size(1280, 1000)).await.unwrap();
+    within("the dashboard", browser.goto(&sandbox.dashboard_url())).await.unwrap();
+    let key = format!("payment-{}", payment.id);
+    let first = until("the first attempt on the dashboard", || {
+        attempt_status(&browser, format!("{key}-attempt-1"))
+    })
+    .await;
+    assert_eq!(first, "500");
+    let status = within("the payment's status", async {
+        let item = browser.find(Locator::Id(&key)).await?;
+        item.find(Locator::Css(".badge")).await?.text().await
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, "paid");
+
+    // Open its timeline, then redeliver from the dashboard.
+    within("the timeline", async {
+        browser
+            .find(Locator::Css(&format!("details[data-key='{key}'] > summary")))
+            .await?
+            .click()
+            .await
+    })
+    .await
+    .unwrap();
+    let timeline = within("the timeline text", async {
+        browser.find(Locator::Css(&format!("#{key} .timeline"))).await?.text().await
+    })
+    .await
+    .unwrap();
+    for expected in
+        ["created (bill)", "checkout page opened", "paid", "notification attempt 1: HTTP 500"]
+    {
+        assert!(timeline.contains(expected), "{expected:?} in {timeline}");
+    }
+    within("the Redeliver click", async {
+        browser.find(Locator::Id(&format!("redeliver-{key}"))).await?.click().await
+    })
+    .await
+    .unwrap();
+    // The page refreshes itself: the second attempt appears without a reload.
+    let second = until("the second attempt on the dashboard", || {
+        attempt_status(&browser, format!("{key}-attempt-2"))
+    })
+    .await;
+    assert_eq!(second, "200");
+    let heading = within("the second attempt", async {
+        let section = browser.find(Locator::Id(&format!("{key}-attempt-2"))).await?;
+        section.find(Locator::Css("h4")).await?.text().await
+    })
+    .await
+    .unwrap();
+    assert!(heading.contains("HTTP 200") && heading.contains("accepted"), "{heading}");
+    let dashboard_png = screenshot(&browser, "dashboard.png").await;
+    println!("screenshots: {} and {}", checkout_png.display(), dashboard_png.display());
     within("the browser to close", browser.close()).await.unwrap();
     drop(chromedriver);
 
-    // The sandbox delivers the notification before it redirects the payer.
     let received = merchant.received.lock().await.clone();
     assert_eq!(received.len(), 1, "exactly one verified notification: {received:?}");
-    assert_eq!(merchant.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(merchant.calls.load(Ordering::SeqCst), 2);
     let notification = &received[0];
     assert_eq!(notification.gateway, GatewayId::Feennex);
     notification.check_order("browser-1", &money).unwrap();
@@ -254,7 +366,8 @@ async fn paying_on_the_checkout_page_notifies_the_merchant() {
 
     let payment = sandbox.find(GatewayId::Feennex, "5", "browser-1").unwrap();
     assert_eq!(payment.status, Status::Paid);
-    assert_eq!(payment.deliveries.len(), 1, "{:?}", payment.deliveries);
-    assert!(payment.deliveries[0].accepted, "{:?}", payment.deliveries);
+    let statuses: Vec<_> = payment.deliveries.iter().map(|d| (d.status, d.accepted)).collect();
+    assert_eq!(statuses, [(Some(500), false), (Some(200), true)]);
+    assert!(payment.deliveries[1].manual);
     sandbox.shutdown().await;
 }
