@@ -17,7 +17,8 @@
 //!   free loopback port with a temporary data directory, runs the store tests against them
 //!   (none may skip), stops them, and ends with `stores: N passed, M failed`.
 //! - `e2e`: installs Debian's `chromium` and `chromium-driver` if either is missing, then runs
-//!   the browser test of the sandbox's checkout page (ignored by the normal test run).
+//!   the browser test of the sandbox's checkout page and dashboard (ignored by the normal test
+//!   run), which writes screenshots to `target/e2e/` and prints their paths.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,

@@ -84,6 +84,7 @@ fn describe(sandbox: &RunningSandbox) -> Vec<String> {
     let base = sandbox.base_url();
     let mut lines = vec![
         format!("Sandbox listening on {base}"),
+        format!("  dashboard               {}", sandbox.dashboard_url()),
         format!("  Feennex API             {}", sandbox.feennex_url()),
         format!("  Freekassa payment form  {}", sandbox.freekassa_form_url()),
         format!("  Freekassa API v1        {}", sandbox.freekassa_api_url()),
@@ -92,6 +93,7 @@ fn describe(sandbox: &RunningSandbox) -> Vec<String> {
         format!("  control API             GET  {base}/control/payments"),
         format!("                          POST {base}/control/payments/<id>/pay"),
         format!("                          POST {base}/control/payments/<id>/reject"),
+        format!("                          POST {base}/control/payments/<id>/redeliver"),
         format!("  faults on demand        POST {}", sandbox.faults_url()),
         "                          (gateway, endpoint, kind: timeout, status, gateway_error,"
             .to_owned(),

@@ -23,6 +23,30 @@
 //! | `/control/fena/recurring/<id>/advance`, `.../cancel` | a standing order's next payment; the payer cancelling it |
 //! | `/control/fena/bank-accounts/<id>/<status>` | a Fena bank account becomes `verified`, `pending` or `disabled` |
 //!
+//! ## Dashboard and notifications
+//!
+//! The dashboard (`/`) lists every payment, payout and refund, newest first. A payment's
+//! timeline has its creation, each opening of its checkout page, its payment or rejection,
+//! and each notification attempt: the request as sent (URL, `content-type`, body), the
+//! merchant's HTTP status, answer and latency, and when the next attempt is due. Its buttons
+//! call the control API (pay, reject, redeliver; settle a Feennex or Freekassa payout). The
+//! page polls `/dashboard/items` every second; `/control/dashboard` is the list as JSON.
+//! Payouts and refunds are dated when the sandbox first sees them (their ledgers keep no
+//! time), right after the request that made them.
+//!
+//! Notifications follow `notification_schedule`:
+//!
+//! | schedule | attempts | when |
+//! |---|---|---|
+//! | `fast` (default) | `notification_attempts`, waits doubling from `notification_backoff_ms` | before the Pay request answers |
+//! | `documented`, Feennex | as `fast`: Feennex documents no retry policy (feennex.md §3) | in the background |
+//! | `documented`, Freekassa | as `fast`, until the answer is exactly `YES`: re-sending is documented, its interval and limit are not (freekassa.md §3.4) | in the background |
+//! | `documented`, Fena | one: the payment-link webhook is sent at most once per order, no retry documented (fena.md §1.5) | in the background |
+//!
+//! (Fena Toolkit's partner integrations document 3 retries after 30, 60 and 120 s on 5xx or
+//! network errors, when `isRetryWebhookEnabled`; fena.md §1.5.) A redelivery is one attempt,
+//! now; a scheduled retry is skipped once any attempt was accepted.
+//!
 //! ## Feennex API
 //!
 //! Sections are those of `shared/providers/feennex.md` (`[SRC]` marking what the gateway's
