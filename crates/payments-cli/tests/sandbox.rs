@@ -141,6 +141,8 @@ fn prints_every_gateway_url_and_where_notifications_go() {
         format!("{base}/control/payments/<id>/pay"),
         format!("{base}/control/payments/<id>/reject"),
         format!("POST {base}/control/faults"),
+        format!("dashboard               {base}/\n"),
+        format!("POST {base}/control/payments/<id>/redeliver"),
     ] {
         assert!(text.contains(&url), "{url} missing from\n{text}");
     }
@@ -151,6 +153,9 @@ fn prints_every_gateway_url_and_where_notifications_go() {
     assert_eq!((status, body.as_str()), (200, r#"{"payments":[]}"#));
     let (status, _, body) = http(&base, "GET", "/control/faults", None);
     assert_eq!((status, body.as_str()), (200, r#"{"faults":[]}"#));
+    let (status, _, body) = http(&base, "GET", "/", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Payments sandbox</h1>"), "{body}");
 }
 
 #[test]
