@@ -393,6 +393,21 @@ fn render_delivery(html: &mut String, key: &str, delivery: &Delivery) {
             esc(&time_text(next))
         );
     }
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(request.body.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if !fields.is_empty() {
+        let _ = write!(
+            html,
+            "<details class=\"fields\" data-key=\"{key}-attempt-{}-fields\"><summary>Body fields, decoded ({})</summary><table>",
+            delivery.attempt,
+            fields.len()
+        );
+        for (name, value) in &fields {
+            let _ = write!(html, "<tr><th>{}</th><td>{}</td></tr>", esc(name), esc(value));
+        }
+        html.push_str("</table></details>\n");
+    }
     html.push_str("</section>\n");
 }
 

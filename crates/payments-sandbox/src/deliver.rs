@@ -23,6 +23,9 @@ use url::Url;
 
 use crate::state::{Delivery, SentRequest, now_ms};
 
+/// The `user-agent` of the sandbox's notifications.
+pub const USER_AGENT: &str = concat!("payments-sandbox/", env!("CARGO_PKG_VERSION"));
+
 /// A notification ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -135,16 +138,22 @@ pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: boo
         outgoing.url.clone(),
         outgoing.body.clone().into_bytes(),
     );
+    // What goes on the wire: the request's own headers and those the HTTP client adds.
+    let host = match (request.url.host_str(), request.url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (host, None) => host.unwrap_or_default().to_owned(),
+        (None, Some(_)) => String::new(),
+    };
+    let mut headers = vec![("host".to_owned(), host)];
+    headers.extend(request.headers.iter().map(|(name, value)| {
+        (name.to_string(), value.to_str().unwrap_or("(not text)").to_owned())
+    }));
+    headers.push(("content-length".to_owned(), outgoing.body.len().to_string()));
+    headers.push(("user-agent".to_owned(), USER_AGENT.to_owned()));
     let sent = SentRequest {
         method: request.method.to_string(),
         url: request.url.to_string(),
-        headers: request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (name.to_string(), value.to_str().unwrap_or("(not text)").to_owned())
-            })
-            .collect(),
+        headers,
         body: outgoing.body.clone(),
     };
     let sent_at_ms = now_ms();

@@ -365,7 +365,9 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let transport = ReqwestTransport::new(
-            &TransportConfig::default().with_timeout(Duration::from_secs(10)),
+            &TransportConfig::default()
+                .with_timeout(Duration::from_secs(10))
+                .with_user_agent(deliver::USER_AGENT),
         )
         .map_err(std::io::Error::other)?;
         let app = Arc::new(App {

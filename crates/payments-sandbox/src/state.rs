@@ -27,7 +27,8 @@ pub struct SentRequest {
     pub method: String,
     /// The merchant's URL.
     pub url: String,
-    /// The headers set by the sandbox (`content-type`), name and value.
+    /// The headers that matter (`host`, `content-type`, `content-length`, `user-agent`),
+    /// name and value.
     pub headers: Vec<(String, String)>,
     /// The body, exactly as sent.
     pub body: String,

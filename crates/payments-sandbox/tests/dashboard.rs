@@ -152,7 +152,13 @@ async fn a_failed_notification_shows_its_request_and_answer_and_is_redelivered()
             .any(|h| h[0] == "content-type" && h[1] == "application/x-www-form-urlencoded"),
         "{headers:?}"
     );
+    let header = |name: &str| {
+        headers.iter().find(|h| h[0] == name).and_then(|h| h[1].as_str()).unwrap_or_default()
+    };
+    assert!(header("user-agent").starts_with("payments-sandbox/"), "{headers:?}");
+    assert_eq!(callback, format!("http://{}/feennex", header("host")));
     let body = delivery["request"]["body"].as_str().unwrap();
+    assert_eq!(header("content-length"), body.len().to_string());
     assert!(body.contains("shop_order_id=dash-1") && body.contains("&sign="), "{body}");
     assert_eq!(
         (delivery["status"].as_u64(), delivery["answer"].as_str()),
@@ -169,6 +175,7 @@ async fn a_failed_notification_shows_its_request_and_answer_and_is_redelivered()
     assert!(html.contains("&lt;b&gt;busy&lt;/b&gt; &amp; &quot;down&quot;"), "{html}");
     assert!(!html.contains(FAILURE));
     assert!(html.contains(&format!("id=\"redeliver-payment-{id}\"")), "{html}");
+    assert!(html.contains("<tr><th>shop_order_id</th><td>dash-1</td></tr>"), "{html}");
     let (_, fragment) = get(&sandbox, "/dashboard/items").await;
     assert!(fragment.contains("id=\"payment-1-attempt-1\"") && !fragment.contains("<html"));
 
