@@ -9,6 +9,8 @@
     reason = "a failing test should fail loudly"
 )]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -242,14 +244,7 @@ async fn the_documented_schedule_delivers_in_the_background_and_shows_the_next_a
     let paid = sandbox.pay(id).await.unwrap();
     assert_eq!(paid.status, Status::Paid);
     // The first attempt happens after the Pay request answered; wait for it (bounded).
-    let mut payment = paid;
-    for _ in 0..200 {
-        if !payment.deliveries.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-        payment = sandbox.payments().into_iter().find(|p| p.id == id).unwrap();
-    }
+    let payment = first_delivery(&sandbox, id).await;
     assert_eq!(payment.deliveries.len(), 1, "{:?}", payment.deliveries);
     let first = &payment.deliveries[0];
     assert_eq!(first.status, Some(500));
@@ -379,5 +374,70 @@ async fn a_freekassa_refund_is_listed_above_its_order() {
         (Some("150"), Some("RUB"))
     );
     assert!(items[0]["actions"].as_array().unwrap().is_empty());
+    sandbox.shutdown().await;
+}
+
+/// Waits (bounded) for the payment's first background delivery; returns the payment.
+async fn first_delivery(sandbox: &RunningSandbox, id: u64) -> payments_sandbox::Payment {
+    for _ in 0..400 {
+        let payment = sandbox.payments().into_iter().find(|p| p.id == id).unwrap();
+        if !payment.deliveries.is_empty() {
+            return payment;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no delivery of payment {id}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fenas_documented_webhook_is_sent_once_and_the_dashboard_says_why() {
+    const TERMINAL: &str = "4af9b080-b6d3-4206-a10f-f2162f15b655";
+    let mut merchant = common::Merchant::bind().await;
+    let mut config = SandboxConfig::demo().with_webhooks_to(&merchant.base_url);
+    config.notification_schedule = RetrySchedule::Documented;
+    // The fast fallback would retry within 10 ms; Fena's documented schedule does not.
+    config.notification_backoff_ms = 10;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let json = format!(
+        r#"{{"gateway": "fena", "terminal_id": "{TERMINAL}", "terminal_secret": "0b7e3c1a-5d2f-4e8b-9a6c-2f1d3e4b5a69", "pay_url": "{}"}}"#,
+        sandbox.fena_pay_url()
+    );
+    let gateway =
+        payments::AnyGateway::from_config(&payments::GatewayConfig::from_json(&json).unwrap())
+            .unwrap();
+    merchant.serve(&[&gateway], 1);
+    let request = payments::payment::PaymentRequest::new(
+        OrderId::new("FENA-DASH").unwrap(),
+        Money::parse("12.5", Currency::GBP).unwrap(),
+    );
+    let created = gateway.create_payment(&request).await.unwrap();
+    let link = created.link.redirect_url().unwrap().to_string();
+    let response =
+        call(&sandbox, HttpRequest::get(GatewayId::Fena, "pay", link.parse().unwrap())).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let id = sandbox.find(GatewayId::Fena, TERMINAL, "FENA-DASH").unwrap().id;
+
+    sandbox.pay(id).await.unwrap();
+    let payment = first_delivery(&sandbox, id).await;
+    assert_eq!(payment.deliveries[0].status, Some(500));
+    assert_eq!(payment.deliveries[0].next_attempt_at_ms, None, "no retry is scheduled");
+    let timeline = sandbox.timeline(id).unwrap();
+    assert_eq!(timeline.next_attempt_at_ms, None);
+    let schedule = timeline.schedule.unwrap();
+    assert!(
+        schedule.starts_with("Fena: one attempt") && schedule.contains("fena.md"),
+        "{schedule}"
+    );
+    let item = dashboard(&sandbox).await.remove(0);
+    assert_eq!(item["schedule"].as_str(), Some(schedule.as_str()));
+    assert_eq!(
+        item["deliveries"][0]["request"]["body"].as_str().map(|b| b.starts_with("token=")),
+        Some(true)
+    );
+
+    // Redelivered by hand, the webhook is verified by the merchant.
+    let again = sandbox.redeliver(id).await.unwrap();
+    assert!(again.deliveries[1].accepted, "{:?}", again.deliveries);
+    assert_eq!(merchant.received.lock().await.len(), 1);
     sandbox.shutdown().await;
 }
