@@ -107,6 +107,8 @@ pub struct Item {
     pub next_attempt_at_ms: Option<u64>,
     /// What can be done with it now.
     pub actions: Vec<Action>,
+    /// The payer's checkout page, for a payment.
+    pub checkout_path: Option<String>,
     /// Orders items created within one millisecond.
     #[serde(skip)]
     sequence: u64,
@@ -206,6 +208,7 @@ fn payment_item(payment: Payment, timeline: Timeline) -> Item {
         schedule: timeline.schedule,
         next_attempt_at_ms: timeline.next_attempt_at_ms,
         actions,
+        checkout_path: Some(format!("/checkout/{}", payment.id)),
         sequence: timeline.sequence,
     }
 }
@@ -241,6 +244,7 @@ fn ledger_item(entry: LedgerEntry, created_at_ms: u64, sequence: u64) -> Item {
         schedule: None,
         next_attempt_at_ms: None,
         actions,
+        checkout_path: None,
         sequence,
     }
 }
@@ -306,6 +310,9 @@ fn render_item(html: &mut String, item: &Item) {
         created = esc(&time_text(item.created_at_ms)),
     );
     let _ = write!(html, "<p class=\"meta\">merchant {}", esc(&item.merchant));
+    if let Some(path) = &item.checkout_path {
+        let _ = write!(html, " · <a href=\"{}\" target=\"_blank\">checkout page</a>", esc(path));
+    }
     if let Some(last) = item.deliveries.last() {
         let _ = write!(
             html,

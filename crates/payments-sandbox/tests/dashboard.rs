@@ -178,6 +178,8 @@ async fn a_failed_notification_shows_its_request_and_answer_and_is_redelivered()
     assert!(!html.contains(FAILURE));
     assert!(html.contains(&format!("id=\"redeliver-payment-{id}\"")), "{html}");
     assert!(html.contains("<tr><th>shop_order_id</th><td>dash-1</td></tr>"), "{html}");
+    assert_eq!(item["checkout_path"].as_str(), Some(format!("/checkout/{id}").as_str()));
+    assert!(html.contains(&format!("<a href=\"/checkout/{id}\"")), "{html}");
     let (_, fragment) = get(&sandbox, "/dashboard/items").await;
     assert!(fragment.contains("id=\"payment-1-attempt-1\"") && !fragment.contains("<html"));
 
