@@ -33,10 +33,21 @@ pub struct Outgoing {
     pub url: Url,
     /// The gateway sending it.
     pub gateway: GatewayId,
-    /// The form-urlencoded body.
+    /// The body, encoded as `encoding` says.
     pub body: String,
     /// The answer body the gateway requires (`YES` for Freekassa), or any 2xx when `None`.
     pub required_answer: Option<&'static str>,
+    /// How the body is encoded.
+    pub encoding: Encoding,
+}
+
+/// How a notification's body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `application/x-www-form-urlencoded` (Feennex, Freekassa, Fena's JWT webhook).
+    Form,
+    /// `application/json` (Fena's Toolkit webhooks).
+    Json,
 }
 
 /// How the sandbox retries notifications (the `notification_schedule` setting).
@@ -113,7 +124,6 @@ impl Plan {
 
     /// Fena Toolkit's partner-integration webhooks with `isRetryWebhookEnabled`: 3 retries,
     /// after 30, 60 and 120 seconds, on a 5xx answer or a network error (fena.md §1.5).
-    #[allow(dead_code, reason = "for the Fena Toolkit emulation, written beside this one")]
     pub fn fena_toolkit() -> Self {
         Self {
             waits: [30, 60, 120].into_iter().map(Duration::from_secs).collect(),
@@ -132,7 +142,11 @@ impl Plan {
 
 /// Sends `outgoing` once. `attempt` is left 0 for the store to number.
 pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: bool) -> Delivery {
-    let request = HttpRequest::post_form(
+    let post = match outgoing.encoding {
+        Encoding::Form => HttpRequest::post_form,
+        Encoding::Json => HttpRequest::post_json,
+    };
+    let request = post(
         outgoing.gateway,
         "notification",
         outgoing.url.clone(),

@@ -18,7 +18,7 @@ use payments_core::{AmountStyle, Currency, Decimal, GatewayId};
 use serde_json::{Value, json};
 
 use crate::App;
-use crate::deliver::Outgoing;
+use crate::deliver::{Encoding, Outgoing};
 use crate::feennex_payouts as payouts;
 use crate::state::{Payment, Status};
 
@@ -319,5 +319,6 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
         gateway: GatewayId::Feennex,
         body,
         required_answer: None,
+        encoding: Encoding::Form,
     })
 }

@@ -17,7 +17,7 @@ use payments_core::{Currency, GatewayId};
 use serde_json::json;
 
 use crate::App;
-use crate::deliver::Outgoing;
+use crate::deliver::{Encoding, Outgoing};
 use crate::state::{Payment, Status};
 
 /// `GET /fena/pay/?token=...`: verifies the link and opens its checkout.
@@ -128,5 +128,11 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
     let token = fena::sign::sign(&claims, &terminal.terminal_secret).ok()?;
     let body =
         url::form_urlencoded::Serializer::new(String::new()).append_pair("token", &token).finish();
-    Some(Outgoing { url, gateway: GatewayId::Fena, body, required_answer: None })
+    Some(Outgoing {
+        url,
+        gateway: GatewayId::Fena,
+        body,
+        required_answer: None,
+        encoding: Encoding::Form,
+    })
 }

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::config::FreekassaShop;
-use crate::deliver::Outgoing;
+use crate::deliver::{Encoding, Outgoing};
 use crate::state::{Payment, Status};
 
 /// The currencies the form and the API take, in the order `balance` lists them.
@@ -872,7 +872,13 @@ pub fn notification(app: &App, payment: &Payment) -> Option<Outgoing> {
         &extra,
     )
     .ok()?;
-    Some(Outgoing { url, gateway: GatewayId::Freekassa, body, required_answer: Some("YES") })
+    Some(Outgoing {
+        url,
+        gateway: GatewayId::Freekassa,
+        body,
+        required_answer: Some("YES"),
+        encoding: Encoding::Form,
+    })
 }
 
 #[cfg(test)]

@@ -299,7 +299,13 @@ impl App {
             return fena_toolkit::settled(self, settled).await;
         }
         let Some(outgoing) = self.notification(&settled) else { return Ok(settled) };
-        let plan = self.plan(settled.gateway);
+        self.dispatch(id, outgoing, self.plan(settled.gateway)).await;
+        self.store.get(id).ok_or(StatusCode::NOT_FOUND)
+    }
+
+    /// Delivers `outgoing` for payment `id` under `plan`: in the background when the plan
+    /// says so (stopped at shutdown), otherwise before returning.
+    async fn dispatch(self: &Arc<Self>, id: u64, outgoing: deliver::Outgoing, plan: deliver::Plan) {
         if plan.background {
             let app = Arc::clone(self);
             let task = tokio::spawn(async move { deliver::run(&app, id, &outgoing, &plan).await });
@@ -310,11 +316,22 @@ impl App {
         } else {
             deliver::run(self, id, &outgoing, &plan).await;
         }
-        self.store.get(id).ok_or(StatusCode::NOT_FOUND)
     }
 
-    /// The notification the gateway sends for the payment as it stands, if any.
+    /// The notification the gateway sends for the payment as it stands, if any. A Fena
+    /// Toolkit webhook carries the object as it was when it was sent, so it is the last one
+    /// sent for the payment, again.
     fn notification(&self, payment: &Payment) -> Option<deliver::Outgoing> {
+        if payment.gateway == GatewayId::Fena && payment.kind.starts_with("toolkit") {
+            let last = payment.deliveries.last()?;
+            return Some(deliver::Outgoing {
+                url: last.request.url.parse().ok()?,
+                gateway: GatewayId::Fena,
+                body: last.request.body.clone(),
+                required_answer: None,
+                encoding: deliver::Encoding::Json,
+            });
+        }
         match payment.gateway {
             GatewayId::Feennex => feennex::notification(self, payment),
             GatewayId::Fena => fena::notification(self, payment),
@@ -330,6 +347,15 @@ impl App {
         match self.config.notification_schedule {
             RetrySchedule::Documented => deliver::Plan::documented(gateway, attempts, backoff),
             _ => deliver::Plan::fast(attempts, backoff),
+        }
+    }
+
+    /// The retry plan for Fena Toolkit webhooks: the partner integrations' documented 30, 60
+    /// and 120 s under the documented schedule.
+    fn toolkit_plan(&self) -> deliver::Plan {
+        match self.config.notification_schedule {
+            RetrySchedule::Documented => deliver::Plan::fena_toolkit(),
+            _ => self.plan(GatewayId::Fena),
         }
     }
 

@@ -604,3 +604,34 @@ async fn the_checkout_buttons_send_the_payer_back_with_the_reference_and_status(
     assert_eq!(client.get_payment(&rejected.id).await.unwrap().status, FenaStatus::Rejected);
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toolkit_webhook_is_redelivered_as_the_same_json() {
+    let (sandbox, client, capture) = setup().await;
+    let request = PaymentCreate::new("order-8", gbp("3.00")).unwrap();
+    let created = client.create_and_process(&request).await.unwrap();
+    let id = checkout_id(created.link.as_str());
+    let paid = sandbox.pay(id).await.unwrap();
+    assert_eq!(paid.deliveries.len(), 1);
+    let first = &paid.deliveries[0].request;
+    assert!(
+        first
+            .headers
+            .iter()
+            .any(|(name, value)| name == "content-type" && value.starts_with("application/json")),
+        "{:?}",
+        first.headers
+    );
+    let again = sandbox.redeliver(id).await.unwrap();
+    assert_eq!(again.deliveries.len(), 2);
+    assert!(again.deliveries[1].manual && again.deliveries[1].accepted);
+    // The same webhook, not the JWT one of Fena's payment links.
+    assert_eq!(again.deliveries[1].request.body, first.body);
+    let events = capture.events().await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0], events[1]);
+    assert_eq!(events[1]["eventScope"], "single-payments");
+    let stored = ExpectedPayment::new(created.id, "order-8", gbp("3.00"));
+    assert!(client.verify_request(&capture.last().await, &stored).await.unwrap().is_paid());
+    sandbox.shutdown().await;
+}

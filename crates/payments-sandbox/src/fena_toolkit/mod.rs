@@ -91,7 +91,7 @@ pub fn routes() -> Router<Arc<App>> {
 }
 
 /// Turns a settled checkout payment of the Toolkit into its new status and webhook.
-pub async fn settled(app: &App, payment: Payment) -> Result<Payment, StatusCode> {
+pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, StatusCode> {
     if payment.kind == RECURRING {
         recurring::settled(app, payment).await
     } else {

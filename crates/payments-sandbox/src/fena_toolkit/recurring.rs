@@ -387,7 +387,7 @@ pub async fn delete(
 }
 
 /// The payer set the standing order up (paid) or refused it on the checkout page.
-pub async fn settled(app: &App, payment: Payment) -> Result<Payment, StatusCode> {
+pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, StatusCode> {
     let (initial, event) = {
         let mut ledger = app.fena_toolkit.lock().map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
         let Some(recurring) = ledger.recurring_by_store(payment.id) else { return Ok(payment) };
@@ -516,10 +516,17 @@ pub async fn control_cancel(State(app): State<Arc<App>>, Path(id): Path<String>)
             app.config.fena_integration(&recurring.integration).and_then(|t| t.webhook_url.clone());
         (webhook::recurring_event(recurring.json(&app, &ledger)), url, recurring.store_id)
     };
-    let deliveries = webhook::post(&app, url.as_deref(), &event).await;
-    if let Some(store_id) = store_id {
-        app.store.update(store_id, |payment| payment.deliveries.extend(deliveries.clone()));
-    }
+    let deliveries = match store_id {
+        Some(store_id) => {
+            let before = app.store.get(store_id).map_or(0, |payment| payment.deliveries.len());
+            let payment = webhook::deliver_to(&app, store_id, url.as_deref(), &event).await;
+            payment
+                .ok()
+                .and_then(|p| p.deliveries.get(before..).map(<[_]>::to_vec))
+                .unwrap_or_default()
+        }
+        None => webhook::post(&app, url.as_deref(), &event).await,
+    };
     Json(json!({"recurring": event, "deliveries": deliveries})).into_response()
 }
 

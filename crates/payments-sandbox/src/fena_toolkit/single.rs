@@ -348,7 +348,7 @@ pub fn insert_paid(
 }
 
 /// The payer paid or rejected a single payment on the checkout page.
-pub async fn settled(app: &App, payment: Payment) -> Result<Payment, StatusCode> {
+pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, StatusCode> {
     let event = {
         let mut ledger = app.fena_toolkit.lock().map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
         let Some(single) = ledger.single_by_store(payment.id) else { return Ok(payment) };

@@ -3,17 +3,19 @@
 //! webhook URL. The merchant confirms them by fetching the object, so they are built from
 //! the state the API already answers.
 //!
-//! Delivery is the sandbox's (the configured attempts with doubling waits until a 2xx), not
-//! the partner integrations' optional 30, 60 and 120 s retries: tests should not wait minutes.
+//! Delivery follows the sandbox's `notification_schedule`: the configured attempts with
+//! doubling waits until a 2xx (`fast`, the default), or the partner integrations' documented
+//! retries after 30, 60 and 120 s, in the background (`documented`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
 use payments_core::GatewayId;
-use payments_core::transport::{HttpRequest, Transport};
 use serde_json::{Map, Value};
 
 use crate::App;
+use crate::deliver::{Encoding, Outgoing, Plan};
 use crate::state::{Delivery, Payment};
 
 fn event(scope: &str, object: Value) -> Value {
@@ -41,50 +43,48 @@ pub fn bank_account_event(account: Value) -> Value {
     event("bank-accounts", account)
 }
 
-/// Posts `body` to `url` until it is accepted (any 2xx) or the attempts run out.
+/// The webhook `body` to `url`, ready to send.
+fn outgoing(url: Option<&str>, body: &Value) -> Option<Outgoing> {
+    Some(Outgoing {
+        url: url?.parse().ok()?,
+        gateway: GatewayId::Fena,
+        body: serde_json::to_string(body).ok()?,
+        required_answer: None,
+        encoding: Encoding::Json,
+    })
+}
+
+/// Posts `body` to `url` until it is accepted (any 2xx) or the sandbox's fast attempts run
+/// out, for an event that belongs to no checkout payment (a bank account's).
 pub async fn post(app: &App, url: Option<&str>, body: &Value) -> Vec<Delivery> {
-    let Some(url) = url.and_then(|url| url.parse::<url::Url>().ok()) else { return Vec::new() };
-    let Ok(bytes) = serde_json::to_vec(body) else { return Vec::new() };
-    let attempts = app.config.notification_attempts.max(1);
-    let mut wait = Duration::from_millis(app.config.notification_backoff_ms);
+    let Some(outgoing) = outgoing(url, body) else { return Vec::new() };
+    let backoff = Duration::from_millis(app.config.notification_backoff_ms);
+    let plan = Plan::fast(app.config.notification_attempts, backoff);
+    let mut waits = plan.waits.iter();
     let mut deliveries = Vec::new();
-    for attempt in 1..=attempts {
-        let request =
-            HttpRequest::post_json(GatewayId::Fena, "webhook", url.clone(), bytes.clone());
-        let delivery = match app.transport.send(&request).await {
-            Ok(response) => Delivery {
-                attempt,
-                status: Some(response.status.as_u16()),
-                answer: response.body_snippet(200),
-                accepted: response.status.is_success(),
-            },
-            Err(error) => {
-                Delivery { attempt, status: None, answer: error.to_string(), accepted: false }
-            }
-        };
+    loop {
+        let mut delivery = crate::deliver::attempt(&app.transport, &outgoing, false).await;
+        delivery.attempt =
+            u32::try_from(deliveries.len()).map_or(u32::MAX, |n| n.saturating_add(1));
         let accepted = delivery.accepted;
-        tracing::info!(attempt, accepted, status = ?delivery.status, "Fena Toolkit webhook delivered");
         deliveries.push(delivery);
-        if accepted {
-            break;
-        }
-        if attempt < attempts {
-            tokio::time::sleep(wait).await;
-            wait = wait.saturating_mul(2);
-        }
+        let Some(wait) = waits.next().filter(|_| !accepted) else { break };
+        tokio::time::sleep(*wait).await;
     }
     deliveries
 }
 
-/// Posts `body` and records the deliveries on the checkout payment `store_id`.
+/// Posts `body` for the checkout payment `store_id`, each attempt on its timeline, under the
+/// sandbox's schedule for Toolkit webhooks (in the background under the documented one);
+/// returns the payment as it then stands.
 pub async fn deliver_to(
-    app: &App,
+    app: &Arc<App>,
     store_id: u64,
     url: Option<&str>,
     body: &Value,
 ) -> Result<Payment, StatusCode> {
-    let deliveries = post(app, url, body).await;
-    app.store
-        .update(store_id, |payment| payment.deliveries.extend(deliveries))
-        .ok_or(StatusCode::NOT_FOUND)
+    if let Some(outgoing) = outgoing(url, body) {
+        app.dispatch(store_id, outgoing, app.toolkit_plan()).await;
+    }
+    app.store.get(store_id).ok_or(StatusCode::NOT_FOUND)
 }
