@@ -43,9 +43,23 @@ pub struct FeennexShop {
     pub shop_id: u64,
     /// The secret key.
     pub secret: SecretString,
-    /// The shop-settings notification URL, used when a request gives none.
+    /// The settings' "Notification URL" (successful payments). When set, it wins over a
+    /// request's `callback_url`: Feennex honours a URL in the request only when the matching
+    /// setting is empty (feennex.md §2.1, `bill/create`).
     #[serde(default)]
     pub callback_url: Option<String>,
+    /// The settings' "Rejected Notification URL" (rejected payments); wins over a request's
+    /// `callback_rejected_url`. With neither, a rejection goes to the notification URL.
+    #[serde(default)]
+    pub callback_rejected_url: Option<String>,
+    /// The settings' "Success URL", where the payer goes after paying; wins over a request's
+    /// `success_url`.
+    #[serde(default)]
+    pub success_url: Option<String>,
+    /// The settings' "Failed URL", where the payer goes after a failure; wins over a
+    /// request's `failed_url`.
+    #[serde(default)]
+    pub failed_url: Option<String>,
 }
 
 /// A Freekassa shop.
@@ -200,6 +214,9 @@ impl SandboxConfig {
                 shop_id: 5,
                 secret: SecretString::from("SecretKey01"),
                 callback_url: None,
+                callback_rejected_url: None,
+                success_url: None,
+                failed_url: None,
             }],
             freekassa: vec![FreekassaShop {
                 shop_id: 7012,

@@ -8,16 +8,18 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use payments_core::money::currency_from_numeric;
-use payments_core::webhook::WebhookRequest;
+use payments_core::payment::escape_html;
+use payments_core::webhook::{WebhookRequest, decode_form};
 use payments_core::{AmountStyle, Currency, Decimal, GatewayId};
 use serde_json::{Value, json};
 
 use crate::App;
+use crate::config::FeennexShop;
 use crate::deliver::{Encoding, Outgoing};
 use crate::feennex_payouts as payouts;
 use crate::state::{Payment, Status};
@@ -104,7 +106,7 @@ pub async fn endpoint(
     if !feennex::sign::verify(&string_to_sign, &shop.secret, received) {
         return fail(10, format!("Invalid sign, string_to_sign: {string_to_sign}"));
     }
-    let shop = Shop { id: shop_id.to_owned(), callback_url: shop.callback_url.clone() };
+    let shop = Shop { id: shop_id.to_owned(), settings: shop.clone() };
     match endpoint {
         "bill/create" => create(&app, &shop, &fields, "bill").await,
         "invoice/create" => create(&app, &shop, &fields, "invoice").await,
@@ -127,7 +129,37 @@ pub async fn endpoint(
 
 struct Shop {
     id: String,
-    callback_url: Option<String>,
+    settings: FeennexShop,
+}
+
+impl Shop {
+    /// The URLs a payment uses: each setting of the shop wins, and a URL in the request is
+    /// honoured only when the matching setting is empty (feennex.md §2.1 `bill/create`: "If
+    /// you want to pass a URL in the request, remove the value from the corresponding
+    /// address in shop settings").
+    fn urls(&self, fields: &Fields) -> Urls {
+        let pick = |setting: &Option<String>, key: &str| {
+            setting
+                .clone()
+                .filter(|url| !url.is_empty())
+                .or_else(|| get(fields, key).filter(|url| !url.is_empty()).map(str::to_owned))
+        };
+        let settings = &self.settings;
+        Urls {
+            success: pick(&settings.success_url, "success_url"),
+            failure: pick(&settings.failed_url, "failed_url"),
+            notify: pick(&settings.callback_url, "callback_url"),
+            notify_rejected: pick(&settings.callback_rejected_url, "callback_rejected_url"),
+        }
+    }
+}
+
+/// Where a payment sends the payer and its notifications.
+struct Urls {
+    success: Option<String>,
+    failure: Option<String>,
+    notify: Option<String>,
+    notify_rejected: Option<String>,
 }
 
 /// An error answer: Feennex's code and message.
@@ -178,26 +210,8 @@ async fn create(app: &App, shop: &Shop, fields: &Fields, kind: &'static str) -> 
             return fail(10, format!("{key} is longer than {limit} characters"));
         }
     }
-    let text = |key: &str| get(fields, key).filter(|value| !value.is_empty()).map(str::to_owned);
-    let payment = Payment {
-        id: 0,
-        gateway: GatewayId::Feennex,
-        kind,
-        merchant: shop.id.clone(),
-        order_id: order_id.to_owned(),
-        amount,
-        amount_text,
-        currency,
-        description: text("description"),
-        method: text("payway"),
-        success_url: text("success_url"),
-        failure_url: text("failed_url"),
-        notify_url: text("callback_url").or_else(|| shop.callback_url.clone()),
-        notify_rejected_url: text("callback_rejected_url"),
-        status: Status::Pending,
-        deliveries: Vec::new(),
-    };
-    let Some(id) = app.store.insert(payment.clone(), app.config.unique_order_ids) else {
+    let payment = new_payment(shop, fields, kind, (amount, amount_text, currency));
+    let Some(id) = app.store.insert(payment, app.config.unique_order_ids) else {
         return fail(6, format!("Shop order id {order_id} is not unique"));
     };
     let checkout = format!("{}/checkout/{id}", app.base_url);
@@ -212,6 +226,103 @@ async fn create(app: &App, shop: &Shop, fields: &Fields, kind: &'static str) -> 
     } else {
         ok(json!({"data": {"payment": id}, "id": id, "method": "GET", "url": checkout}))
     }
+}
+
+/// A pending payment for the request's order, with the URLs the shop's settings allow.
+fn new_payment(
+    shop: &Shop,
+    fields: &Fields,
+    kind: &'static str,
+    (amount, amount_text, currency): (Decimal, String, Currency),
+) -> Payment {
+    let text = |key: &str| get(fields, key).filter(|value| !value.is_empty()).map(str::to_owned);
+    let urls = shop.urls(fields);
+    Payment {
+        id: 0,
+        gateway: GatewayId::Feennex,
+        kind,
+        merchant: shop.id.clone(),
+        order_id: get(fields, "shop_order_id").unwrap_or_default().to_owned(),
+        amount,
+        amount_text,
+        currency,
+        description: text("description"),
+        method: text("payway"),
+        success_url: urls.success,
+        failure_url: urls.failure,
+        notify_url: urls.notify,
+        notify_rejected_url: urls.notify_rejected,
+        status: Status::Pending,
+        deliveries: Vec::new(),
+    }
+}
+
+/// The error page of the hosted form: Feennex's code and message, HTTP 400.
+fn refuse_form(code: i64, message: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html><html><body><h1>Payment refused</h1>\n\
+         <p>Error <b id=\"error_code\">{code}</b>: <span id=\"message\">{}</span></p></body></html>",
+        escape_html(message)
+    );
+    (StatusCode::BAD_REQUEST, Html(page)).into_response()
+}
+
+/// `POST /feennex/{en,ru}/pay` (or `GET` with a query): the hosted payment form the payer's
+/// browser is sent to (feennex.md §2.3). `amount`, `currency`, `shop_id`, `shop_order_id`
+/// and `sign` are required, the sign over those four as received; `description`, `payway`,
+/// `payer_account`, `success_url`, `failed_url` and `callback_url` are optional and unsigned.
+/// A good form opens the checkout page (303); a bad one is an error page with the API's
+/// code and message (10 missing field or wrong sign with the server's string, 11 unknown
+/// shop, 4 and 5 amount limits, 6 repeated order id when the shop checks uniqueness). The
+/// payment is kept as a bill: read it with `bill/shop_order_status`, notified like a bill.
+pub async fn pay_form(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let raw = if body.is_empty() { query.unwrap_or_default().into_bytes() } else { body.to_vec() };
+    let fields = match decode_form(&raw) {
+        Ok(fields) => fields,
+        Err(error) => return refuse_form(10, &format!("Invalid request: {error}")),
+    };
+    let signed = feennex::api::signed_fields("pay").unwrap_or_default();
+    for key in signed.iter().chain(&["sign"]) {
+        if get(&fields, key).is_none_or(str::is_empty) {
+            return refuse_form(10, &format!("{key} is required"));
+        }
+    }
+    let shop_id = get(&fields, "shop_id").unwrap_or_default();
+    let Some(settings) = app.config.feennex_shop(shop_id) else {
+        return refuse_form(11, &format!("Shop (id = {shop_id}) is not found"));
+    };
+    let values = signed.iter().filter_map(|key| get(&fields, key).map(|value| (*key, value)));
+    let string_to_sign = match feennex::sign::string_to_sign(values) {
+        Ok(text) => text,
+        Err(error) => return refuse_form(10, &error.to_string()),
+    };
+    if !feennex::sign::verify(
+        &string_to_sign,
+        &settings.secret,
+        get(&fields, "sign").unwrap_or_default(),
+    ) {
+        return refuse_form(10, &format!("Invalid sign, string_to_sign: {string_to_sign}"));
+    }
+    let parsed = match amount_and_currency(&fields, "amount", "currency") {
+        Ok(parsed) => parsed,
+        Err(Refusal(code, message)) => return refuse_form(code, &message),
+    };
+    for (key, limit) in [("shop_order_id", 255), ("description", 255)] {
+        if get(&fields, key).is_some_and(|value| value.chars().count() > limit) {
+            return refuse_form(10, &format!("{key} is longer than {limit} characters"));
+        }
+    }
+    let shop = Shop { id: shop_id.to_owned(), settings: settings.clone() };
+    let payment = new_payment(&shop, &fields, "bill", parsed);
+    let order_id = payment.order_id.clone();
+    let Some(id) = app.store.insert(payment, app.config.unique_order_ids) else {
+        return refuse_form(6, &format!("Shop order id {order_id} is not unique"));
+    };
+    Redirect::to(&format!("/checkout/{id}")).into_response()
 }
 
 fn price(fields: &Fields) -> Response {

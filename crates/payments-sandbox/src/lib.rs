@@ -415,6 +415,8 @@ impl Sandbox {
             .route("/control/dashboard", get(dashboard::json))
             .route("/control/payments/{id}/redeliver", post(checkout::control_redeliver))
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
+            .route("/feennex/en/pay", get(feennex::pay_form).post(feennex::pay_form))
+            .route("/feennex/ru/pay", get(feennex::pay_form).post(feennex::pay_form))
             .route("/fena/pay/", get(fena::pay_page))
             .route("/freekassa/pay/", get(freekassa::form))
             .route("/freekassa/api/v1/{*endpoint}", post(freekassa::api))
@@ -477,6 +479,12 @@ impl RunningSandbox {
     /// The Feennex API base URL.
     pub fn feennex_url(&self) -> String {
         format!("{}/feennex/", self.app.base_url)
+    }
+
+    /// The Feennex hosted payment form's URL (`/feennex/en/pay`; `/feennex/ru/pay` too), for
+    /// `feennex::Config::with_pay_form_url`.
+    pub fn feennex_pay_form_url(&self) -> String {
+        format!("{}/feennex/en/pay", self.app.base_url)
     }
 
     /// The Freekassa payment form's URL.
