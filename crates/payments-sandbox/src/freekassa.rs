@@ -77,18 +77,34 @@ struct Withdrawal {
     status: u64,
 }
 
-/// Freekassa's own state: order details, refunds and payouts.
+/// A subscription: what `orders/create` with `recurrent = "Y"` starts (freekassa.md §5.3).
+#[derive(Debug, Clone)]
+struct Recurrent {
+    /// `recurrent_order.id`, what repeat charges send as `recurrent_order_id`.
+    id: u64,
+    shop_id: u64,
+    /// The sandbox id of the first order, which the payer must pay before any repeat charge.
+    first_order: u64,
+}
+
+/// Freekassa's own state: order details, refunds, payouts and subscriptions.
 #[derive(Debug, Default)]
 pub struct Ledger {
     orders: HashMap<u64, OrderExtra>,
     withdrawals: Vec<Withdrawal>,
     refunds: u64,
+    recurrents: Vec<Recurrent>,
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, Moscow time (UTC+3), as Freekassa dates orders.
 fn now_text() -> String {
+    date_text(0)
+}
+
+/// [`now_text`] `ahead_days` days from now.
+fn date_text(ahead_days: u64) -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let secs = secs.saturating_add(3 * 3600);
+    let secs = secs.saturating_add(3 * 3600).saturating_add(ahead_days.saturating_mul(86_400));
     let (days, rest) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), in integers.
     let z = days.cast_signed().saturating_add(719_468);
@@ -400,7 +416,17 @@ pub async fn api(
     }
     let text = |key: &str| get(key).map(str::to_owned);
     match method {
-        Endpoint::OrdersCreate => create_order(&app, shop, &text),
+        Endpoint::OrdersCreate => {
+            let (answer, charge) = create_order(&app, shop, &text);
+            // A repeat charge of a subscription is paid without the payer, and notified like
+            // any paid order, before the answer (freekassa.md §5.3).
+            if let Some(id) = charge
+                && app.settle(id, Status::Paid).await.is_err()
+            {
+                return ledger_error();
+            }
+            answer
+        }
         Endpoint::Orders => list_orders(&app, shop, &text),
         Endpoint::OrdersRefund => refund(&app, shop, &text),
         Endpoint::Withdrawals => list_withdrawals(&app, shop, &text),
@@ -423,33 +449,106 @@ fn api_currency(text: &str) -> Option<&'static str> {
     CURRENCIES.iter().copied().find(|code| *code == text)
 }
 
-fn create_order(app: &App, shop: &FreekassaShop, text: &Text<'_>) -> Response {
+/// The subscription part of `orders/create` (freekassa.md §4.5, §5.3).
+enum Recurrence {
+    /// A plain order.
+    None,
+    /// `recurrent = "Y"`: the first order of a subscription every `days` days.
+    Start { days: u64 },
+    /// `recurrent_order_id`: a repeat charge of a subscription whose first order is paid.
+    Charge,
+}
+
+/// Reads `recurrent`, `recurrent_period`, `recurrent_description` and `recurrent_order_id`,
+/// or gives the 400 to answer.
+/// A refusal: the HTTP status and the message.
+type Refused = (StatusCode, String);
+
+fn refused(message: impl Into<String>) -> Refused {
+    (StatusCode::BAD_REQUEST, message.into())
+}
+
+fn recurrence(app: &App, shop: &FreekassaShop, text: &Text<'_>) -> Result<Recurrence, Refused> {
+    if let Some(id) = text("recurrent_order_id").filter(|id| !id.is_empty()) {
+        let Ok(id) = id.parse::<u64>() else { return Err(refused("Wrong recurrent_order_id")) };
+        let Ok(ledger) = app.freekassa.lock() else {
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, "Internal error".to_owned()));
+        };
+        let Some(recurrent) =
+            ledger.recurrents.iter().find(|r| r.id == id && r.shop_id == shop.shop_id)
+        else {
+            return Err(refused("Recurrent order not found"));
+        };
+        let first = app.store.get(recurrent.first_order);
+        let refunded = ledger
+            .orders
+            .get(&recurrent.first_order)
+            .is_some_and(|extra| extra.refund_id.is_some());
+        if first.is_none_or(|order| order.status != Status::Paid) || refunded {
+            return Err(refused("The first payment of this recurrent order is not paid"));
+        }
+        return Ok(Recurrence::Charge);
+    }
+    match text("recurrent").filter(|flag| !flag.is_empty()) {
+        None => return Ok(Recurrence::None),
+        Some(flag) if flag == "Y" => {}
+        Some(_) => return Err(refused("Wrong recurrent: expected Y")),
+    }
+    // The sandbox's calendar: a month is 30 days, a year 365.
+    let days = match text("recurrent_period").as_deref() {
+        Some("day") => 1,
+        Some("week") => 7,
+        Some("month") => 30,
+        Some("year") => 365,
+        _ => return Err(refused("Wrong recurrent_period: expected day, week, month or year")),
+    };
+    let description = text("recurrent_description").unwrap_or_default();
+    if !(10..=200).contains(&description.chars().count()) {
+        return Err(refused("Wrong recurrent_description: from 10 to 200 characters"));
+    }
+    Ok(Recurrence::Start { days })
+}
+
+/// `orders/create`: the answer, and the order to pay at once when it charges a subscription.
+fn create_order(app: &App, shop: &FreekassaShop, text: &Text<'_>) -> (Response, Option<u64>) {
+    match create_order_answer(app, shop, text) {
+        Ok(created) => created,
+        Err((status, message)) => (api_error(status, message), None),
+    }
+}
+
+fn create_order_answer(
+    app: &App,
+    shop: &FreekassaShop,
+    text: &Text<'_>,
+) -> Result<(Response, Option<u64>), Refused> {
     for field in ["i", "email", "ip", "amount", "currency"] {
         if text(field).is_none_or(|value| value.is_empty()) {
-            return bad_request(format!("{field} is required"));
+            return Err(refused(format!("{field} is required")));
         }
     }
     let (Some(method), Some(email), Some(ip), Some(amount_text), Some(currency)) =
         (text("i"), text("email"), text("ip"), text("amount"), text("currency"))
     else {
-        return bad_request("i, email, ip, amount and currency are required");
+        return Err(refused("i, email, ip, amount and currency are required"));
     };
     if method.parse::<u32>().is_err() {
-        return bad_request("Wrong i");
+        return Err(refused("Wrong i"));
     }
     if !email.contains('@') {
-        return bad_request("Wrong email");
+        return Err(refused("Wrong email"));
     }
     if ip.parse::<std::net::IpAddr>().is_err() {
-        return bad_request("Wrong ip");
+        return Err(refused("Wrong ip"));
     }
     let Some(amount) = positive_amount(&amount_text) else {
-        return bad_request("Wrong amount");
+        return Err(refused("Wrong amount"));
     };
     let Some(currency) = api_currency(&currency).and_then(|code| Currency::from_str(code).ok())
     else {
-        return bad_request("Unsupported currency");
+        return Err(refused("Unsupported currency"));
     };
+    let recurrence = recurrence(app, shop, text)?;
     let payment_id = text("paymentId").unwrap_or_default();
     let urls = Urls {
         success: text("success_url"),
@@ -461,18 +560,36 @@ fn create_order(app: &App, shop: &FreekassaShop, text: &Text<'_>) -> Response {
     // Without a paymentId there is nothing to be unique about.
     let unique = app.config.unique_order_ids && !payment_id.is_empty();
     let Some(id) = app.store.insert(payment, unique) else {
-        return bad_request("Order with this paymentId already exists");
+        return Err(refused("Order with this paymentId already exists"));
     };
     let extra =
         OrderExtra { email: Some(email), custom: Vec::new(), date: now_text(), refund_id: None };
-    if let Ok(mut ledger) = app.freekassa.lock() {
-        ledger.orders.insert(id, extra);
-    }
-    Json(json!({
+    let Ok(mut ledger) = app.freekassa.lock() else {
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "Internal error".to_owned()));
+    };
+    ledger.orders.insert(id, extra);
+    let mut answer = json!({
         "type": "success", "orderId": id, "orderHash": format!("{id:032x}"),
         "location": format!("{}/checkout/{id}", app.base_url),
-    }))
-    .into_response()
+    });
+    let charge = match recurrence {
+        Recurrence::None => None,
+        Recurrence::Start { days } => {
+            let recurrent_id = ledger.recurrents.last().map_or(1, |last| last.id.saturating_add(1));
+            ledger.recurrents.push(Recurrent {
+                id: recurrent_id,
+                shop_id: shop.shop_id,
+                first_order: id,
+            });
+            let recurrent = json!({"id": recurrent_id, "pay_date_at": date_text(days)});
+            if let Some(answer) = answer.as_object_mut() {
+                answer.insert("recurrent_order".to_owned(), recurrent);
+            }
+            None
+        }
+        Recurrence::Charge => Some(id),
+    };
+    Ok((Json(answer).into_response(), charge))
 }
 
 /// The filters `orders` and `withdrawals` share, checked.

@@ -1,0 +1,180 @@
+//! Freekassa subscriptions (`orders/create` with `recurrent`, freekassa.md §4.5 and §5.3)
+//! against the sandbox: through the freekassa client, and through the façade's
+//! `create_subscription` (the `payments_core::Subscriptions` implementation).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failing test should fail loudly"
+)]
+
+mod common;
+
+use common::Merchant;
+use payments::core::subscription::{Interval, SubscriptionRequest, SubscriptionStatus};
+use payments::freekassa::api::orders::{OrderCreate, Recurrence};
+use payments::freekassa::model::{OrderStatus, RecurrentPeriod};
+use payments::freekassa::{Client, Config, Error, PaymentSystemId};
+use payments::payment::{Customer, OrderId, PaymentStatus};
+use payments::{AnyGateway, Currency, Decimal, GatewayConfig, GatewayId, Money};
+use payments_sandbox::{RunningSandbox, Sandbox, SandboxConfig, Status};
+
+fn client(sandbox: &RunningSandbox) -> Client {
+    let config = Config::new(7012)
+        .with_api_key("test_api_key")
+        .with_api_url(&sandbox.freekassa_api_url())
+        .unwrap();
+    Client::new(config).unwrap()
+}
+
+fn gateway(sandbox: &RunningSandbox) -> AnyGateway {
+    let json = format!(
+        r#"{{"gateway": "freekassa", "shop_id": 7012, "secret1": "secret", "secret2": "secret2",
+            "api_key": "test_api_key", "form_url": "{}", "api_url": "{}",
+            "notification_sources": ["127.0.0.1"]}}"#,
+        sandbox.freekassa_form_url(),
+        sandbox.freekassa_api_url()
+    );
+    AnyGateway::from_config(&GatewayConfig::from_json(&json).unwrap()).unwrap()
+}
+
+async fn setup() -> (RunningSandbox, AnyGateway, Merchant) {
+    let mut merchant = Merchant::bind().await;
+    let mut config = SandboxConfig::demo().with_webhooks_to(&merchant.base_url);
+    config.notification_backoff_ms = 10;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let gateway = gateway(&sandbox);
+    merchant.serve(&[&gateway], 0);
+    (sandbox, gateway, merchant)
+}
+
+fn rub(amount: &str) -> Money {
+    Money::parse(amount, Currency::RUB).unwrap()
+}
+
+fn order(payment_id: &str) -> OrderCreate {
+    OrderCreate::new(
+        OrderId::new(payment_id).unwrap(),
+        rub("299"),
+        PaymentSystemId::new(36),
+        "user@example.com",
+        "203.0.113.10",
+    )
+}
+
+fn refusal(error: &Error) -> (u16, String) {
+    match error {
+        Error::Api { http_status, message, .. } => (*http_status, message.clone()),
+        other => panic!("expected a Freekassa error, got {other:?}"),
+    }
+}
+
+async fn rub_balance(client: &Client) -> Decimal {
+    let balance = client.balance().await.unwrap();
+    balance.iter().find(|entry| entry.currency == "RUB").unwrap().value
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_is_charged_without_the_payer_once_its_first_order_is_paid() {
+    let (sandbox, _gateway, merchant) = setup().await;
+    let client = client(&sandbox);
+
+    // A plain order answers without `recurrent_order`.
+    let plain = client.create_order(&order("plain-1")).await.unwrap();
+    assert_eq!(plain.recurrent_order, None);
+
+    let first = client
+        .create_order(
+            &order("sub-1").with_recurrence(Recurrence::new(RecurrentPeriod::Month, "VPN monthly")),
+        )
+        .await
+        .unwrap();
+    let recurrent = first.recurrent_order.clone().unwrap();
+    let pay_date = recurrent.pay_date_at.clone().unwrap();
+    assert_eq!(pay_date.len(), "2024-01-01 12:00:00".len(), "{pay_date}");
+    let repeat = |id: &str| order(id).with_recurrent_order_id(recurrent.id);
+
+    // Not paid yet: no repeat charge.
+    let early = client.create_order(&repeat("sub-1-early")).await.unwrap_err();
+    assert_eq!(
+        refusal(&early),
+        (400, "The first payment of this recurrent order is not paid".into())
+    );
+    assert!(sandbox.find(GatewayId::Freekassa, "7012", "sub-1-early").is_none());
+    let unknown = client.create_order(&order("x").with_recurrent_order_id(999)).await.unwrap_err();
+    assert_eq!(refusal(&unknown), (400, "Recurrent order not found".into()));
+
+    // The payer pays the first order on the checkout page.
+    sandbox.pay(first.order_id).await.unwrap();
+    assert_eq!(merchant.received.lock().await.len(), 1);
+    assert_eq!(rub_balance(&client).await, Decimal::from(299));
+
+    // The shop charges again: paid at once, no payer, notified like any paid order.
+    let charged = client.create_order(&repeat("sub-1-2")).await.unwrap();
+    assert_eq!(charged.recurrent_order, None);
+    let payment = sandbox.find(GatewayId::Freekassa, "7012", "sub-1-2").unwrap();
+    assert_eq!(payment.id, charged.order_id);
+    assert_eq!(payment.status, Status::Paid);
+    assert!(payment.deliveries.last().unwrap().accepted, "{:?}", payment.deliveries);
+    let received = merchant.received.lock().await.clone();
+    assert_eq!(received.len(), 2);
+    received[1].check_order("sub-1-2", &rub("299")).unwrap();
+    assert_eq!(received[1].status, PaymentStatus::Paid);
+    let listed = client.find_order(&OrderId::new("sub-1-2").unwrap()).await.unwrap();
+    assert_eq!(listed.status, OrderStatus::Paid);
+    assert_eq!(rub_balance(&client).await, Decimal::from(598));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_whose_first_order_was_rejected_cannot_be_charged() {
+    let (sandbox, _gateway, merchant) = setup().await;
+    let client = client(&sandbox);
+    let first = client
+        .create_order(
+            &order("sub-2").with_recurrence(Recurrence::new(RecurrentPeriod::Week, "Weekly box")),
+        )
+        .await
+        .unwrap();
+    sandbox.reject(first.order_id).await.unwrap();
+    let id = first.recurrent_order.unwrap().id;
+    let refused = client.create_order(&order("sub-2-2").with_recurrent_order_id(id)).await;
+    assert_eq!(refusal(&refused.unwrap_err()).0, 400);
+    assert!(merchant.received.lock().await.is_empty());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_facade_sets_a_subscription_up_and_cannot_cancel_it() {
+    let (sandbox, gateway, merchant) = setup().await;
+    let request =
+        SubscriptionRequest::new(OrderId::new("sub-3").unwrap(), rub("299"), Interval::Month)
+            .with_description("VPN subscription")
+            .with_payment_method("36")
+            .with_customer(
+                Customer::default()
+                    .with_email("user@example.com")
+                    .with_ip("203.0.113.10".parse().unwrap()),
+            );
+    let subscription = gateway.create_subscription(&request).await.unwrap();
+    assert_eq!(subscription.gateway, GatewayId::Freekassa);
+    assert_eq!(subscription.subscription_id, "sub-3");
+    assert_eq!(subscription.status, SubscriptionStatus::AwaitingPayer);
+    let first = sandbox.find(GatewayId::Freekassa, "7012", "sub-3").unwrap();
+    assert_eq!(subscription.first_charge_id, Some(first.id.to_string()));
+    let payer_url = subscription.payer_url.clone().unwrap();
+    assert_eq!(payer_url.as_str(), format!("{}/checkout/{}", sandbox.base_url(), first.id));
+    assert!(subscription.next_charge_at.is_some());
+
+    sandbox.pay(first.id).await.unwrap();
+    let id: u64 = subscription.gateway_subscription_id.parse().unwrap();
+    client(&sandbox).create_order(&order("sub-3-2").with_recurrent_order_id(id)).await.unwrap();
+    let received = merchant.received.lock().await.clone();
+    let orders: Vec<&str> = received.iter().map(|n| n.order_id.as_str()).collect();
+    assert_eq!(orders, ["sub-3", "sub-3-2"]);
+
+    let cancel = gateway.cancel_subscription(&subscription.gateway_subscription_id).await;
+    assert!(matches!(cancel, Err(payments::Error::Unsupported { .. })), "{cancel:?}");
+    sandbox.shutdown().await;
+}
