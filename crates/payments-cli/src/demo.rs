@@ -1,6 +1,8 @@
 //! `payments demo`: the whole payment flow of every gateway, offline, against the built-in
 //! sandbox and a webhook receiver built with the SDK.
 
+mod freekassa_subscription;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -80,6 +82,12 @@ pub fn run() -> Result<(), Failure> {
         for gateway in &gateways {
             println!("{}", gateway.id());
             flow(&mut report, &sandbox, &merchant, &transport, gateway).await;
+            println!();
+        }
+        if let Some(freekassa) = gateways.iter().find(|g| g.id() == GatewayId::Freekassa) {
+            println!("freekassa subscription");
+            freekassa_subscription::flow(&mut report, &sandbox, &merchant, &transport, freekassa)
+                .await;
             println!();
         }
         println!("fena toolkit (REST API, unsigned webhooks confirmed by fetching)");

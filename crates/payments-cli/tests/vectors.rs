@@ -261,3 +261,22 @@ fn the_demo_passes_every_step() {
         assert!(stdout.contains(step), "{step} missing from\n{stdout}");
     }
 }
+
+#[test]
+fn the_demo_runs_a_freekassa_subscription_through_the_facade() {
+    let output = run(&["demo"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let section: Vec<&str> =
+        stdout.lines().skip_while(|line| *line != "freekassa subscription").collect();
+    let steps = |words: &str| section.iter().filter(|line| line.contains(words)).count();
+    assert_eq!(steps("ok    payer pays the first charge on the checkout page"), 1, "{stdout}");
+    assert_eq!(steps("(recurrent_order_id="), 2, "{stdout}");
+    assert_eq!(steps("ok    merchant handled charge"), 2, "{stdout}");
+    assert_eq!(
+        steps("ok    same notification delivered again: acknowledged with YES"),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(steps("ok    cancel the subscription: Unsupported, as expected"), 1, "{stdout}");
+}
