@@ -8,6 +8,7 @@
 //! | path | what |
 //! |---|---|
 //! | `/feennex/<endpoint>` | the Feennex API |
+//! | `/feennex/en/pay`, `/feennex/ru/pay` | the Feennex hosted payment form |
 //! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
 //! | `/freekassa/pay/?m=...` | the Freekassa payment form |
 //! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (every method, below) |
@@ -55,7 +56,7 @@
 //!
 //! | endpoint | emulated | source |
 //! |---|---|---|
-//! | `bill/create` | a pending bill paid or rejected on the checkout page; error 6 for a repeated `shop_order_id` when the shop checks uniqueness; 4 and 5 outside 1.0 to 100000.0 | §2.1 `bill/create`, §4.1 |
+//! | `bill/create` | a pending bill paid or rejected on the checkout page; error 6 for a repeated `shop_order_id` when the shop checks uniqueness; 4 and 5 outside 1.0 to 100000.0; URLs as below | §2.1 `bill/create`, §4.1 |
 //! | `bill/shop_order_status` | status 1, 2, 3; `payway` is the one asked for, else the wallet in the bill's currency (`feennex_rub`) | §2.1, §4.2 |
 //! | `invoice/try`, `invoice/create`, `invoice/check` | as bills, statuses 2, 4, 6 | §2.2, §4.3 |
 //! | `shop_balance` | per currency: paid payments less payouts; withdrawals in progress are `frozen` | §2.6 |
@@ -66,6 +67,14 @@
 //! | `check_account` | `result: true` for an account without spaces through a known payway | §2.5 |
 //! | `withdraw/create` | status 3, the amount frozen; error 6 for a repeated `shop_payment_id`, 9 beyond the balance; settled through the control API to 5 or 6 (6 returns the amount) | §2.5, §4.4 |
 //! | `withdraw/status`, `withdraw/shop_payment_status` | the withdrawal by id or by shop payment id, or error 7 | §2.5, §4.1 |
+//! | the hosted form, `POST` (or `GET`) `/feennex/{en,ru}/pay` | `amount`, `currency`, `shop_id`, `shop_order_id`, `sign` (over those four, as received); `description`, `payway`, `payer_account`, `success_url`, `failed_url`, `callback_url` unsigned; opens the checkout page and is notified like a bill (read it with `bill/shop_order_status`); a refusal is an error page (HTTP 400) with the API's code: 10 (missing field, wrong sign with the server's string), 11, 4, 5, 6 | §2.3, §4.1 |
+//!
+//! **URLs (§2.1, §3).** A shop's settings (`FeennexShop`: `callback_url`,
+//! `callback_rejected_url`, `success_url`, `failed_url`, the dashboard's "Notification URL",
+//! "Rejected Notification URL", "Success URL" and "Failed URL") win: a URL in a request or a
+//! form is honoured only where the matching setting is empty. A rejection is notified to the
+//! rejected URL, else to the notification URL; the checkout page sends the payer to the
+//! success or failed URL.
 //!
 //! No payout sends a callback (§3). `transfer/status` is in no source (§2.4) and, like any path
 //! that is no endpoint, answers HTTP 404 without Feennex's envelope, never error 10 (which
@@ -79,8 +88,10 @@
 //! | endpoint | emulated | source |
 //! |---|---|---|
 //! | `orders` | filters `orderId`, `paymentId`, `orderStatus`, `dateFrom`, `dateTo`, `page` (1-based, 0 is the first page too; 10 a page); each order keeps its e-mail and creation time | §4.5 `/orders`, §5.1 |
-//! | `orders/create` | `i`, `email`, `ip`, `amount`, `currency` required (400 naming the field), `paymentId` optional; `success_url`, `failure_url`, `notification_url` override the shop's | §4.5 `/orders/create` |
-//! | `orders/refund` | by `orderId` or `paymentId`; a paid order only, once; the order becomes status 6 and leaves the balance | §4.5 `/orders/refund` |
+//! | `orders/create` | `i`, `email`, `ip`, `amount`, `currency` required (400 naming the field), `paymentId` optional; `success_url`, `failure_url`, `notification_url` override the shop's; subscriptions below | §4.5 `/orders/create` |
+//! | `orders/create` with `recurrent: "Y"` | `recurrent_period` (`day`, `week`, `month`, `year`) and `recurrent_description` (10 to 200 characters) required, else 400; the answer adds `recurrent_order: {id, pay_date_at}` (the next charge, a month being 30 days here) | §4.5, §5.3 |
+//! | `orders/create` with `recurrent_order_id` | a repeat charge with the request's own fields: paid without the payer and notified like any paid order before the answer; 400 for an unknown subscription or one whose first order is not paid (or was refunded). `pay_date_at` is not waited for | §4.5, §5.3 |
+//! | `orders/refund` | by `orderId` or `paymentId`; a paid order only, once; the order becomes status 6 and leaves the balance. Whole orders only: the documentation has no amount field (an `orderAmount` for partial refunds comes from one client library, unverified), the SDK's `OrderRefund` sends none, and the sandbox ignores one | §4.5 `/orders/refund` |
 //! | `withdrawals` | the `orders` filters; `{pages, orders: [...]}` | §4.5 `/withdrawals` |
 //! | `withdrawals/create` | `i` from `withdrawals/currencies`, within its min and max; refused beyond the balance; status 0 until settled through the control API (1 paid, 9 cancelled, which returns the amount) | §4.5 `/withdrawals/create` |
 //! | `withdrawals/currencies` | VISA (id 4, 100 to 15000 RUB, the documented example) and FK WALLET RUB | §4.5 `/withdrawals/currencies` |
@@ -102,6 +113,8 @@
 //!
 //! The payment form (§2) keeps `em` as the order's e-mail, and its `us_*` fields come back
 //! in the notification (§3.2) with `P_EMAIL` set to the order's e-mail.
+//!
+//! No cancellation of a subscription is documented (§5.3), so none is emulated.
 //!
 //! ## Fena Toolkit API
 //!
@@ -133,6 +146,33 @@
 //! paid single payment under its reference, notified as one. Not emulated: refunds
 //! (no endpoint, §2.9), the partner API's `companyId` paths, Fena's own 30/60/120 s retries
 //! (the sandbox retries as for the other gateways).
+//!
+//! ## SDK method → sandbox test
+//!
+//! Every Feennex and Freekassa client method runs against the sandbox in one of these tests
+//! (files under `tests/`). `new` and `config` are in every one.
+//!
+//! | `feennex::Client` | test |
+//! |---|---|
+//! | `create_bill` | `feennex_flow::the_sandbox_checks_signatures_credentials_and_uniqueness`, `feennex_form_and_urls::the_shops_url_settings_win_over_the_request` |
+//! | `bill_status` | `feennex_flow::a_rub_bill_names_the_rub_wallet`, `feennex_form_and_urls::the_sdk_pay_form_opens_the_checkout_and_is_notified_like_a_bill` |
+//! | `wait_for_bill`, `with_clock` | `client_coverage::feennex_wait_for_bill_stops_at_a_final_status_or_the_timeout` |
+//! | `price_invoice`, `create_invoice`, `invoice_status`, `verify_request`, `verify_callback`, `with_options` | `client_coverage::feennex_invoices_are_priced_created_checked_and_their_callback_verified` |
+//! | `price_transfer`, `create_transfer`, `transfer_status`, `resolve_transfer` | `feennex_payouts::transfers_price_create_find_and_debit` |
+//! | `price_withdraw`, `check_account`, `create_withdraw`, `withdraw_status`, `resolve_withdraw` | `feennex_payouts::withdrawals_price_check_create_find_settle` |
+//! | `balance` | both `feennex_payouts` tests |
+//! | `PayForm::prepare` (no client call: the form the browser posts) | `feennex_form_and_urls::the_sdk_pay_form_opens_the_checkout_and_is_notified_like_a_bill`, `...::a_bad_pay_form_is_refused_with_the_api_error` |
+//!
+//! | `freekassa::Client` | test |
+//! |---|---|
+//! | `payment_form` | `freekassa_api::the_notification_carries_the_us_fields_and_the_orders_email` |
+//! | `orders`, `find_order`, `create_order`, `refund_order` | `freekassa_api::orders_are_created_listed_with_each_filter_and_refunded` |
+//! | `create_order` with `recurrent` and `recurrent_order_id` | `freekassa_recurrent::a_subscription_is_charged_without_the_payer_once_its_first_order_is_paid` |
+//! | `withdrawals`, `find_withdrawal`, `create_withdrawal`, `withdrawal_currencies`, `balance` | `freekassa_api::payouts_move_the_balance_and_settle_through_the_control_api` |
+//! | `currencies`, `currency_status`, `shops` | `freekassa_api::currencies_their_status_and_shops` |
+//! | `with_nonce_source` | `freekassa_flow::the_api_refuses_a_wrong_key_and_a_nonce_that_does_not_grow` |
+//! | `with_options` | `freekassa_nonces::two_processes_lose_no_call_to_a_nonce_refusal_and_create_no_order_twice` (its worker processes) |
+//! | `Subscriptions` (`create_subscription`, `cancel_subscription`) through `payments::AnyGateway` | `freekassa_recurrent::the_facade_sets_a_subscription_up_and_cannot_cancel_it` |
 //!
 //! ```no_run
 //! use payments_sandbox::{Sandbox, SandboxConfig};
