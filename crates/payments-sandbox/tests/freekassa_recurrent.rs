@@ -178,3 +178,78 @@ async fn the_facade_sets_a_subscription_up_and_cannot_cancel_it() {
     assert!(matches!(cancel, Err(payments::Error::Unsupported { .. })), "{cancel:?}");
     sandbox.shutdown().await;
 }
+
+/// `orders/create` signed by hand: every field a string but `nonce` and `shopId`.
+async fn raw_order(sandbox: &RunningSandbox, extra: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    use payments::core::transport::{HttpRequest, ReqwestTransport, Transport, TransportConfig};
+    let nonce = payments::freekassa::nonce::now_nanos().to_string();
+    let mut fields = vec![
+        ("amount", "299"),
+        ("currency", "RUB"),
+        ("email", "user@example.com"),
+        ("i", "36"),
+        ("ip", "203.0.113.10"),
+        ("nonce", nonce.as_str()),
+        ("shopId", "7012"),
+    ];
+    fields.extend_from_slice(extra);
+    let string_to_sign = payments::freekassa::sign::api_string_to_sign(
+        fields.iter().map(|(key, value)| (*key, if *value == "true" { "1" } else { *value })),
+    )
+    .unwrap();
+    let signature = payments::freekassa::sign::api_signature(
+        &string_to_sign,
+        &payments::SecretString::from("test_api_key"),
+    );
+    let mut body = serde_json::Map::new();
+    for (key, value) in &fields {
+        let value = match *key {
+            "nonce" | "shopId" => serde_json::Value::from(value.parse::<u64>().unwrap()),
+            _ if *value == "true" => serde_json::Value::Bool(true),
+            _ => serde_json::Value::from(*value),
+        };
+        body.insert((*key).to_owned(), value);
+    }
+    body.insert("signature".to_owned(), signature.as_str().into());
+    let url = format!("{}orders/create", sandbox.freekassa_api_url()).parse().unwrap();
+    let request = HttpRequest::post_json(
+        GatewayId::Freekassa,
+        "raw",
+        url,
+        serde_json::to_vec(&body).unwrap(),
+    );
+    let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
+    let response = transport.send(&request).await.unwrap();
+    (response.status.as_u16(), serde_json::from_slice(&response.body).unwrap())
+}
+
+/// The documented shape of the first order is checked: `recurrent` is the string `Y` (a
+/// boolean, signed by PHP as `1`, is refused), the period is one of four, the description 10
+/// to 200 characters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurrent_order_needs_the_documented_fields() {
+    let sandbox =
+        Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let good = [
+        ("recurrent", "Y"),
+        ("recurrent_description", "VPN subscription"),
+        ("recurrent_period", "month"),
+    ];
+    let (status, body) = raw_order(&sandbox, &good).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["recurrent_order"]["id"].as_u64().is_some(), "{body}");
+    assert!(body["recurrent_order"]["pay_date_at"].is_string(), "{body}");
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("recurrent", "true"), good[1], good[2]], "Wrong recurrent: expected Y"),
+        (&[good[0], good[1], ("recurrent_period", "quarter")], "Wrong recurrent_period"),
+        (&[good[0], good[2]], "Wrong recurrent_description"),
+        (&[good[0], ("recurrent_description", "VPN"), good[2]], "Wrong recurrent_description"),
+    ];
+    for (fields, message) in cases {
+        let (status, body) = raw_order(&sandbox, fields).await;
+        assert_eq!(status, 400, "{fields:?}: {body}");
+        assert!(body["message"].as_str().unwrap().starts_with(message), "{fields:?}: {body}");
+    }
+    assert_eq!(sandbox.payments().len(), 1, "no order for a refused request");
+    sandbox.shutdown().await;
+}
