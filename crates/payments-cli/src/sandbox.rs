@@ -86,6 +86,7 @@ fn describe(sandbox: &RunningSandbox) -> Vec<String> {
         format!("Sandbox listening on {base}"),
         format!("  dashboard               {}", sandbox.dashboard_url()),
         format!("  Feennex API             {}", sandbox.feennex_url()),
+        format!("  Feennex payment form    {}", sandbox.feennex_pay_form_url()),
         format!("  Freekassa payment form  {}", sandbox.freekassa_form_url()),
         format!("  Freekassa API v1        {}", sandbox.freekassa_api_url()),
         format!("  Fena pay page           {}?token=<payment link token>", sandbox.fena_pay_url()),

@@ -133,6 +133,7 @@ fn prints_every_gateway_url_and_where_notifications_go() {
     let text = sandbox.lines.join("\n");
     for url in [
         format!("{base}/feennex/"),
+        format!("{base}/feennex/en/pay"),
         format!("{base}/freekassa/pay/"),
         format!("{base}/freekassa/api/v1/"),
         format!("{base}/fena/pay/"),
