@@ -418,12 +418,8 @@ pub async fn api(
     match method {
         Endpoint::OrdersCreate => {
             let (answer, charge) = create_order(&app, shop, &text);
-            // A repeat charge of a subscription is paid without the payer, and notified like
-            // any paid order, before the answer (freekassa.md §5.3).
-            if let Some(id) = charge
-                && app.settle(id, Status::Paid).await.is_err()
-            {
-                return ledger_error();
+            if let Some(id) = charge {
+                charge_without_payer(&app, id).await;
             }
             answer
         }
@@ -440,6 +436,26 @@ pub async fn api(
 }
 
 type Text<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// Pays a subscription's repeat charge without the payer (freekassa.md §5.3). The order is
+/// paid when the answer leaves; its notification follows on its own task, as a gateway's
+/// does, so a shop whose notification handler calls the API (through a client that sends one
+/// request at a time) is not stuck behind its own `orders/create`.
+async fn charge_without_payer(app: &Arc<App>, id: u64) {
+    let settling = Arc::clone(app);
+    tokio::spawn(async move {
+        if let Err(status) = settling.settle(id, Status::Paid).await {
+            tracing::warn!(id, %status, "a repeat charge could not be settled");
+        }
+    });
+    // `settle` marks the order paid before it sends anything: wait for that mark only.
+    for _ in 0..1000 {
+        if app.store.get(id).is_none_or(|order| order.status != Status::Pending) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
 
 fn positive_amount(text: &str) -> Option<Decimal> {
     AmountStyle::Shortest.parse(text).ok().filter(|amount| *amount > Decimal::ZERO)

@@ -18,7 +18,7 @@ use payments::freekassa::model::{OrderStatus, RecurrentPeriod};
 use payments::freekassa::{Client, Config, Error, PaymentSystemId};
 use payments::payment::{Customer, OrderId, PaymentStatus};
 use payments::{AnyGateway, Currency, Decimal, GatewayConfig, GatewayId, Money};
-use payments_sandbox::{RunningSandbox, Sandbox, SandboxConfig, Status};
+use payments_sandbox::{Payment, RunningSandbox, Sandbox, SandboxConfig, Status};
 
 fn client(sandbox: &RunningSandbox) -> Client {
     let config = Config::new(7012)
@@ -70,6 +70,20 @@ fn refusal(error: &Error) -> (u16, String) {
     }
 }
 
+/// Waits (at most 30 s) for the sandbox to have delivered `order`'s notification, which
+/// follows the answer of `orders/create`.
+async fn delivered(sandbox: &RunningSandbox, order: &str) -> Payment {
+    for _ in 0..3000 {
+        if let Some(payment) = sandbox.find(GatewayId::Freekassa, "7012", order)
+            && payment.deliveries.iter().any(|delivery| delivery.accepted)
+        {
+            return payment;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{order}: no notification delivered");
+}
+
 async fn rub_balance(client: &Client) -> Decimal {
     let balance = client.balance().await.unwrap();
     balance.iter().find(|entry| entry.currency == "RUB").unwrap().value
@@ -113,10 +127,12 @@ async fn a_subscription_is_charged_without_the_payer_once_its_first_order_is_pai
     // The shop charges again: paid at once, no payer, notified like any paid order.
     let charged = client.create_order(&repeat("sub-1-2")).await.unwrap();
     assert_eq!(charged.recurrent_order, None);
+    // Paid when the answer arrives; the notification follows.
     let payment = sandbox.find(GatewayId::Freekassa, "7012", "sub-1-2").unwrap();
     assert_eq!(payment.id, charged.order_id);
     assert_eq!(payment.status, Status::Paid);
-    assert!(payment.deliveries.last().unwrap().accepted, "{:?}", payment.deliveries);
+    let payment = delivered(&sandbox, "sub-1-2").await;
+    assert_eq!(payment.deliveries.len(), 1, "{:?}", payment.deliveries);
     let received = merchant.received.lock().await.clone();
     assert_eq!(received.len(), 2);
     received[1].check_order("sub-1-2", &rub("299")).unwrap();
@@ -170,6 +186,7 @@ async fn the_facade_sets_a_subscription_up_and_cannot_cancel_it() {
     sandbox.pay(first.id).await.unwrap();
     let id: u64 = subscription.gateway_subscription_id.parse().unwrap();
     client(&sandbox).create_order(&order("sub-3-2").with_recurrent_order_id(id)).await.unwrap();
+    delivered(&sandbox, "sub-3-2").await;
     let received = merchant.received.lock().await.clone();
     let orders: Vec<&str> = received.iter().map(|n| n.order_id.as_str()).collect();
     assert_eq!(orders, ["sub-3", "sub-3-2"]);
@@ -251,5 +268,51 @@ async fn a_recurrent_order_needs_the_documented_fields() {
         assert!(body["message"].as_str().unwrap().starts_with(message), "{fields:?}: {body}");
     }
     assert_eq!(sandbox.payments().len(), 1, "no order for a refused request");
+    sandbox.shutdown().await;
+}
+
+/// The notification of a repeat charge follows the answer: a shop whose handler reads the
+/// order through the same client (which sends one request at a time) gets it at the first
+/// delivery, instead of waiting behind its own `orders/create`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_calling_the_api_is_not_stuck_behind_the_charge() {
+    use std::sync::{Arc, Mutex};
+
+    use payments::axum::WebhookRouter;
+    use payments::notification::Notification;
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = SandboxConfig::demo().with_webhooks_to(&base);
+    config.notification_backoff_ms = 10;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = client(&sandbox);
+    let seen: Arc<Mutex<Vec<OrderStatus>>> = Arc::default();
+    let (reader, sink) = (client.clone(), seen.clone());
+    let router = WebhookRouter::new(move |notification: Notification| {
+        let (reader, sink) = (reader.clone(), sink.clone());
+        async move {
+            let order = reader.find_order(&OrderId::new(notification.order_id)?).await?;
+            sink.lock().unwrap().push(order.status);
+            Ok::<(), BoxError>(())
+        }
+    })
+    .gateway(&gateway(&sandbox));
+    let app = router.into_router().into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let first = client
+        .create_order(
+            &order("sub-4").with_recurrence(Recurrence::new(RecurrentPeriod::Day, "Daily report")),
+        )
+        .await
+        .unwrap();
+    sandbox.pay(first.order_id).await.unwrap();
+    let id = first.recurrent_order.unwrap().id;
+    client.create_order(&order("sub-4-2").with_recurrent_order_id(id)).await.unwrap();
+    let payment = delivered(&sandbox, "sub-4-2").await;
+    assert_eq!(payment.deliveries.len(), 1, "{:?}", payment.deliveries);
+    assert_eq!(*seen.lock().unwrap(), [OrderStatus::Paid, OrderStatus::Paid]);
     sandbox.shutdown().await;
 }

@@ -179,7 +179,7 @@ async fn charge(
     .with_recurrent_order_id(recurrent_id)
     .with_notification_url(tap.url.clone());
     let result = match client.create_order(&create).await {
-        Ok(created) => match sandbox.find(GatewayId::Freekassa, "7012", order) {
+        Ok(created) => match delivered(sandbox, order).await {
             Some(payment) => {
                 let accepted = payment.deliveries.iter().any(|d| d.accepted);
                 Ok(format!(
@@ -189,11 +189,25 @@ async fn charge(
                     payment.deliveries.len()
                 ))
             }
-            None => Err("the sandbox has no such order".into()),
+            None => Err("no notification was delivered for it".into()),
         },
         Err(error) => Err(error.to_string()),
     };
     report.step(&name, result);
+}
+
+/// The sandbox's order once its notification was delivered (it follows the answer of
+/// `orders/create`, as a gateway's does); `None` if it never is within 30 seconds.
+async fn delivered(sandbox: &RunningSandbox, order: &str) -> Option<payments_sandbox::Payment> {
+    for _ in 0..1500 {
+        if let Some(payment) = sandbox.find(GatewayId::Freekassa, "7012", order)
+            && payment.deliveries.iter().any(|delivery| delivery.accepted)
+        {
+            return Some(payment);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
 }
 
 /// Delivers `order`'s notification again, as a gateway does when it missed the answer: the
