@@ -238,3 +238,21 @@ async fn the_requests_urls_are_used_when_the_settings_are_empty() {
     assert_eq!(rejected.received.lock().await.len(), 1);
     sandbox.shutdown().await;
 }
+
+/// The form may also be sent with GET (a query) and to the Russian page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pay_form_takes_a_query_and_either_language() {
+    let sandbox =
+        Sandbox::start(SandboxConfig::demo(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let form = client_form(&sandbox, "SecretKey01", "form-get", "10");
+    let query =
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form.fields).finish();
+    let url = format!("{}/feennex/ru/pay?{query}", sandbox.base_url()).parse().unwrap();
+    let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
+    let response = transport.send(&HttpRequest::get(GatewayId::Feennex, "pay", url)).await.unwrap();
+    let page = String::from_utf8_lossy(&response.body);
+    assert_eq!(response.status, StatusCode::OK, "{page}");
+    assert!(page.contains("form-get"), "{page}");
+    assert!(sandbox.find(GatewayId::Feennex, "5", "form-get").is_some());
+    sandbox.shutdown().await;
+}
