@@ -256,3 +256,44 @@ async fn the_pay_form_takes_a_query_and_either_language() {
     assert!(sandbox.find(GatewayId::Feennex, "5", "form-get").is_some());
     sandbox.shutdown().await;
 }
+
+/// The checkout page sends the payer to the settings' Success and Failed URLs, not to the
+/// request's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkout_page_redirects_to_the_shops_return_urls() {
+    use std::sync::{Arc, Mutex};
+
+    let landed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = landed.clone();
+    let shop = axum::Router::new().fallback(move |uri: http::Uri| {
+        let sink = sink.clone();
+        async move {
+            sink.lock().unwrap().push(uri.path().to_owned());
+            "shop page"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, shop).await.unwrap() });
+
+    let mut config = SandboxConfig::demo();
+    config.feennex[0].success_url = Some(format!("{shop_url}/settings-ok"));
+    config.feennex[0].failed_url = Some(format!("{shop_url}/settings-failed"));
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = client(&sandbox, "SecretKey01");
+    let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
+    for (order, button) in [("back-1", "pay"), ("back-2", "reject")] {
+        let bill = BillCreate::new(OrderId::new(order).unwrap(), rub("12")).with_return_urls(
+            Some(format!("{shop_url}/request-ok").parse().unwrap()),
+            Some(format!("{shop_url}/request-failed").parse().unwrap()),
+        );
+        client.create_bill(&bill).await.unwrap();
+        let id = sandbox.find(GatewayId::Feennex, "5", order).unwrap().id;
+        let url = format!("{}/checkout/{id}/{button}", sandbox.base_url()).parse().unwrap();
+        let request = HttpRequest::post_form(GatewayId::Feennex, "checkout", url, Vec::new());
+        let response = transport.send(&request).await.unwrap();
+        assert_eq!(String::from_utf8_lossy(&response.body), "shop page");
+    }
+    assert_eq!(*landed.lock().unwrap(), ["/settings-ok", "/settings-failed"]);
+    sandbox.shutdown().await;
+}
