@@ -172,7 +172,7 @@
 //! | `currencies`, `currency_status`, `shops` | `freekassa_api::currencies_their_status_and_shops` |
 //! | `with_nonce_source` | `freekassa_flow::the_api_refuses_a_wrong_key_and_a_nonce_that_does_not_grow` |
 //! | `with_options` | `freekassa_nonces::two_processes_lose_no_call_to_a_nonce_refusal_and_create_no_order_twice` (its worker processes) |
-//! | `Subscriptions` (`create_subscription`, `cancel_subscription`) through `payments::AnyGateway` | `freekassa_recurrent::the_facade_sets_a_subscription_up_and_cannot_cancel_it` |
+//! | `Subscriptions` (`create_subscription`, `charge_subscription`, `cancel_subscription`) through `payments::AnyGateway` | `freekassa_recurrent::the_facade_sets_a_subscription_up_charges_it_and_cannot_cancel_it` |
 //!
 //! ```no_run
 //! use payments_sandbox::{Sandbox, SandboxConfig};

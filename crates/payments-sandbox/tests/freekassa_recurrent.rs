@@ -16,7 +16,7 @@ use payments::core::subscription::{Interval, SubscriptionRequest, SubscriptionSt
 use payments::freekassa::api::orders::{OrderCreate, Recurrence};
 use payments::freekassa::model::{OrderStatus, RecurrentPeriod};
 use payments::freekassa::{Client, Config, Error, PaymentSystemId};
-use payments::payment::{Customer, OrderId, PaymentStatus};
+use payments::payment::{Customer, OrderId, PaymentRequest, PaymentStatus};
 use payments::{AnyGateway, Currency, Decimal, GatewayConfig, GatewayId, Money};
 use payments_sandbox::{Payment, RunningSandbox, Sandbox, SandboxConfig, Status};
 
@@ -162,7 +162,7 @@ async fn a_subscription_whose_first_order_was_rejected_cannot_be_charged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_facade_sets_a_subscription_up_and_cannot_cancel_it() {
+async fn the_facade_sets_a_subscription_up_charges_it_and_cannot_cancel_it() {
     let (sandbox, gateway, merchant) = setup().await;
     let request =
         SubscriptionRequest::new(OrderId::new("sub-3").unwrap(), rub("299"), Interval::Month)
@@ -187,9 +187,22 @@ async fn the_facade_sets_a_subscription_up_and_cannot_cancel_it() {
     let id: u64 = subscription.gateway_subscription_id.parse().unwrap();
     client(&sandbox).create_order(&order("sub-3-2").with_recurrent_order_id(id)).await.unwrap();
     delivered(&sandbox, "sub-3-2").await;
+    // The same repeat charge through the façade.
+    let charge = PaymentRequest::new(OrderId::new("sub-3-3").unwrap(), rub("299"))
+        .with_payment_method("36")
+        .with_customer(
+            Customer::default()
+                .with_email("user@example.com")
+                .with_ip("203.0.113.10".parse().unwrap()),
+        );
+    let charged =
+        gateway.charge_subscription(&subscription.gateway_subscription_id, &charge).await.unwrap();
+    let third = delivered(&sandbox, "sub-3-3").await;
+    assert_eq!(charged.order_id, "sub-3-3");
+    assert_eq!(charged.gateway_payment_id, Some(third.id.to_string()));
     let received = merchant.received.lock().await.clone();
     let orders: Vec<&str> = received.iter().map(|n| n.order_id.as_str()).collect();
-    assert_eq!(orders, ["sub-3", "sub-3-2"]);
+    assert_eq!(orders, ["sub-3", "sub-3-2", "sub-3-3"]);
 
     let cancel = gateway.cancel_subscription(&subscription.gateway_subscription_id).await;
     assert!(matches!(cancel, Err(payments::Error::Unsupported { .. })), "{cancel:?}");

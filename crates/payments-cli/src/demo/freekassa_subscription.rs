@@ -1,21 +1,11 @@
 //! The Freekassa subscription flow of `payments demo`: set up through the façade, the first
 //! charge paid by the payer on the checkout page, two further charges made by the shop
-//! (`recurrent_order_id`, no payer), each notified and handled once even when the
+//! through the façade's `charge_subscription` (`recurrent_order_id`, no payer), each notified and handled once even when the
 //! notification is delivered again, and a cancellation Freekassa has no call for.
 
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::response::IntoResponse;
-use axum::routing::post;
-use http::StatusCode;
 use payments::core::subscription::{Interval, SubscriptionRequest};
 use payments::core::transport::{HttpRequest, ReqwestTransport, Transport};
-use payments::freekassa::api::orders::OrderCreate;
-use payments::freekassa::{Client, Config, PaymentSystemId};
-use payments::payment::{Customer, OrderId, PaymentStatus};
+use payments::payment::{Customer, OrderId, PaymentRequest, PaymentStatus};
 use payments::{AnyGateway, Currency, Error, GatewayId, Money};
 use payments_sandbox::RunningSandbox;
 use url::Url;
@@ -47,7 +37,7 @@ pub(super) async fn flow(
     let request = SubscriptionRequest::new(subscription_id, money, Interval::Month)
         .with_description("Demo monthly plan")
         .with_payment_method("36")
-        .with_customer(customer);
+        .with_customer(customer.clone());
     let name = format!("create subscription {SUBSCRIPTION} for {money} every month");
     let subscription = match gateway.create_subscription(&request).await {
         Ok(subscription) => subscription,
@@ -76,18 +66,22 @@ pub(super) async fn flow(
         return;
     }
 
-    let Ok(recurrent_id) = subscription.gateway_subscription_id.parse::<u64>() else {
-        report.step("read the recurrent order id", Err("not a number".into()));
-        return;
-    };
-    let Some(client) = charging_client(report, sandbox) else { return };
-    let Some(tap) = Tap::start(report, merchant, transport).await else { return };
     for n in 2..=3 {
         let order = format!("{SUBSCRIPTION}-{n}");
-        charge(report, sandbox, &client, &tap, recurrent_id, &order, money).await;
+        let charge = match OrderId::new(&order) {
+            Ok(id) => PaymentRequest::new(id, money)
+                .with_payment_method("36")
+                .with_customer(customer.clone()),
+            Err(error) => {
+                report.step(&format!("charge {order}"), Err(error.to_string()));
+                return;
+            }
+        };
+        charge_again(report, sandbox, gateway, &subscription.gateway_subscription_id, &charge)
+            .await;
         let handled = handled_once(merchant, &order, &money);
         if report.step(&format!("merchant handled charge {n} once"), handled) {
-            redeliver(report, merchant, transport, &tap, &order).await;
+            redeliver(report, sandbox, merchant, &order).await;
         }
     }
 
@@ -133,62 +127,26 @@ fn handled_once(merchant: &Merchant, order: &str, money: &Money) -> Result<Strin
     }
 }
 
-/// The freekassa client the shop charges with: the façade has no repeat-charge call, the
-/// crate's `create_order` with `recurrent_order_id` is the documented way.
-fn charging_client(report: &mut Report, sandbox: &RunningSandbox) -> Option<Client> {
-    let config = Config::new(7012)
-        .with_api_key("test_api_key")
-        .with_api_url(&sandbox.freekassa_api_url())
-        .map_err(|error| error.to_string())
-        .and_then(|config| Client::new(config).map_err(|error| error.to_string()));
-    match config {
-        Ok(client) => Some(client),
-        Err(reason) => {
-            report.step("build the Freekassa client", Err(reason));
-            None
-        }
-    }
-}
-
-/// Charges the subscription again for `order`: paid by Freekassa without the payer, its
-/// notification sent through the tap.
-async fn charge(
+/// Charges the subscription again through the façade: paid by Freekassa without the payer,
+/// then notified.
+async fn charge_again(
     report: &mut Report,
     sandbox: &RunningSandbox,
-    client: &Client,
-    tap: &Tap,
-    recurrent_id: u64,
-    order: &str,
-    money: Money,
+    gateway: &AnyGateway,
+    subscription: &str,
+    charge: &PaymentRequest,
 ) {
-    let name = format!("charge {order} (recurrent_order_id={recurrent_id}, no payer)");
-    let order_id = match OrderId::new(order) {
-        Ok(order_id) => order_id,
-        Err(error) => {
-            report.step(&name, Err(error.to_string()));
-            return;
-        }
-    };
-    let create = OrderCreate::new(
-        order_id,
-        money,
-        PaymentSystemId::new(36),
-        "payer@example.com",
-        "203.0.113.10",
-    )
-    .with_recurrent_order_id(recurrent_id)
-    .with_notification_url(tap.url.clone());
-    let result = match client.create_order(&create).await {
-        Ok(created) => match delivered(sandbox, order).await {
-            Some(payment) => {
-                let accepted = payment.deliveries.iter().any(|d| d.accepted);
-                Ok(format!(
-                    "order {} {:?}, notification delivered in {} attempt(s), accepted: {accepted}",
-                    created.order_id,
-                    payment.status,
-                    payment.deliveries.len()
-                ))
-            }
+    let order = charge.order_id.as_str();
+    let name = format!("charge_subscription {subscription} as {order} (no payer)");
+    let result = match gateway.charge_subscription(subscription, charge).await {
+        Ok(report) => match delivered(sandbox, order).await {
+            Some(payment) => Ok(format!(
+                "Freekassa order {} {:?}, then {:?}; notification delivered in {} attempt(s)",
+                report.gateway_payment_id.as_deref().unwrap_or("?"),
+                report.status,
+                payment.status,
+                payment.deliveries.len()
+            )),
             None => Err("no notification was delivered for it".into()),
         },
         Err(error) => Err(error.to_string()),
@@ -210,114 +168,34 @@ async fn delivered(sandbox: &RunningSandbox, order: &str) -> Option<payments_san
     None
 }
 
-/// Delivers `order`'s notification again, as a gateway does when it missed the answer: the
-/// merchant acknowledges it and does not handle it twice.
+/// Has the sandbox deliver `order`'s notification again, as a gateway does when it missed
+/// the answer: the merchant acknowledges it (`YES`) and does not handle it twice.
 async fn redeliver(
     report: &mut Report,
+    sandbox: &RunningSandbox,
     merchant: &Merchant,
-    transport: &ReqwestTransport,
-    tap: &Tap,
     order: &str,
 ) {
-    let body = tap
-        .captured
-        .lock()
-        .ok()
-        .and_then(|bodies| bodies.iter().rev().find(|body| body_names(body, order)).cloned());
-    let Some(body) = body else {
-        report.step("notification delivered again", Err("no notification captured".into()));
+    let name = "same notification delivered again";
+    let Some(payment) = sandbox.find(GatewayId::Freekassa, "7012", order) else {
+        report.step(name, Err("the sandbox has no such order".into()));
         return;
     };
     let before = merchant.count();
-    let url = match Url::parse(&format!("{}/freekassa", merchant.base_url)) {
-        Ok(url) => url,
-        Err(error) => {
-            report.step("same notification delivered again", Err(error.to_string()));
-            return;
-        }
-    };
-    let request = HttpRequest::post_form(GatewayId::Freekassa, "redelivery", url, body.to_vec());
-    let result = match transport.send(&request).await {
-        Ok(response) => {
-            let answer = response.body_snippet(20);
-            if response.status.is_success() && answer == "YES" && merchant.count() == before {
-                Ok("acknowledged with YES, not handled again".to_owned())
-            } else {
-                Err(format!(
-                    "HTTP {} {answer:?}, handled {} more time(s)",
-                    response.status.as_u16(),
-                    merchant.count().saturating_sub(before)
-                ))
+    let result = match sandbox.redeliver(payment.id).await {
+        Ok(again) => match again.deliveries.last() {
+            Some(last) if last.accepted && merchant.count() == before => {
+                Ok(format!("acknowledged with {:?}, not handled again", last.answer))
             }
-        }
-        Err(error) => Err(error.to_string()),
+            Some(last) => Err(format!(
+                "HTTP {:?} {:?}, handled {} more time(s)",
+                last.status,
+                last.answer,
+                merchant.count().saturating_sub(before)
+            )),
+            None => Err("nothing was delivered".into()),
+        },
+        Err(status) => Err(format!("the sandbox answered {status}")),
     };
-    report.step("same notification delivered again", result);
-}
-
-/// Whether a form-encoded Freekassa notification is for `order` (`MERCHANT_ORDER_ID`).
-fn body_names(body: &Bytes, order: &str) -> bool {
-    url::form_urlencoded::parse(body)
-        .any(|(key, value)| key == "MERCHANT_ORDER_ID" && value == order)
-}
-
-/// A relay in front of the merchant's Freekassa route that keeps each notification's body,
-/// so the demo can deliver one again exactly as the gateway sent it.
-struct Tap {
-    url: Url,
-    captured: Arc<Mutex<Vec<Bytes>>>,
-}
-
-#[derive(Clone)]
-struct Relay {
-    to: Url,
-    transport: ReqwestTransport,
-    captured: Arc<Mutex<Vec<Bytes>>>,
-}
-
-impl Tap {
-    async fn start(
-        report: &mut Report,
-        merchant: &Merchant,
-        transport: &ReqwestTransport,
-    ) -> Option<Self> {
-        let started = async {
-            let to = Url::parse(&format!("{}/freekassa", merchant.base_url))
-                .map_err(|error| error.to_string())?;
-            let listener =
-                tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-                    .await
-                    .map_err(|error| error.to_string())?;
-            let addr = listener.local_addr().map_err(|error| error.to_string())?;
-            let url = Url::parse(&format!("http://{addr}/freekassa"))
-                .map_err(|error| error.to_string())?;
-            let captured = Arc::new(Mutex::new(Vec::new()));
-            let relay = Relay { to, transport: transport.clone(), captured: captured.clone() };
-            let app = Router::new().route("/freekassa", post(relay_one)).with_state(relay);
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app).await;
-            });
-            Ok::<_, String>(Self { url, captured })
-        };
-        match started.await {
-            Ok(tap) => Some(tap),
-            Err(reason) => {
-                report.step("start the notification relay", Err(reason));
-                None
-            }
-        }
-    }
-}
-
-/// Keeps the body and forwards it to the merchant, answering what the merchant answered.
-async fn relay_one(State(relay): State<Relay>, body: Bytes) -> impl IntoResponse {
-    if let Ok(mut captured) = relay.captured.lock() {
-        captured.push(body.clone());
-    }
-    let request =
-        HttpRequest::post_form(GatewayId::Freekassa, "relay", relay.to.clone(), body.to_vec());
-    match relay.transport.send(&request).await {
-        Ok(response) => (response.status, response.body.to_vec()),
-        Err(error) => (StatusCode::BAD_GATEWAY, error.to_string().into_bytes()),
-    }
+    report.step(name, result);
 }
