@@ -271,7 +271,7 @@ fn the_demo_runs_a_freekassa_subscription_through_the_facade() {
         stdout.lines().skip_while(|line| *line != "freekassa subscription").collect();
     let steps = |words: &str| section.iter().filter(|line| line.contains(words)).count();
     assert_eq!(steps("ok    payer pays the first charge on the checkout page"), 1, "{stdout}");
-    assert_eq!(steps("(recurrent_order_id="), 2, "{stdout}");
+    assert_eq!(steps("ok    charge_subscription "), 2, "{stdout}");
     assert_eq!(steps("ok    merchant handled charge"), 2, "{stdout}");
     assert_eq!(
         steps("ok    same notification delivered again: acknowledged with YES"),

@@ -185,7 +185,7 @@ async fn redeliver(
     let result = match sandbox.redeliver(payment.id).await {
         Ok(again) => match again.deliveries.last() {
             Some(last) if last.accepted && merchant.count() == before => {
-                Ok(format!("acknowledged with {:?}, not handled again", last.answer))
+                Ok(format!("acknowledged with {}, not handled again", last.answer))
             }
             Some(last) => Err(format!(
                 "HTTP {:?} {:?}, handled {} more time(s)",
