@@ -149,7 +149,7 @@
 //!
 //! ## SDK method → sandbox test
 //!
-//! Every Feennex and Freekassa client method runs against the sandbox in one of these tests
+//! Every Feennex, Freekassa and Fena client method runs against the sandbox in one of these tests
 //! (files under `tests/`). `new` and `config` are in every one.
 //!
 //! | `feennex::Client` | test |
@@ -173,6 +173,18 @@
 //! | `with_nonce_source` | `freekassa_flow::the_api_refuses_a_wrong_key_and_a_nonce_that_does_not_grow` |
 //! | `with_options` | `freekassa_nonces::two_processes_lose_no_call_to_a_nonce_refusal_and_create_no_order_twice` (its worker processes) |
 //! | `Subscriptions` (`create_subscription`, `charge_subscription`, `cancel_subscription`) through `payments::AnyGateway` | `freekassa_recurrent::the_facade_sets_a_subscription_up_charges_it_and_cannot_cancel_it` |
+//!
+//! | `fena::Client` (Toolkit) and Fena's JWT terminal | test (`fena_toolkit::` unless named) |
+//! |---|---|
+//! | `create_and_process`, `get_payment`, `verify_request` (single payment) | `a_payment_created_and_processed_is_paid_on_the_checkout_and_confirmed_by_fetching` |
+//! | `create_draft`, `process_payment` | `a_draft_has_no_link_until_processed_and_a_rejection_is_notified` |
+//! | `create_recurring_draft`, `process_recurring`, `get_recurring`, `verify_request` (recurring) | `a_standing_order_is_set_up_then_pays_on_schedule_until_complete` |
+//! | `create_recurring`, `delete_recurring` | `a_standing_order_deleted_before_set_up_is_gone_and_its_link_dead`, `a_refused_set_up_is_rejected_and_an_initial_payment_is_made_at_set_up` |
+//! | `list_bank_accounts`, `find_bank_account`, `verify_request` (bank account) | `bank_accounts_are_listed_by_page_found_and_their_status_change_notified` |
+//! | `new` with wrong or missing keys | `missing_or_wrong_api_key_headers_are_refused_with_401` |
+//! | `with_options` | `fault_recipes::fena_recipes::*` |
+//! | `create_payment`, `payment_status`, `create_subscription`, `subscription_status`, `cancel_subscription` through `payments::AnyGateway` | `the_facade_creates_confirms_and_queries_toolkit_payments` |
+//! | `fena::Terminal` (signed payment links) and `TokenVerifier` through `payments::AnyGateway` | `fena_flow::*` |
 //!
 //! ```no_run
 //! use payments_sandbox::{Sandbox, SandboxConfig};
@@ -237,8 +249,11 @@
 //!   `find_withdrawal` with the `paymentId` finds the payout; sending it again is refused
 //!   (the `paymentId` exists). After `timeout` or `status`, `find_withdrawal` answers
 //!   `Error::NotFound`. A `gateway_error` is a final refusal.
-//! - *Fena*: the Toolkit API is not emulated yet, so there is no creation to fail; faults on
-//!   `/fena/...` paths (the pay page today) work all the same.
+//! - *Fena, a payment whose answer was lost* (Fena pays nothing out): inject `lose_answer` on
+//!   `create-and-process`; the payment exists, `sent`, but the Toolkit documents no lookup
+//!   by reference, so the shop cannot find it: it stays unpaid (its link never reached the
+//!   payer) and the shop creates another under a new reference, paid once. `timeout` and
+//!   `status` reach the client as the fault matrix says; a `gateway_error` is final.
 //!
 //! ```no_run
 //! use payments_core::GatewayId;

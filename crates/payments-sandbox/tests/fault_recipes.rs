@@ -5,9 +5,8 @@
 //! the client's `resolve_*`/`find_*` method and never paid twice. Then the control API over
 //! HTTP, with JSON and with an HTML form.
 //!
-//! Fena has no recipe: its Toolkit API (the only Fena calls that create anything over HTTP)
-//! is not emulated yet. The faults apply to any route under `/fena/` all the same, as the
-//! last test shows with the pay page.
+//! Fena pays nothing out: its recipe is a Toolkit payment whose answer was lost, which the
+//! Toolkit cannot look up by reference, so it stays unpaid and the next one is paid once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -365,6 +364,123 @@ mod freekassa_recipes {
             ErrorKind::Gateway(GatewayErrorKind::Refused { http_status: 400, is_final: true });
         assert_eq!(answers(&error), (refused, false, false));
         assert_eq!(rub_balance(&client).await, dec("1500"));
+        sandbox.shutdown().await;
+    }
+}
+
+mod fena_recipes {
+    use payments::fena::api::payment::PaymentCreate;
+    use payments::fena::model::PaymentStatus;
+    use payments::fena::{Client, ToolkitConfig};
+    use payments_sandbox::Status;
+
+    use super::*;
+
+    /// The sandbox's demo API key (`SandboxConfig::demo`).
+    const INTEGRATION: &str = "62b48adf6ba2cd6a040b1eec";
+    const SECRET_KEY: &str = "3858f642-e92f-431c-9d38-46d15efb7fba";
+
+    fn client(sandbox: &RunningSandbox) -> Client {
+        let config = ToolkitConfig::new(INTEGRATION, SECRET_KEY)
+            .with_base_url(&sandbox.fena_toolkit_url())
+            .unwrap();
+        Client::with_options(config, &options()).unwrap()
+    }
+
+    fn gbp(text: &str) -> Money {
+        Money::parse(text, Currency::GBP).unwrap()
+    }
+
+    fn toolkit_payments(
+        sandbox: &RunningSandbox,
+        reference: &str,
+    ) -> Vec<payments_sandbox::Payment> {
+        sandbox
+            .payments()
+            .into_iter()
+            .filter(|p| p.gateway == GatewayId::Fena && p.order_id == reference)
+            .collect()
+    }
+
+    /// The recipe for Fena, which pays nothing out: "my shop survives a payment whose answer
+    /// was lost". The Toolkit documents no lookup by reference, so the lost payment cannot be
+    /// found; it stays unpaid (its link never reached the payer), and the shop creates
+    /// another under a new reference. Nothing is paid twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_payment_whose_answer_was_lost_stays_unpaid_and_the_next_one_is_paid_once() {
+        let sandbox = start().await;
+        let client = client(&sandbox);
+        sandbox.inject_fault(Fault::lose_answer(GatewayId::Fena, "create-and-process"));
+
+        let lost = PaymentCreate::new("order-1", gbp("10.00")).unwrap();
+        let error = client.create_and_process(&lost).await.unwrap_err();
+        assert_eq!(answers(&error), LOST);
+        // Fena created it: sent, waiting for a payer who never got the link.
+        let created = toolkit_payments(&sandbox, "order-1");
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0].status, Status::Pending);
+
+        let retry = PaymentCreate::new("order-1-b", gbp("10.00")).unwrap();
+        let made = client.create_and_process(&retry).await.unwrap();
+        assert_eq!(made.status, PaymentStatus::Sent);
+        let checkout = toolkit_payments(&sandbox, "order-1-b");
+        sandbox.pay(checkout[0].id).await.unwrap();
+        assert_eq!(client.get_payment(&made.id).await.unwrap().status, PaymentStatus::Paid);
+        let paid: Vec<_> = sandbox
+            .payments()
+            .into_iter()
+            .filter(|p| p.gateway == GatewayId::Fena && p.status == Status::Paid)
+            .collect();
+        assert_eq!(paid.len(), 1, "{paid:?}");
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn timeouts_and_server_errors_reach_the_client_as_the_matrix_says() {
+        let sandbox = start().await;
+        let client = client(&sandbox);
+        let payment = PaymentCreate::new("order-2", gbp("5.00")).unwrap();
+
+        sandbox.inject_fault(Fault::timeout(GatewayId::Fena, "create-and-process", HOLD));
+        let error = client.create_and_process(&payment).await.unwrap_err();
+        assert_eq!(answers(&error), TIMEOUT);
+        assert!(
+            toolkit_payments(&sandbox, "order-2").is_empty(),
+            "a held request is not carried out"
+        );
+
+        sandbox.inject_fault(Fault::status(
+            GatewayId::Fena,
+            "create-and-process",
+            StatusCode::SERVICE_UNAVAILABLE,
+        ));
+        let error = client.create_and_process(&payment).await.unwrap_err();
+        assert_eq!(answers(&error), http_status(503));
+
+        // A read rides out one transient answer: it is retried.
+        let made = client.create_and_process(&payment).await.unwrap();
+        sandbox.inject_fault(Fault::status(
+            GatewayId::Fena,
+            format!("single/{}", made.id),
+            StatusCode::BAD_GATEWAY,
+        ));
+        assert_eq!(client.get_payment(&made.id).await.unwrap().id, made.id);
+        assert!(sandbox.faults().is_empty(), "the one 502 was used by the first attempt");
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_fena_refusal_reaches_the_client_as_final() {
+        let sandbox = start().await;
+        let client = client(&sandbox);
+        let answer = GatewayAnswer::message(StatusCode::BAD_REQUEST, "reference already used");
+        sandbox.inject_fault(Fault::gateway_error(GatewayId::Fena, "create-and-process", answer));
+        let payment = PaymentCreate::new("order-3", gbp("5.00")).unwrap();
+        let error = client.create_and_process(&payment).await.unwrap_err();
+        let (_, unknown, retryable) = answers(&error);
+        assert!(!unknown && !retryable, "{error:?}");
+        assert!(error.to_string().contains("reference already used"), "{error}");
+        assert!(toolkit_payments(&sandbox, "order-3").is_empty());
         sandbox.shutdown().await;
     }
 }
