@@ -87,7 +87,10 @@ async fn the_sdk_pay_form_opens_the_checkout_and_is_notified_like_a_bill() {
         .unwrap();
     let (status, page) = submit(&form).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("Sandbox checkout") && page.contains("form-1"), "{page}");
+    assert!(
+        page.contains("sandbox checkout") && page.contains("<b id=\"order\">form-1</b>"),
+        "{page}"
+    );
     assert!(page.contains("10.5 RUB") && page.contains("Form order"), "{page}");
 
     let payment = sandbox.find(GatewayId::Feennex, "5", "form-1").unwrap();
