@@ -198,12 +198,14 @@ pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: boo
 }
 
 /// Delivers `outgoing` for payment `id` under `plan`, recording each attempt as it happens.
-/// Stops once an attempt (a redelivery included) is accepted.
+/// Stops once an attempt of this notification (a redelivery made meanwhile included) is
+/// accepted; an earlier notification of the same payment that was accepted does not count.
 pub async fn run(app: &crate::App, id: u64, outgoing: &Outgoing, plan: &Plan) {
     app.store.change_timeline(id, |timeline| timeline.schedule = Some(plan.source.clone()));
+    let earlier = app.store.get(id).map_or(0, |payment| payment.deliveries.len());
     let mut index = 0;
     loop {
-        if index > 0 && app.store.delivered(id) {
+        if index > 0 && app.store.delivered_since(id, earlier) {
             app.store.change_timeline(id, |timeline| timeline.next_attempt_at_ms = None);
             break;
         }

@@ -268,24 +268,26 @@ impl Faults {
         self.release.send_modify(|generation| *generation = generation.wrapping_add(1));
     }
 
-    /// Takes one call from the first fault for `path`: the gateway and what it does.
-    fn take(&self, path: &str) -> Option<(GatewayId, FaultKind)> {
+    /// Takes one call from the first fault for `path`: the gateway, what it does, and the
+    /// signal that lets a held request go. The signal is subscribed under the same lock as
+    /// the fault is taken, so a `clear` that follows (it takes that lock first) is never
+    /// missed by the request it should let go.
+    fn take(&self, path: &str) -> Option<(GatewayId, FaultKind, watch::Receiver<u64>)> {
         let (gateway, rest) = path.trim_start_matches('/').split_once('/')?;
         let rest = rest.trim_end_matches('/');
         let mut pending = self.pending();
         let index = pending.iter().position(|fault| fault.matches(gateway, rest))?;
         let fault = pending.get_mut(index)?;
         fault.times = fault.times.saturating_sub(1);
-        let taken = (fault.gateway, fault.kind.clone());
+        let taken = (fault.gateway, fault.kind.clone(), self.release.subscribe());
         if fault.times == 0 {
             pending.remove(index);
         }
         Some(taken)
     }
 
-    /// Waits `delay`, or less if held requests are let go.
-    async fn hold(&self, delay: Duration) {
-        let mut released = self.release.subscribe();
+    /// Waits `delay`, or less if held requests are let go after `released` was taken.
+    async fn hold(delay: Duration, mut released: watch::Receiver<u64>) {
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             _ = released.changed() => {}
@@ -295,13 +297,13 @@ impl Faults {
 
 /// The middleware over every route: applies the first pending fault for the request's path.
 pub(crate) async fn apply(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let Some((gateway, kind)) = app.faults.take(request.uri().path()) else {
+    let Some((gateway, kind, released)) = app.faults.take(request.uri().path()) else {
         return next.run(request).await;
     };
     tracing::info!(path = request.uri().path(), fault = kind.name(), "sandbox fault");
     match kind {
         FaultKind::Timeout { delay } => {
-            app.faults.hold(delay).await;
+            Faults::hold(delay, released).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
         FaultKind::Status(status) => status.into_response(),
@@ -541,10 +543,20 @@ mod tests {
         faults.inject(Fault::lose_answer(GatewayId::Feennex, "withdraw/create"));
         faults.inject(Fault::lose_answer(GatewayId::Feennex, "never").times(0));
         let kinds: Vec<_> = (0..4)
-            .map(|_| faults.take("/feennex/withdraw/create").map(|(_, kind)| kind.name()))
+            .map(|_| faults.take("/feennex/withdraw/create").map(|(_, kind, _)| kind.name()))
             .collect();
         assert_eq!(kinds, [Some("status"), Some("status"), Some("lose_answer"), None]);
         assert!(faults.list().is_empty());
-        assert_eq!(faults.take("/control/faults"), None);
+        assert!(faults.take("/control/faults").is_none());
+    }
+
+    #[test]
+    fn a_clear_right_after_a_fault_is_taken_lets_its_request_go() {
+        let faults = Faults::default();
+        faults.inject(Fault::timeout(GatewayId::Feennex, "bill/create", DEFAULT_TIMEOUT_DELAY));
+        let (_, _, released) = faults.take("/feennex/bill/create").unwrap();
+        // The request has its fault but is not holding yet when the faults are cleared.
+        faults.clear();
+        assert!(released.has_changed().unwrap(), "the held request would miss the clear");
     }
 }

@@ -263,10 +263,12 @@ impl Store {
         Some(delivery)
     }
 
-    /// Whether a delivery of the payment was accepted.
-    pub fn delivered(&self, id: u64) -> bool {
+    /// Whether a delivery of the payment after its first `earlier` ones was accepted.
+    pub fn delivered_since(&self, id: u64, earlier: usize) -> bool {
         self.inner.lock().is_ok_and(|inner| {
-            inner.payments.get(&id).is_some_and(|p| p.deliveries.iter().any(|d| d.accepted))
+            inner.payments.get(&id).is_some_and(|p| {
+                p.deliveries.get(earlier..).is_some_and(|new| new.iter().any(|d| d.accepted))
+            })
         })
     }
 }

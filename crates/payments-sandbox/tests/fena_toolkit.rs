@@ -635,3 +635,46 @@ async fn a_toolkit_webhook_is_redelivered_as_the_same_json() {
     assert!(client.verify_request(&capture.last().await, &stored).await.unwrap().is_paid());
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_later_webhook_of_a_payment_is_retried_though_an_earlier_one_was_accepted() {
+    // A merchant that refuses its second webhook once (HTTP 500) and accepts the rest.
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/fena",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n == 1 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut config = SandboxConfig::demo().with_webhooks_to(&base_url);
+    config.notification_backoff_ms = 10;
+    let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = client(&sandbox, INTEGRATION, SECRET_KEY);
+    let request =
+        RecurringCreate::new("sub-13", gbp("3.00"), first_date(), 0, Frequency::OneWeek).unwrap();
+    let sent = client.create_recurring(&request).await.unwrap();
+    // The set-up webhook (the first) is accepted.
+    let set_up = sandbox.pay(checkout_id(sent.link.as_deref().unwrap())).await.unwrap();
+    assert!(set_up.deliveries.iter().any(|d| d.accepted));
+    // The cancellation's webhook is refused once, then retried and accepted.
+    let (status, answer) =
+        control(&sandbox, &format!("/control/fena/recurring/{}/cancel", sent.id)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let deliveries = answer["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 2, "{answer}");
+    assert_eq!(
+        (&deliveries[0]["status"], &deliveries[0]["accepted"]),
+        (&json!(500), &json!(false))
+    );
+    assert_eq!(deliveries[1]["accepted"], true);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 3);
+    sandbox.shutdown().await;
+}
