@@ -231,8 +231,8 @@ impl Subscriptions for Client {
     /// `recurrent_period` and `recurrent_description`; send the payer to
     /// [`Subscription::payer_url`]. The returned id is `recurrent_order.id`: after the first
     /// charge is paid and `next_charge_at` is reached, **the shop** charges again with
-    /// [`Client::create_order`] and
-    /// [`OrderCreate::with_recurrent_order_id`](crate::api::orders::OrderCreate::with_recurrent_order_id);
+    /// [`Subscriptions::charge_subscription`] (or [`Client::create_order`] and
+    /// [`OrderCreate::with_recurrent_order_id`](crate::api::orders::OrderCreate::with_recurrent_order_id));
     /// Freekassa does not charge on its own.
     ///
     /// Needs the description, the payment method (`i`), the payer's e-mail and IP address.
@@ -294,13 +294,21 @@ impl Subscriptions for Client {
 
     /// A repeat charge: `orders/create` with `recurrent_order_id` (the subscription's
     /// `recurrent_order.id`), the charge's own `paymentId` (its order id), the payment method
-    /// `i`, the payer's e-mail and IP address (all required, as for the first charge). The
+    /// `i`, the payer's e-mail and IP address (all required, as for the first charge); the
+    /// request's success, failure and notification URLs are sent as `orders/create` takes
+    /// them (they need activation by Freekassa's support). A description is
+    /// [`payments_core::Error::Unsupported`]: a repeat charge has no field for it. The
     /// report is the created order, pending until its notification arrives.
     async fn charge_subscription(
         &self,
         gateway_subscription_id: &str,
         charge: &PaymentRequest,
     ) -> Result<PaymentReport, payments_core::Error> {
+        if charge.description.is_some() {
+            return Err(unsupported(
+                "a description on a repeat charge (orders/create has no field for it)",
+            ));
+        }
         let recurrent_order_id = gateway_subscription_id.parse::<u64>().map_err(|_| {
             missing("recurrent_order_id", "a Freekassa subscription id is a number")
         })?;
@@ -324,7 +332,11 @@ impl Subscriptions for Client {
             email,
             ip.to_string(),
         )
-        .with_recurrent_order_id(recurrent_order_id);
+        .with_recurrent_order_id(recurrent_order_id)
+        .with_return_urls(charge.success_url.clone(), charge.failure_url.clone());
+        if let Some(url) = &charge.notification_url {
+            order = order.with_notification_url(url.clone());
+        }
         if let Some(phone) = &charge.customer.phone {
             order = order.with_phone(phone.clone());
         }

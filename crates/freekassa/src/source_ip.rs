@@ -63,7 +63,15 @@ impl FromStr for IpRange {
             return Err(bad("bad prefix length"));
         }
         let network = text.parse::<IpNet>().map_err(|_| bad("bad prefix length"))?;
-        Ok(Self(canonical_network(network)))
+        let network = canonical_network(network);
+        if let IpNet::V6(v6) = network
+            && v6.addr().to_ipv4_mapped().is_some()
+        {
+            // Fewer than 96 prefix bits of ::ffff:0:0/96: a range no peer address is ever
+            // compared in (mapped peers are read as IPv4), so it would match nothing.
+            return Err(bad("an IPv4-mapped network needs a prefix of at least 96"));
+        }
+        Ok(Self(network))
     }
 }
 
@@ -315,6 +323,8 @@ mod tests {
         assert!(mapped.contains(ip("10.9.9.9")) && !mapped.contains(ip("11.0.0.1")));
         let single: IpRange = "::ffff:168.119.60.227".parse().unwrap();
         assert_eq!(single.to_string(), "168.119.60.227/32");
+        // Shorter than the mapped prefix itself: it could match no peer, so it is refused.
+        assert!("::ffff:10.0.0.0/80".parse::<IpRange>().is_err());
     }
 
     #[test]

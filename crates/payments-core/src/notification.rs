@@ -87,6 +87,9 @@ impl Notification {
     /// gateway, order id and status. The gateway's payment id is left out on purpose: it is
     /// not always signed in a way that binds it (Feennex joins values without keys, so a
     /// captured callback can be re-cut), and an order is paid once whichever payment paid it.
+    /// The one exception is [`Notification::charge_id`], set only where the gateway's id was
+    /// authenticated by an API fetch and one order is paid many times (Fena's Toolkit: every
+    /// payment of a standing order carries the standing order's reference).
     ///
     /// The format is stable, so shops can keep these keys in a database across upgrades:
     ///

@@ -368,8 +368,9 @@ async fn freekassa_charges_a_subscription_again_with_the_exact_body() {
             }));
         })
         .await;
-    let report =
-        freekassa(&server).charge_subscription("91", &repeat_charge("sub-1-2")).await.unwrap();
+    let charge = repeat_charge("sub-1-2")
+        .with_notification_url("https://shop.example/freekassa".parse().unwrap());
+    let report = freekassa(&server).charge_subscription("91", &charge).await.unwrap();
     create.assert_async().await;
     let mut body = received.lock().unwrap().clone().expect("a JSON body");
     let object = body.as_object_mut().unwrap();
@@ -381,7 +382,8 @@ async fn freekassa_charges_a_subscription_again_with_the_exact_body() {
         body,
         json!({
             "shopId": 7012, "paymentId": "sub-1-2", "i": 36, "email": "user@example.com",
-            "ip": "203.0.113.10", "amount": 299, "currency": "RUB", "recurrent_order_id": 91
+            "ip": "203.0.113.10", "amount": 299, "currency": "RUB", "recurrent_order_id": 91,
+            "notification_url": "https://shop.example/freekassa"
         })
     );
     assert_eq!(report.order_id, "sub-1-2");
@@ -410,6 +412,10 @@ async fn a_repeat_charge_missing_what_freekassa_needs_is_refused_before_sending(
     no_method.payment_method = None;
     let error = gateway.charge_subscription("91", &no_method).await;
     assert!(matches!(error, Err(Error::Input { gateway: GatewayId::Freekassa, .. })), "{error:?}");
+    // A description has no field on a repeat charge: refused, never dropped.
+    let described = repeat_charge("c-1").with_description("March");
+    let error = gateway.charge_subscription("91", &described).await.unwrap_err();
+    assert!(unsupported(&error, GatewayId::Freekassa, &["description"]), "{error}");
     assert_eq!(any.calls_async().await, 0);
 }
 
