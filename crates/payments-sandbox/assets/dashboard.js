@@ -1,11 +1,25 @@
-// Keeps the list current: polls the same list as HTML every second and swaps it in when it
-// changed, keeping open timelines open. Buttons POST to the control API.
+// Keeps the list and the pending faults current: polls both as HTML every second and swaps
+// each in when it changed, keeping open timelines open. Buttons POST to the control API; the
+// faults panel's forms are plain HTML forms.
 (function () {
   "use strict";
   var list = document.getElementById("items");
   var flash = document.getElementById("flash");
+  var faults = document.getElementById("faults");
   var last = null;
+  var lastFaults = null;
+  function refreshFaults() {
+    return fetch("/dashboard/faults", { cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || html === lastFaults) { return; }
+        faults.innerHTML = html;
+        lastFaults = html;
+      })
+      .catch(function () { flash.textContent = "The sandbox does not answer."; });
+  }
   function refresh() {
+    refreshFaults();
     return fetch("/dashboard/items", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {

@@ -1,7 +1,8 @@
 //! The dashboard at `/`: every payment, payout and refund of every gateway, newest first,
 //! with its timeline, the notification requests sent and the merchant's answers, and buttons
-//! for the control API. The page polls `/dashboard/items` (the same list as HTML) every
-//! second; `/control/dashboard` is the list as JSON.
+//! for the control API, and a faults panel (a plain form posting to `/control/faults`, the
+//! pending faults, a "Clear faults" form). The page polls `/dashboard/items` (the same list
+//! as HTML) and `/dashboard/faults` every second; `/control/dashboard` is the list as JSON.
 //!
 //! Every value is escaped with `html-escape` (attribute-safe: `&`, `<`, `>`, `"`, `'`).
 //! Payouts and refunds carry no time in their ledgers: they are dated when the sandbox first
@@ -19,8 +20,9 @@ use payments_core::{AmountStyle, Decimal, GatewayId};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::App;
+use crate::faults::NOTIFICATION_ENDPOINT;
 use crate::state::{Delivery, EventKind, Payment, Status, Timeline, next_sequence, now_ms};
+use crate::{App, PendingFault};
 
 const CSS: &str = include_str!("../assets/dashboard.css");
 const SCRIPT: &str = include_str!("../assets/dashboard.js");
@@ -252,6 +254,16 @@ fn ledger_item(entry: LedgerEntry, created_at_ms: u64, sequence: u64) -> Item {
 fn outcome(delivery: &Delivery) -> String {
     let verdict = if delivery.accepted { "accepted" } else { "refused" };
     let manual = if delivery.manual { ", redelivered" } else { "" };
+    if let Some(fault) = &delivery.fault {
+        return if fault == "lose_answer" {
+            format!(
+                "answer lost by fault: lose_answer (sent, {} ms), refused{manual}",
+                delivery.latency_ms
+            )
+        } else {
+            format!("dropped by fault: {fault}, the merchant was not reached{manual}")
+        };
+    }
     match delivery.status {
         Some(status) => format!("HTTP {status} in {} ms, {verdict}{manual}", delivery.latency_ms),
         None => format!("no answer after {} ms{manual}", delivery.latency_ms),
@@ -372,8 +384,9 @@ fn render_delivery(html: &mut String, key: &str, delivery: &Delivery) {
     let _ = write!(
         html,
         "<section class=\"delivery {verdict}\" id=\"{key}-attempt-{attempt}\" data-attempt=\"{attempt}\" \
-         data-http-status=\"{status}\">\n<h4>Attempt {attempt} at {at}: {outcome}</h4>\n",
+         data-http-status=\"{status}\" data-fault=\"{fault}\">\n<h4>Attempt {attempt} at {at}: {outcome}</h4>\n",
         verdict = if delivery.accepted { "accepted" } else { "refused" },
+        fault = esc(delivery.fault.as_deref().unwrap_or("")),
         attempt = delivery.attempt,
         at = esc(&time_text(delivery.sent_at_ms)),
         outcome = esc(&outcome(delivery)),
@@ -427,9 +440,82 @@ pub async fn page(State(app): State<Arc<App>>) -> Html<String> {
          <title>Payments sandbox</title>\n<style>\n{CSS}</style></head>\n<body>\n\
          <header class=\"top\"><h1>Payments sandbox</h1><p>Feennex, Freekassa and Fena: every payment, \
          payout and refund, newest first. <span id=\"live\">Updates every second.</span></p>\
-         <p id=\"flash\" role=\"status\"></p></header>\n\
-         <main id=\"items\">\n{items}</main>\n<script>\n{SCRIPT}</script>\n</body></html>\n"
+         <p id=\"flash\" role=\"status\"></p></header>\n{panel}\
+         <main id=\"items\">\n{items}</main>\n<script>\n{SCRIPT}</script>\n</body></html>\n",
+        panel = faults_panel(&app.faults.list()),
     ))
+}
+
+/// The faults panel: a plain form posting to `/control/faults`, the pending faults and a
+/// form clearing them (`POST /control/faults/clear`). Both forms come back to `/`.
+fn faults_panel(pending: &[PendingFault]) -> String {
+    let option = |value: &str| format!("<option value=\"{0}\">{0}</option>", esc(value));
+    let gateways: String = ["feennex", "freekassa", "fena"].map(option).concat();
+    let kinds: String = ["timeout", "status", "gateway_error", "lose_answer"].map(option).concat();
+    format!(
+        "<section class=\"faults\" id=\"faults-panel\"><h2>Faults on demand</h2>\n\
+         <form id=\"fault-form\" method=\"post\" action=\"/control/faults\">\
+         <label>Gateway <select id=\"fault-gateway\" name=\"gateway\">{gateways}</select></label>\
+         <label>Endpoint <input id=\"fault-endpoint\" name=\"endpoint\" required \
+         placeholder=\"withdraw/create or {notification}\" title=\"the path after /gateway/, or its end; \
+         {notification} for the merchant's notifications\"></label>\
+         <label>Kind <select id=\"fault-kind\" name=\"kind\">{kinds}</select></label>\
+         <label>Times <input id=\"fault-times\" name=\"times\" type=\"number\" min=\"1\" value=\"1\"></label>\
+         <label>Status <input id=\"fault-status\" name=\"status\" type=\"number\" min=\"400\" max=\"599\" placeholder=\"503\"></label>\
+         <label>Code <input id=\"fault-code\" name=\"code\" type=\"number\" placeholder=\"10\"></label>\
+         <label>Message <input id=\"fault-message\" name=\"message\" placeholder=\"sandbox fault\"></label>\
+         <label>Delay ms <input id=\"fault-delay\" name=\"delay_ms\" type=\"number\" min=\"0\" placeholder=\"60000\"></label>\
+         <button id=\"inject-fault\" type=\"submit\">Inject fault</button></form>\n\
+         <div id=\"faults\">{list}</div>\n\
+         <form id=\"clear-faults-form\" method=\"post\" action=\"/control/faults/clear\">\
+         <button id=\"clear-faults\" type=\"submit\">Clear faults</button></form></section>\n",
+        notification = esc(NOTIFICATION_ENDPOINT),
+        list = render_faults(pending),
+    )
+}
+
+/// The pending faults, each with its remaining count: the part of the panel the script
+/// refreshes.
+pub fn render_faults(pending: &[PendingFault]) -> String {
+    if pending.is_empty() {
+        return "<p class=\"empty\" id=\"no-faults\">No faults pending.</p>".to_owned();
+    }
+    let mut html = String::from("<ul id=\"faults-pending\">");
+    for fault in pending {
+        let mut details = Vec::new();
+        if let Some(status) = fault.status {
+            details.push(format!("status {status}"));
+        }
+        if let Some(code) = fault.code {
+            details.push(format!("code {code}"));
+        }
+        if let Some(message) = &fault.message {
+            details.push(format!("message {message:?}"));
+        }
+        if let Some(delay) = fault.delay_ms {
+            details.push(format!("delay {delay} ms"));
+        }
+        let details =
+            if details.is_empty() { String::new() } else { format!(" ({})", details.join(", ")) };
+        let _ = write!(
+            html,
+            "<li class=\"fault\" data-gateway=\"{gateway}\" data-endpoint=\"{endpoint}\" \
+             data-kind=\"{kind}\" data-remaining=\"{remaining}\"><b>{gateway}</b> \
+             <code>{endpoint}</code>: {kind}{details}, <span class=\"remaining\">{remaining} remaining</span></li>",
+            gateway = esc(fault.gateway.as_str()),
+            endpoint = esc(&fault.endpoint),
+            kind = esc(fault.kind),
+            details = esc(&details),
+            remaining = fault.remaining,
+        );
+    }
+    html.push_str("</ul>");
+    html
+}
+
+/// `GET /dashboard/faults`: the pending faults as HTML (what the script polls with the list).
+pub async fn faults_fragment(State(app): State<Arc<App>>) -> Html<String> {
+    Html(render_faults(&app.faults.list()))
 }
 
 /// `GET /dashboard/items`: the list the page shows, as HTML (what the script polls).

@@ -21,6 +21,7 @@ use payments_core::transport::{HttpRequest, Transport};
 use serde::Deserialize;
 use url::Url;
 
+use crate::FaultKind;
 use crate::state::{Delivery, SentRequest, now_ms};
 
 /// The `user-agent` of the sandbox's notifications.
@@ -141,7 +142,13 @@ impl Plan {
 }
 
 /// Sends `outgoing` once. `attempt` is left 0 for the store to number.
-pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: bool) -> Delivery {
+///
+/// A pending fault on the gateway's notifications ([`crate::NOTIFICATION_ENDPOINT`]) spoils
+/// the attempt, which is then refused with no HTTP status (as a network error, so retries
+/// go on): `lose_answer` sends the notification and drops the merchant's answer; every other
+/// kind drops the notification at once, without reaching the merchant (a `timeout` waits
+/// no `delay_ms`, so the Pay request is not held).
+pub async fn attempt(app: &crate::App, outgoing: &Outgoing, manual: bool) -> Delivery {
     let post = match outgoing.encoding {
         Encoding::Form => HttpRequest::post_form,
         Encoding::Json => HttpRequest::post_json,
@@ -170,20 +177,36 @@ pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: boo
         headers,
         body: outgoing.body.clone(),
     };
+    let fault = app.faults.take_notification(outgoing.gateway);
     let sent_at_ms = now_ms();
     let started = Instant::now();
-    let result = transport.send(&request).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let (status, answer, accepted) = match result {
-        Ok(response) => {
-            let answer = response.body_snippet(500);
-            let accepted = response.status.is_success()
-                && outgoing.required_answer.is_none_or(|required| answer == required);
-            (Some(response.status.as_u16()), answer, accepted)
+    let (status, answer, accepted) = match &fault {
+        Some(kind) if *kind != FaultKind::LoseAnswer => {
+            let answer =
+                format!("dropped by fault: {} (not sent to the merchant)", kind.describe());
+            (None, answer, false)
         }
-        Err(error) => (None, error.to_string(), false),
+        _ => match app.transport.send(&request).await {
+            Ok(response) if fault.is_some() => {
+                let answer = format!(
+                    "answer lost by fault: lose_answer (the merchant answered HTTP {}: {})",
+                    response.status.as_u16(),
+                    response.body_snippet(400)
+                );
+                (None, answer, false)
+            }
+            Ok(response) => {
+                let answer = response.body_snippet(500);
+                let accepted = response.status.is_success()
+                    && outgoing.required_answer.is_none_or(|required| answer == required);
+                (Some(response.status.as_u16()), answer, accepted)
+            }
+            Err(error) => (None, error.to_string(), false),
+        },
     };
-    tracing::info!(gateway = %outgoing.gateway, accepted, ?status, "notification delivered");
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let fault = fault.map(|kind| kind.describe());
+    tracing::info!(gateway = %outgoing.gateway, accepted, ?status, ?fault, "notification delivered");
     Delivery {
         attempt: 0,
         status,
@@ -194,6 +217,7 @@ pub async fn attempt(transport: &dyn Transport, outgoing: &Outgoing, manual: boo
         request: sent,
         next_attempt_at_ms: None,
         manual,
+        fault,
     }
 }
 
@@ -209,7 +233,7 @@ pub async fn run(app: &crate::App, id: u64, outgoing: &Outgoing, plan: &Plan) {
             app.store.change_timeline(id, |timeline| timeline.next_attempt_at_ms = None);
             break;
         }
-        let mut delivery = attempt(&app.transport, outgoing, false).await;
+        let mut delivery = attempt(app, outgoing, false).await;
         let wait = if plan.retries(&delivery) { plan.waits.get(index).copied() } else { None };
         delivery.next_attempt_at_ms = wait.map(|wait| {
             let after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
@@ -266,6 +290,7 @@ mod tests {
             },
             next_attempt_at_ms: None,
             manual: false,
+            fault: None,
         };
         assert!(plan.retries(&refused(Some(503))));
         assert!(plan.retries(&refused(None)));

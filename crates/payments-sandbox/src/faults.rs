@@ -15,7 +15,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Form, FromRequest, Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use http::{StatusCode, header};
 use payments_core::GatewayId;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -27,6 +27,11 @@ use crate::{App, RunningSandbox};
 /// How long a [`FaultKind::Timeout`] holds a request unless told otherwise: longer than any
 /// client's usual timeout.
 pub const DEFAULT_TIMEOUT_DELAY: Duration = Duration::from_secs(60);
+
+/// The endpoint of a fault on the merchant's notifications: with it, a fault applies to the
+/// gateway's next notification delivery attempts instead of an API call (see the crate
+/// documentation, "Faults on demand").
+pub const NOTIFICATION_ENDPOINT: &str = "notification";
 
 /// The message of a gateway error when none is given.
 const DEFAULT_MESSAGE: &str = "sandbox fault";
@@ -62,6 +67,14 @@ impl FaultKind {
             Self::Status(_) => "status",
             Self::GatewayError(_) => "gateway_error",
             Self::LoseAnswer => "lose_answer",
+        }
+    }
+
+    /// The name with the status for [`FaultKind::Status`] (`status 503`), for timelines.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Status(status) => format!("status {}", status.as_u16()),
+            other => other.name().to_owned(),
         }
     }
 }
@@ -164,10 +177,17 @@ impl Fault {
         self
     }
 
-    /// Whether it applies to a request for `rest` (the path after `/<gateway>/`).
+    /// Whether it is a fault on the merchant's notifications ([`NOTIFICATION_ENDPOINT`]).
+    fn is_notification(&self) -> bool {
+        self.endpoint.trim_matches('/') == NOTIFICATION_ENDPOINT
+    }
+
+    /// Whether it applies to a request for `rest` (the path after `/<gateway>/`); never for
+    /// a fault on notifications.
     fn matches(&self, gateway: &str, rest: &str) -> bool {
         let endpoint = self.endpoint.trim_matches('/');
-        gateway == self.gateway.as_str()
+        !self.is_notification()
+            && gateway == self.gateway.as_str()
             && (rest == endpoint
                 || rest.strip_suffix(endpoint).is_some_and(|head| head.ends_with('/')))
     }
@@ -252,7 +272,7 @@ impl Faults {
         }
     }
 
-    fn list(&self) -> Vec<PendingFault> {
+    pub(crate) fn list(&self) -> Vec<PendingFault> {
         self.pending().iter().map(PendingFault::from).collect()
     }
 
@@ -275,8 +295,19 @@ impl Faults {
     fn take(&self, path: &str) -> Option<(GatewayId, FaultKind, watch::Receiver<u64>)> {
         let (gateway, rest) = path.trim_start_matches('/').split_once('/')?;
         let rest = rest.trim_end_matches('/');
+        self.take_first(|fault| fault.matches(gateway, rest))
+    }
+
+    /// Takes one attempt from the first fault on `gateway`'s notifications: what it does.
+    pub(crate) fn take_notification(&self, gateway: GatewayId) -> Option<FaultKind> {
+        self.take_first(|fault| fault.gateway == gateway && fault.is_notification())
+            .map(|(_, kind)| kind)
+    }
+
+    /// Takes one call from the first fault `applies` to, dropping it once used up.
+    fn take_first(&self, applies: impl Fn(&Fault) -> bool) -> Option<(GatewayId, FaultKind)> {
         let mut pending = self.pending();
-        let index = pending.iter().position(|fault| fault.matches(gateway, rest))?;
+        let index = pending.iter().position(applies)?;
         let fault = pending.get_mut(index)?;
         fault.times = fault.times.saturating_sub(1);
         let taken = (fault.gateway, fault.kind.clone(), self.release.subscribe());
@@ -341,15 +372,21 @@ async fn lose(response: Response) -> Response {
 }
 
 /// `POST /control/faults`: adds a fault from a JSON or an HTML-form (urlencoded) body.
+/// Answers 201 with the fault as JSON, or, to a browser's form (urlencoded and accepting
+/// `text/html`), 303 back to the dashboard; a wrong field is 400 (an HTML page to a browser).
 pub(crate) async fn control_add(State(app): State<Arc<App>>, request: Request) -> Response {
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let from_browser = is_form && wants_html(&request);
     let form = if is_form {
         match Form::<FaultForm>::from_request(request, &()).await {
             Ok(Form(form)) => form,
+            Err(rejection) if from_browser => {
+                return refused_page(rejection.status(), &rejection.body_text());
+            }
             Err(rejection) => return rejection.into_response(),
         }
     } else {
@@ -360,13 +397,36 @@ pub(crate) async fn control_add(State(app): State<Arc<App>>, request: Request) -
     };
     let fault = match form.into_fault() {
         Ok(fault) => fault,
+        Err(message) if from_browser => return refused_page(StatusCode::BAD_REQUEST, &message),
         Err(message) => {
             return (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response();
         }
     };
     let pending = PendingFault::from(&fault);
     app.faults.inject(fault);
+    if from_browser {
+        return Redirect::to("/").into_response();
+    }
     (StatusCode::CREATED, Json(pending)).into_response()
+}
+
+/// Whether the request accepts HTML, as a browser submitting a form does.
+fn wants_html(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("text/html"))
+}
+
+/// A form refused: the reason, escaped, and a link back to the dashboard.
+fn refused_page(status: StatusCode, reason: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fault refused</title></head>\
+         <body><h1>Fault refused</h1><p id=\"reason\">{}</p><p><a href=\"/\">Back to the dashboard</a></p></body></html>\n",
+        crate::dashboard::esc(reason)
+    );
+    (status, Html(page)).into_response()
 }
 
 /// `GET /control/faults`: `{"faults": [...]}`, each with its remaining count.
@@ -377,6 +437,16 @@ pub(crate) async fn control_list(State(app): State<Arc<App>>) -> Response {
 /// `DELETE /control/faults`: `{"cleared": n}`; held requests go at once.
 pub(crate) async fn control_clear(State(app): State<Arc<App>>) -> Response {
     Json(json!({"cleared": app.faults.clear()})).into_response()
+}
+
+/// `POST /control/faults/clear`, the dashboard's "Clear faults" form: as
+/// `DELETE /control/faults`, answered with 303 back to the dashboard to a browser.
+pub(crate) async fn control_clear_form(State(app): State<Arc<App>>, request: Request) -> Response {
+    let cleared = app.faults.clear();
+    if wants_html(&request) {
+        return Redirect::to("/").into_response();
+    }
+    Json(json!({"cleared": cleared})).into_response()
 }
 
 /// The body of `POST /control/faults`, flat so an HTML form can send it: numbers may come

@@ -295,7 +295,9 @@ use tokio::task::JoinHandle;
 
 pub use config::{FeennexShop, FenaBankAccount, FenaTerminal, FreekassaShop, SandboxConfig};
 pub use deliver::RetrySchedule;
-pub use faults::{DEFAULT_TIMEOUT_DELAY, Fault, FaultKind, GatewayAnswer, PendingFault};
+pub use faults::{
+    DEFAULT_TIMEOUT_DELAY, Fault, FaultKind, GatewayAnswer, NOTIFICATION_ENDPOINT, PendingFault,
+};
 pub use state::{Delivery, Event, EventKind, Payment, SentRequest, Status, Timeline};
 
 /// The shared state of a running sandbox.
@@ -425,7 +427,7 @@ impl App {
         }
         let outgoing = self.notification(&payment).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?;
         self.store.note(id, EventKind::RedeliveryRequested);
-        let delivery = deliver::attempt(&self.transport, &outgoing, true).await;
+        let delivery = deliver::attempt(self, &outgoing, true).await;
         self.store.record_delivery(id, delivery);
         self.store.get(id).ok_or(StatusCode::NOT_FOUND)
     }
@@ -467,6 +469,7 @@ impl Sandbox {
         let router = Router::new()
             .route("/", get(dashboard::page))
             .route("/dashboard/items", get(dashboard::fragment))
+            .route("/dashboard/faults", get(dashboard::faults_fragment))
             .route("/control/dashboard", get(dashboard::json))
             .route("/control/payments/{id}/redeliver", post(checkout::control_redeliver))
             .route("/feennex/{*endpoint}", post(feennex::endpoint))
@@ -488,6 +491,7 @@ impl Sandbox {
                 "/control/faults",
                 get(faults::control_list).post(faults::control_add).delete(faults::control_clear),
             )
+            .route("/control/faults/clear", post(faults::control_clear_form))
             .layer(axum::middleware::from_fn_with_state(app.clone(), dashboard::observe_after))
             // Faults on demand: last, so it wraps every route (add new routes above it).
             .layer(axum::middleware::from_fn_with_state(app.clone(), faults::apply))

@@ -56,6 +56,9 @@ pub struct Delivery {
     pub next_attempt_at_ms: Option<u64>,
     /// Whether the control API asked for it (`POST /control/payments/{id}/redeliver`).
     pub manual: bool,
+    /// The fault on demand that spoiled it (`timeout`, `status 503`, `gateway_error`: not
+    /// sent to the merchant; `lose_answer`: sent, its answer lost), `None` for a normal one.
+    pub fault: Option<String>,
 }
 
 /// What happened to a payment, besides its deliveries.

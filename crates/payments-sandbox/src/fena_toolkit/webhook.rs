@@ -63,7 +63,7 @@ pub async fn post(app: &App, url: Option<&str>, body: &Value) -> Vec<Delivery> {
     let mut waits = plan.waits.iter();
     let mut deliveries = Vec::new();
     loop {
-        let mut delivery = crate::deliver::attempt(&app.transport, &outgoing, false).await;
+        let mut delivery = crate::deliver::attempt(app, &outgoing, false).await;
         delivery.attempt =
             u32::try_from(deliveries.len()).map_or(u32::MAX, |n| n.saturating_add(1));
         let accepted = delivery.accepted;
