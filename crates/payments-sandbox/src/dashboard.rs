@@ -400,10 +400,12 @@ fn render_delivery(html: &mut String, key: &str, delivery: &Delivery) {
     let _ = writeln!(
         html,
         "<div class=\"exchange\"><div><b>Request sent</b><pre>{}</pre></div>\
-         <div><b>Merchant's answer</b> (HTTP {}, {} ms)<pre>{}</pre></div></div>",
+         <div><b>Merchant's answer</b> ({})<pre>{}</pre></div></div>",
         esc(&sent),
-        esc(&status),
-        delivery.latency_ms,
+        esc(&match &delivery.fault {
+            Some(fault) => format!("none to the sandbox: fault {fault}"),
+            None => format!("HTTP {status}, {} ms", delivery.latency_ms),
+        }),
         esc(&delivery.answer),
     );
     if let Some(next) = delivery.next_attempt_at_ms {
@@ -484,7 +486,7 @@ pub fn render_faults(pending: &[PendingFault]) -> String {
     for fault in pending {
         let mut details = Vec::new();
         if let Some(status) = fault.status {
-            details.push(format!("status {status}"));
+            details.push(format!("HTTP {status}"));
         }
         if let Some(code) = fault.code {
             details.push(format!("code {code}"));

@@ -12,14 +12,14 @@
 //! | `/fena/pay/?token=...` | the Fena pay page (JWT payment links) |
 //! | `/freekassa/pay/?m=...` | the Freekassa payment form |
 //! | `/freekassa/api/v1/<endpoint>` | Freekassa API v1 (every method, below) |
-//! | `/` | the dashboard: every payment, payout and refund, newest first, with its timeline, each notification request and the merchant's answer, and buttons for the control API; it refreshes itself |
+//! | `/` | the dashboard: every payment, payout and refund, newest first, with its timeline, each notification request and the merchant's answer, and buttons for the control API; a faults panel (a form injecting a fault, the pending ones, "Clear faults"); it refreshes itself |
 //! | `/checkout/<id>` | the payer's page (Pay, Reject) |
 //! | `/control/payments`, `/control/payments/<id>/pay`, `.../reject` | the control API |
 //! | `/control/payments/<id>/redeliver` | sends a settled payment's notification once more, now |
-//! | `/control/dashboard` | the dashboard's list as JSON (`/dashboard/items`: as HTML) |
+//! | `/control/dashboard` | the dashboard's list as JSON (`/dashboard/items`: as HTML; `/dashboard/faults`: the pending faults as HTML) |
 //! | `/control/freekassa/withdrawals/<id>/pay`, `.../cancel` | settles a Freekassa payout |
 //! | `/control/feennex/payouts/<id>/pay`, `.../reject` | settles a Feennex withdrawal |
-//! | `/control/faults` | faults on demand: `POST` one, `GET` the pending ones, `DELETE` them all |
+//! | `/control/faults` | faults on demand: `POST` one, `GET` the pending ones, `DELETE` them all (`POST /control/faults/clear` for an HTML form) |
 //! | `/fena/toolkit/open/<endpoint>` | the Fena Toolkit API (below) |
 //! | `/control/fena/recurring/<id>/advance`, `.../cancel` | a standing order's next payment; the payer cancelling it |
 //! | `/control/fena/bank-accounts/<id>/<status>` | a Fena bank account becomes `verified`, `pending` or `disabled` |
@@ -30,8 +30,11 @@
 //! timeline has its creation, each opening of its checkout page, its payment or rejection,
 //! and each notification attempt: the request as sent (URL, `content-type`, body), the
 //! merchant's HTTP status, answer and latency, and when the next attempt is due. Its buttons
-//! call the control API (pay, reject, redeliver; settle a Feennex or Freekassa payout). The
-//! page polls `/dashboard/items` every second; `/control/dashboard` is the list as JSON.
+//! call the control API (pay, reject, redeliver; settle a Feennex or Freekassa payout). Its
+//! faults panel injects a fault with a plain HTML form, lists the pending faults with their
+//! remaining counts, and clears them (below, "Faults on demand"). The page polls
+//! `/dashboard/items` and `/dashboard/faults` every second; `/control/dashboard` is the list
+//! as JSON.
 //! Payouts and refunds are dated when the sandbox first sees them (their ledgers keep no
 //! time), right after the request that made them.
 //!
@@ -220,18 +223,35 @@
 //! with HTTP 400; Fena `{"statusCode": status, "message": ...}` with HTTP 400 (Fena's error
 //! shape is undocumented; this is what its clients read). `status` overrides the HTTP status.
 //!
+//! **The merchant's notifications.** The endpoint `notification` ([`NOTIFICATION_ENDPOINT`])
+//! makes a fault apply to the gateway's next notification delivery attempts (automatic
+//! attempts, redeliveries and Fena Toolkit webhooks alike) instead of an API call. Such an
+//! attempt is recorded as refused with no HTTP status (as a network error, so the schedule's
+//! retries go on) and with its [`Delivery::fault`]; the timeline says "dropped by fault:
+//! `kind`, the merchant was not reached". `timeout`, `status` and `gateway_error` all drop the
+//! notification without sending it: the merchant is not reached, and a `timeout` is recorded
+//! at once, without waiting `delay_ms` (so a Pay request under the fast schedule is not held);
+//! `status`, `code` and `message` are only shown. `lose_answer` sends it, so the merchant
+//! handles it, and drops the merchant's answer ("answer lost by fault"): the next attempt
+//! delivers it again, which tests that the merchant handles a notification once.
+//!
 //! `POST /control/faults` takes JSON or an HTML form (urlencoded, numbers as text, empty
 //! fields absent), with the fields `gateway`, `endpoint`, `kind`, `times` (default 1),
 //! `delay_ms`, `status`, `code` and `message`, and answers 201 with the fault as listed (400
-//! naming the field when one is wrong). `GET /control/faults` answers `{"faults": [...]}`
-//! with the same fields and `remaining` for `times`; `DELETE /control/faults` answers
-//! `{"cleared": n}`. In Rust: [`RunningSandbox::inject_fault`] with a [`Fault`],
-//! [`RunningSandbox::faults`], [`RunningSandbox::clear_faults`].
+//! naming the field when one is wrong). A browser's form (urlencoded with `accept:
+//! text/html`, as the dashboard's faults panel posts) is answered 303 back to `/` instead,
+//! or 400 with an HTML page naming the wrong field. `GET /control/faults` answers
+//! `{"faults": [...]}` with the same fields and `remaining` for `times`; `DELETE
+//! /control/faults` answers `{"cleared": n}`, as does `POST /control/faults/clear` (303 back
+//! to `/` for a browser: the panel's "Clear faults" button). In Rust:
+//! [`RunningSandbox::inject_fault`] with a [`Fault`], [`RunningSandbox::faults`],
+//! [`RunningSandbox::clear_faults`].
 //!
 //! ```text
 //! curl -d gateway=feennex -d endpoint=withdraw/create -d kind=lose_answer http://127.0.0.1:8700/control/faults
 //! curl -H 'content-type: application/json' -d '{"gateway": "freekassa", "endpoint": "balance",
 //!      "kind": "status", "status": 502, "times": 3}' http://127.0.0.1:8700/control/faults
+//! curl -d gateway=feennex -d endpoint=notification -d kind=status -d status=503 http://127.0.0.1:8700/control/faults
 //! ```
 //!
 //! **Recipes** (each one a test in `tests/fault_recipes.rs`):
@@ -254,6 +274,10 @@
 //!   by reference, so the shop cannot find it: it stays unpaid (its link never reached the
 //!   payer) and the shop creates another under a new reference, paid once. `timeout` and
 //!   `status` reach the client as the fault matrix says; a `gateway_error` is final.
+//! - *A notification the merchant never gets* (in `tests/notification_faults.rs`): inject
+//!   `status` (or `timeout`) on `notification`, pay: the attempt is dropped and the merchant
+//!   sees nothing; a redelivery (the dashboard's Redeliver button) reaches it. With
+//!   `lose_answer` the merchant gets it and the next attempt sends it again.
 //!
 //! ```no_run
 //! use payments_core::GatewayId;

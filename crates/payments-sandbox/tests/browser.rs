@@ -1,11 +1,14 @@
-//! The checkout page and the dashboard in a real browser: a Feennex payment is created through
-//! the SDK, headless Chromium (fantoccini over WebDriver, via `chromedriver`) opens the
-//! sandbox's checkout page and clicks Pay, and the payer lands on the merchant's success page.
-//! The merchant fails that first notification (HTTP 500); the dashboard shows the payment, its
-//! timeline and the failed attempt; its Redeliver button sends the notification again, and the
-//! second attempt, accepted, appears without a reload. The merchant ends up with exactly one
-//! verified notification. Screenshots of the checkout page (phone-sized) and the dashboard are
-//! written under the target directory's `e2e/`, and their paths printed.
+//! The dashboard's faults panel, the checkout page and the dashboard in a real browser:
+//! headless Chromium (fantoccini over WebDriver, via `chromedriver`) fills the dashboard's
+//! faults form (the next Feennex notification answers 503, endpoint `notification`) and sees
+//! the fault listed. A Feennex payment is created through the SDK; the browser opens the
+//! sandbox's checkout page, clicks Pay, and lands on the merchant's success page. The fault
+//! drops that first notification before it reaches the merchant; the dashboard shows the
+//! payment, its timeline and the attempt dropped by the fault; its Redeliver button sends the
+//! notification again, and the second attempt, accepted, appears without a reload. The
+//! merchant handles exactly one verified notification. Screenshots of the faults panel, the
+//! checkout page (phone-sized) and the dashboard are written under the target directory's
+//! `e2e/`, and their paths printed.
 //!
 //! It needs Debian's `chromium` and `chromium-driver` packages, so the normal test run skips
 //! it. `cargo xtask e2e` installs them when missing and runs
@@ -156,17 +159,15 @@ struct Merchant {
     calls: Arc<AtomicUsize>,
 }
 
-/// The receiver fails (HTTP 500) the first `fail_first` notifications.
-async fn merchant(gateway: &AnyGateway, fail_first: usize) -> Merchant {
+/// The receiver accepts every verified notification; `calls` counts every one it handles.
+async fn merchant(gateway: &AnyGateway) -> Merchant {
     let received = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(AtomicUsize::new(0));
     let (sink, counter) = (received.clone(), calls.clone());
     let router = WebhookRouter::new(move |notification: Notification| {
         let (sink, counter) = (sink.clone(), counter.clone());
         async move {
-            if counter.fetch_add(1, Ordering::SeqCst) < fail_first {
-                return Err(std::io::Error::other("database busy"));
-            }
+            counter.fetch_add(1, Ordering::SeqCst);
             sink.lock().await.push(notification);
             Ok::<(), std::io::Error>(())
         }
@@ -235,15 +236,64 @@ async fn attempt_status(browser: &Client, id: String) -> Option<String> {
     section.attr("data-http-status").await.ok().flatten()
 }
 
+/// The `data-fault` of the attempt section `id`, once the dashboard shows it.
+async fn attempt_fault(browser: &Client, id: String) -> Option<String> {
+    let section = browser.find(Locator::Id(&id)).await.ok()?;
+    section.attr("data-fault").await.ok().flatten()
+}
+
+/// Types `text` into the faults panel's field `id`.
+async fn fill(browser: &Client, id: &str, text: &str) {
+    within(id, async { browser.find(Locator::Id(id)).await?.send_keys(text).await }).await.unwrap();
+}
+
+/// Picks `value` in the faults panel's select `id`.
+async fn choose(browser: &Client, id: &str, value: &str) {
+    within(id, async { browser.find(Locator::Id(id)).await?.select_by_value(value).await })
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Debian's chromium and chromium-driver; run by `cargo xtask e2e`"]
-async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
-    // One attempt per notification, so the failed one stays failed until redelivered.
+async fn a_fault_injected_from_the_dashboard_fails_the_notification_until_redelivered() {
+    // One attempt per notification, so the spoiled one stays failed until redelivered.
     let mut config = SandboxConfig::demo();
     config.notification_attempts = 1;
     let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let gateway = gateway(&sandbox.feennex_url());
-    let merchant = merchant(&gateway, 1).await;
+    // The merchant accepts every notification: only the fault makes the first one fail.
+    let merchant = merchant(&gateway).await;
+
+    let chromedriver = ChromeDriver::start().await;
+    let browser = chromedriver.session().await;
+
+    // The dashboard's faults panel: the next Feennex notification is dropped with a 503.
+    within("the window size", browser.set_window_size(1280, 1000)).await.unwrap();
+    within("the dashboard", browser.goto(&sandbox.dashboard_url())).await.unwrap();
+    choose(&browser, "fault-gateway", "feennex").await;
+    fill(&browser, "fault-endpoint", "notification").await;
+    choose(&browser, "fault-kind", "status").await;
+    fill(&browser, "fault-status", "503").await;
+    within("the Inject click", async {
+        browser.find(Locator::Id("inject-fault")).await?.click().await
+    })
+    .await
+    .unwrap();
+    // The form comes back to the dashboard, which lists the fault.
+    let listed = until("the fault in the panel", || async {
+        let item = browser.find(Locator::Css("#faults-pending li.fault")).await.ok()?;
+        item.text().await.ok()
+    })
+    .await;
+    assert!(listed.contains("feennex") && listed.contains("notification"), "{listed}");
+    assert!(listed.contains("status") && listed.contains("1 remaining"), "{listed}");
+    assert_eq!(browser.current_url().await.unwrap().as_str(), sandbox.dashboard_url());
+    let faults_png = screenshot(&browser, "faults.png").await;
+    let pending = sandbox.faults();
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].endpoint.as_str(), pending[0].kind), ("notification", "status"));
+    assert_eq!((pending[0].status, pending[0].remaining), (Some(503), 1));
 
     let money = Money::parse("23.15", Currency::RUB).unwrap();
     let request = PaymentRequest::new(OrderId::new("browser-1").unwrap(), money)
@@ -252,9 +302,6 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
         .with_success_url(merchant.success_url.parse().unwrap());
     let link = within("the payment to be created", gateway.create_payment(&request)).await.unwrap();
     let PaymentLink::Redirect(checkout) = link.link else { panic!("a bill is a redirect") };
-
-    let chromedriver = ChromeDriver::start().await;
-    let browser = chromedriver.session().await;
 
     // A phone-sized window for the checkout page.
     within("the window size", browser.set_window_size(390, 844)).await.unwrap();
@@ -290,19 +337,20 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
     .unwrap();
     assert_eq!(thanks, "Thank you, your order is paid");
 
-    // The first notification failed; the dashboard shows the payment and that attempt.
+    // The fault dropped the first notification: the merchant never saw it.
     let payment = sandbox.find(GatewayId::Feennex, "5", "browser-1").unwrap();
     assert_eq!(payment.status, Status::Paid);
-    assert_eq!(merchant.calls.load(Ordering::SeqCst), 1);
-    assert!(merchant.received.lock().await.is_empty(), "the first delivery failed");
+    assert_eq!(merchant.calls.load(Ordering::SeqCst), 0, "the fault kept it from the merchant");
     within("the window size", browser.set_window_size(1280, 1000)).await.unwrap();
     within("the dashboard", browser.goto(&sandbox.dashboard_url())).await.unwrap();
     let key = format!("payment-{}", payment.id);
     let first = until("the first attempt on the dashboard", || {
-        attempt_status(&browser, format!("{key}-attempt-1"))
+        attempt_fault(&browser, format!("{key}-attempt-1"))
     })
     .await;
-    assert_eq!(first, "500");
+    assert_eq!(first, "status 503");
+    let first_status = attempt_status(&browser, format!("{key}-attempt-1")).await;
+    assert_eq!(first_status.as_deref(), Some("none"), "no merchant answered");
     let status = within("the payment's status", async {
         let item = browser.find(Locator::Id(&key)).await?;
         item.find(Locator::Css(".badge")).await?.text().await
@@ -310,6 +358,8 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
     .await
     .unwrap();
     assert_eq!(status, "paid");
+    // The fault is used up.
+    within("the empty faults list", browser.find(Locator::Id("no-faults"))).await.unwrap();
 
     // Open its timeline, then redeliver from the dashboard.
     within("the timeline", async {
@@ -326,9 +376,12 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
     })
     .await
     .unwrap();
-    for expected in
-        ["created (bill)", "checkout page opened", "paid", "notification attempt 1: HTTP 500"]
-    {
+    for expected in [
+        "created (bill)",
+        "checkout page opened",
+        "paid",
+        "notification attempt 1: dropped by fault: status 503, the merchant was not reached",
+    ] {
         assert!(timeline.contains(expected), "{expected:?} in {timeline}");
     }
     within("the Redeliver click", async {
@@ -350,13 +403,18 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
     .unwrap();
     assert!(heading.contains("HTTP 200") && heading.contains("accepted"), "{heading}");
     let dashboard_png = screenshot(&browser, "dashboard.png").await;
-    println!("screenshots: {} and {}", checkout_png.display(), dashboard_png.display());
+    println!(
+        "screenshots: {}, {} and {}",
+        faults_png.display(),
+        checkout_png.display(),
+        dashboard_png.display()
+    );
     within("the browser to close", browser.close()).await.unwrap();
     drop(chromedriver);
 
     let received = merchant.received.lock().await.clone();
     assert_eq!(received.len(), 1, "exactly one verified notification: {received:?}");
-    assert_eq!(merchant.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(merchant.calls.load(Ordering::SeqCst), 1);
     let notification = &received[0];
     assert_eq!(notification.gateway, GatewayId::Feennex);
     notification.check_order("browser-1", &money).unwrap();
@@ -366,8 +424,9 @@ async fn paying_on_the_checkout_page_then_redelivering_from_the_dashboard() {
 
     let payment = sandbox.find(GatewayId::Feennex, "5", "browser-1").unwrap();
     assert_eq!(payment.status, Status::Paid);
-    let statuses: Vec<_> = payment.deliveries.iter().map(|d| (d.status, d.accepted)).collect();
-    assert_eq!(statuses, [(Some(500), false), (Some(200), true)]);
+    let attempts: Vec<_> =
+        payment.deliveries.iter().map(|d| (d.status, d.accepted, d.fault.clone())).collect();
+    assert_eq!(attempts, [(None, false, Some("status 503".to_owned())), (Some(200), true, None)]);
     assert!(payment.deliveries[1].manual);
     sandbox.shutdown().await;
 }
