@@ -602,6 +602,20 @@ mod tests {
         assert!(!fault.matches("freekassa", "api/v1/xwithdrawals/create"));
         assert!(!fault.matches("freekassa", "api/v1/withdrawals/create/more"));
         assert!(!fault.matches("feennex", "withdrawals/create"));
+        // A fault on notifications never applies to a request.
+        let notification = Fault::lose_answer(GatewayId::Feennex, "/notification");
+        assert!(!notification.matches("feennex", "notification"));
+    }
+
+    #[test]
+    fn a_notification_fault_is_taken_by_its_gateways_attempts_only() {
+        let faults = Faults::default();
+        faults.inject(Fault::status(GatewayId::Fena, "balance", StatusCode::BAD_GATEWAY));
+        faults.inject(Fault::lose_answer(GatewayId::Feennex, NOTIFICATION_ENDPOINT));
+        assert_eq!(faults.take_notification(GatewayId::Fena), None);
+        assert_eq!(faults.take_notification(GatewayId::Feennex), Some(FaultKind::LoseAnswer));
+        assert_eq!(faults.take_notification(GatewayId::Feennex), None);
+        assert_eq!(faults.list().len(), 1, "the API fault stays");
     }
 
     #[test]
