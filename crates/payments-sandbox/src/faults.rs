@@ -301,11 +301,15 @@ impl Faults {
     /// Takes one attempt from the first fault on `gateway`'s notifications: what it does.
     pub(crate) fn take_notification(&self, gateway: GatewayId) -> Option<FaultKind> {
         self.take_first(|fault| fault.gateway == gateway && fault.is_notification())
-            .map(|(_, kind)| kind)
+            .map(|(_, kind, _)| kind)
     }
 
-    /// Takes one call from the first fault `applies` to, dropping it once used up.
-    fn take_first(&self, applies: impl Fn(&Fault) -> bool) -> Option<(GatewayId, FaultKind)> {
+    /// Takes one call from the first fault `applies` to, dropping it once used up, with the
+    /// release signal subscribed under the lock (see [`Faults::take`]).
+    fn take_first(
+        &self,
+        applies: impl Fn(&Fault) -> bool,
+    ) -> Option<(GatewayId, FaultKind, watch::Receiver<u64>)> {
         let mut pending = self.pending();
         let index = pending.iter().position(applies)?;
         let fault = pending.get_mut(index)?;
