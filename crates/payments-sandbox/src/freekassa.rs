@@ -419,7 +419,7 @@ pub async fn api(
         Endpoint::OrdersCreate => {
             let (answer, charge) = create_order(&app, shop, &text);
             if let Some(id) = charge {
-                charge_without_payer(&app, id).await;
+                charge_without_payer(&app, id);
             }
             answer
         }
@@ -441,20 +441,20 @@ type Text<'a> = dyn Fn(&str) -> Option<String> + 'a;
 /// paid when the answer leaves; its notification follows on its own task, as a gateway's
 /// does, so a shop whose notification handler calls the API (through a client that sends one
 /// request at a time) is not stuck behind its own `orders/create`.
-async fn charge_without_payer(app: &Arc<App>, id: u64) {
-    let settling = Arc::clone(app);
-    tokio::spawn(async move {
-        if let Err(status) = settling.settle(id, Status::Paid).await {
+fn charge_without_payer(app: &Arc<App>, id: u64) {
+    let settled = match app.mark(id, Status::Paid) {
+        Ok(settled) => settled,
+        Err(status) => {
             tracing::warn!(id, %status, "a repeat charge could not be settled");
-        }
-    });
-    // `settle` marks the order paid before it sends anything: wait for that mark only.
-    for _ in 0..1000 {
-        if app.store.get(id).is_none_or(|order| order.status != Status::Pending) {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-    }
+    };
+    let notifying = Arc::clone(app);
+    app.track(tokio::spawn(async move {
+        if let Err(status) = notifying.notify(settled).await {
+            tracing::warn!(id, %status, "a repeat charge's notification failed");
+        }
+    }));
 }
 
 fn positive_amount(text: &str) -> Option<Decimal> {

@@ -361,6 +361,13 @@ impl App {
     /// HTTP status to answer: 404 for no such payment, 409 for one already settled. The
     /// check and the change happen under one lock, so a payment is never settled twice.
     async fn settle(self: &Arc<Self>, id: u64, status: Status) -> Result<Payment, StatusCode> {
+        let settled = self.mark(id, status)?;
+        self.notify(settled).await
+    }
+
+    /// The first half of [`App::settle`]: pays or rejects a pending payment, without
+    /// notifying anyone yet.
+    fn mark(&self, id: u64, status: Status) -> Result<Payment, StatusCode> {
         let mut was = None;
         let settled = self
             .store
@@ -376,6 +383,13 @@ impl App {
         }
         let event = if status == Status::Paid { EventKind::Paid } else { EventKind::Rejected };
         self.store.note(id, event);
+        Ok(settled)
+    }
+
+    /// The second half of [`App::settle`]: sends the notification of a payment just paid or
+    /// rejected.
+    async fn notify(self: &Arc<Self>, settled: Payment) -> Result<Payment, StatusCode> {
+        let id = settled.id;
         if settled.gateway == GatewayId::Fena && settled.kind.starts_with("toolkit") {
             return fena_toolkit::settled(self, settled).await;
         }
@@ -384,16 +398,20 @@ impl App {
         self.store.get(id).ok_or(StatusCode::NOT_FOUND)
     }
 
+    /// Keeps a background delivery task, so that shutting the sandbox down stops it.
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        if let Ok(mut running) = self.deliveries.lock() {
+            running.retain(|task| !task.is_finished());
+            running.push(task.abort_handle());
+        }
+    }
+
     /// Delivers `outgoing` for payment `id` under `plan`: in the background when the plan
     /// says so (stopped at shutdown), otherwise before returning.
     async fn dispatch(self: &Arc<Self>, id: u64, outgoing: deliver::Outgoing, plan: deliver::Plan) {
         if plan.background {
             let app = Arc::clone(self);
-            let task = tokio::spawn(async move { deliver::run(&app, id, &outgoing, &plan).await });
-            if let Ok(mut running) = self.deliveries.lock() {
-                running.retain(|task| !task.is_finished());
-                running.push(task.abort_handle());
-            }
+            self.track(tokio::spawn(async move { deliver::run(&app, id, &outgoing, &plan).await }));
         } else {
             deliver::run(self, id, &outgoing, &plan).await;
         }
@@ -688,15 +706,18 @@ impl RunningSandbox {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
-        self.app.faults.release_held();
+        // No fault can be taken any more, and held requests go now, so the server's drain
+        // below does not wait for a timeout fault's delay.
+        self.clear_faults();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        let _ = (&mut self.server).await;
+        // After the drain: a request answered during it may have started a delivery.
         if let Ok(running) = self.app.deliveries.lock() {
             for task in running.iter() {
                 task.abort();
             }
         }
-        let _ = (&mut self.server).await;
     }
 }
