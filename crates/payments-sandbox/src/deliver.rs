@@ -11,8 +11,8 @@
 //!   said so.
 //! - Fena's payment-link webhook is sent at most once per order and no retry is documented
 //!   (fena.md §1.5 `[SRC]`): one attempt. (Fena Toolkit's partner integrations retry 3 times
-//!   after 30, 60 and 120 s on 5xx or network errors when `isRetryWebhookEnabled`, fena.md
-//!   §1.5 "Retries": [`Plan::fena_toolkit`].)
+//!   after 30, 60 and 120 s on 5xx or network errors when `isRetryWebhookEnabled`, off by
+//!   default, fena.md §2.7 "Retries": [`Plan::fena_toolkit`].)
 
 use std::time::{Duration, Instant};
 
@@ -124,13 +124,13 @@ impl Plan {
     }
 
     /// Fena Toolkit's partner-integration webhooks with `isRetryWebhookEnabled`: 3 retries,
-    /// after 30, 60 and 120 seconds, on a 5xx answer or a network error (fena.md §1.5).
+    /// after 30, 60 and 120 seconds, on a 5xx answer or a network error (fena.md §2.7).
     pub fn fena_toolkit() -> Self {
         Self {
             waits: [30, 60, 120].into_iter().map(Duration::from_secs).collect(),
             retry_client_errors: false,
             background: true,
-            source: "Fena Toolkit: 3 retries after 30, 60 and 120 s on 5xx or network errors (fena.md §1.5)".to_owned(),
+            source: "Fena Toolkit: 3 retries after 30, 60 and 120 s on 5xx or network errors (fena.md §2.7)".to_owned(),
         }
     }
 

@@ -47,8 +47,9 @@
 //! | `documented`, Freekassa | as `fast`, until the answer is exactly `YES`: re-sending is documented, its interval and limit are not (freekassa.md §3.4) | in the background |
 //! | `documented`, Fena | one: the payment-link webhook is sent at most once per order, no retry documented (fena.md §1.5) | in the background |
 //!
-//! (Fena Toolkit's partner integrations document 3 retries after 30, 60 and 120 s on 5xx or
-//! network errors, when `isRetryWebhookEnabled`; fena.md §1.5.) A redelivery is one attempt,
+//! Fena Toolkit webhooks under `documented` are retried as an integration with
+//! `isRetryWebhookEnabled` on: 3 retries after 30, 60 and 120 s on 5xx or network errors
+//! (fena.md §2.7; the setting is off by default, which would be one attempt). A redelivery is one attempt,
 //! now; a scheduled retry is skipped once any attempt was accepted.
 //!
 //! ## Feennex API
@@ -147,8 +148,8 @@
 //! is notified when paid or rejected; a standing order when set up, refused, completed or
 //! cancelled; each of its scheduled payments (`/control/fena/recurring/<id>/advance`) is a
 //! paid single payment under its reference, notified as one. Not emulated: refunds
-//! (no endpoint, §2.9), the partner API's `companyId` paths, Fena's own 30/60/120 s retries
-//! (the sandbox retries as for the other gateways).
+//! (no endpoint, §2.9), the partner API's `companyId` paths. Webhooks are retried as the
+//! `notification_schedule` says (above).
 //!
 //! ## SDK method → sandbox test
 //!
@@ -270,7 +271,8 @@
 //!   (the `paymentId` exists). After `timeout` or `status`, `find_withdrawal` answers
 //!   `Error::NotFound`. A `gateway_error` is a final refusal.
 //! - *Fena, a payment whose answer was lost* (Fena pays nothing out): inject `lose_answer` on
-//!   `create-and-process`; the payment exists, `sent`, but the Toolkit documents no lookup
+//!   `payments/single/create-and-process` (a bare `create-and-process` would match the
+//!   recurring one too: an endpoint matches every path it ends); the payment exists, `sent`, but the Toolkit documents no lookup
 //!   by reference, so the shop cannot find it: it stays unpaid (its link never reached the
 //!   payer) and the shop creates another under a new reference, paid once. `timeout` and
 //!   `status` reach the client as the fault matrix says; a `gateway_error` is final.

@@ -410,7 +410,10 @@ mod fena_recipes {
     async fn a_payment_whose_answer_was_lost_stays_unpaid_and_the_next_one_is_paid_once() {
         let sandbox = start().await;
         let client = client(&sandbox);
-        sandbox.inject_fault(Fault::lose_answer(GatewayId::Fena, "create-and-process"));
+        sandbox.inject_fault(Fault::lose_answer(
+            GatewayId::Fena,
+            "payments/single/create-and-process",
+        ));
 
         let lost = PaymentCreate::new("order-1", gbp("10.00")).unwrap();
         let error = client.create_and_process(&lost).await.unwrap_err();
@@ -441,7 +444,11 @@ mod fena_recipes {
         let client = client(&sandbox);
         let payment = PaymentCreate::new("order-2", gbp("5.00")).unwrap();
 
-        sandbox.inject_fault(Fault::timeout(GatewayId::Fena, "create-and-process", HOLD));
+        sandbox.inject_fault(Fault::timeout(
+            GatewayId::Fena,
+            "payments/single/create-and-process",
+            HOLD,
+        ));
         let error = client.create_and_process(&payment).await.unwrap_err();
         assert_eq!(answers(&error), TIMEOUT);
         assert!(
@@ -451,7 +458,7 @@ mod fena_recipes {
 
         sandbox.inject_fault(Fault::status(
             GatewayId::Fena,
-            "create-and-process",
+            "payments/single/create-and-process",
             StatusCode::SERVICE_UNAVAILABLE,
         ));
         let error = client.create_and_process(&payment).await.unwrap_err();
@@ -474,7 +481,11 @@ mod fena_recipes {
         let sandbox = start().await;
         let client = client(&sandbox);
         let answer = GatewayAnswer::message(StatusCode::BAD_REQUEST, "reference already used");
-        sandbox.inject_fault(Fault::gateway_error(GatewayId::Fena, "create-and-process", answer));
+        sandbox.inject_fault(Fault::gateway_error(
+            GatewayId::Fena,
+            "payments/single/create-and-process",
+            answer,
+        ));
         let payment = PaymentCreate::new("order-3", gbp("5.00")).unwrap();
         let error = client.create_and_process(&payment).await.unwrap_err();
         let (_, unknown, retryable) = answers(&error);

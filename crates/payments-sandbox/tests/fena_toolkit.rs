@@ -97,9 +97,11 @@ fn gbp(text: &str) -> Money {
     Money::parse(text, Currency::GBP).unwrap()
 }
 
-/// The first date a standing order may start on today.
+/// A first date a standing order may start on: the earliest a week from today, so that the
+/// sandbox, which checks against its own today, accepts it even after midnight passes.
 fn first_date() -> fena::time::Date {
-    earliest_first_payment_date(fena::time::OffsetDateTime::now_utc().date()).unwrap()
+    let next_week = fena::time::OffsetDateTime::now_utc().date() + fena::time::Duration::days(7);
+    earliest_first_payment_date(next_week).unwrap()
 }
 
 /// The checkout payment id in a link `.../checkout/{id}`.

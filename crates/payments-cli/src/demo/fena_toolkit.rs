@@ -184,7 +184,10 @@ async fn payment(
             None => Err("the handler did not run".into()),
         },
     );
-    let Ok(fena_id) = OrderId::new(stored_id) else { return };
+    let Ok(fena_id) = OrderId::new(stored_id.clone()) else {
+        report.step("status through the façade", Err(format!("unusable id {stored_id:?}")));
+        return;
+    };
     report.step(
         "status through the façade (by the stored Fena id)",
         match gateway.payment_status(&fena_id).await {
@@ -228,11 +231,17 @@ async fn subscription(
     gateway: &AnyGateway,
     shop: &Shop,
 ) {
-    let today = payments::fena::time::OffsetDateTime::now_utc().date();
-    let first = payments::fena::api::recurring::earliest_first_payment_date(today);
+    // The earliest start a week from today: still accepted if midnight passes meanwhile.
+    let next_week = payments::fena::time::OffsetDateTime::now_utc().date()
+        + payments::fena::time::Duration::days(7);
+    let first = payments::fena::api::recurring::earliest_first_payment_date(next_week);
     let (Ok(reference), Some(money), Some(first)) =
         (OrderId::new("demo-sub-1"), gbp("4.99"), first)
     else {
+        report.step(
+            "build the standing order request",
+            Err("no valid reference, amount or date".into()),
+        );
         return;
     };
     let request = SubscriptionRequest::new(reference, money, Interval::Week)
