@@ -374,15 +374,24 @@ pub async fn delete(
         );
         return refuse(StatusCode::BAD_REQUEST, vec![message]);
     }
-    ledger.recurring.remove(&id);
     if let Some(store_id) = recurring.store_id {
-        // The link dies with it.
+        // The link dies with it, in one step with the check: a payer who set the standing
+        // order up a moment ago (the checkout is no longer pending) keeps it.
+        let mut was = None;
         app.store.update(store_id, |payment| {
+            was = Some(payment.status);
             if payment.status == Status::Pending {
                 payment.status = Status::Rejected;
             }
         });
+        if was == Some(Status::Paid) {
+            let message = format!(
+                "recurring payment {id} was just set up by the payer: only the payer can cancel it at their bank"
+            );
+            return refuse(StatusCode::BAD_REQUEST, vec![message]);
+        }
     }
+    ledger.recurring.remove(&id);
     Json(json!({"deleted": true})).into_response()
 }
 
