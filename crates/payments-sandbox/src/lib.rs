@@ -147,7 +147,10 @@
 //! then the object as the API shows it, so the merchant's fetch confirms it. A single payment
 //! is notified when paid or rejected; a standing order when set up, refused, completed or
 //! cancelled; each of its scheduled payments (`/control/fena/recurring/<id>/advance`) is a
-//! paid single payment under its reference, notified as one. Not emulated: refunds
+//! paid single payment under its reference, notified as one. Fena notifies "every status
+//! change except Draft" (§2.6); the sandbox leaves out the changes the merchant's own call
+//! makes (`sent` on processing) and `overdue` (the sandbox reads it on the next fetch,
+//! with no timer to send it). Not emulated: refunds
 //! (no endpoint, §2.9), the partner API's `companyId` paths. Webhooks are retried as the
 //! `notification_schedule` says (above).
 //!
