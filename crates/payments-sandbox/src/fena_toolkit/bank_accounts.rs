@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
-use super::{account_json, authenticate, ledger, refuse, webhook};
+use super::{Refusal, account_json, authenticate, control_refusal, ledger, refuse, webhook};
 use crate::App;
 
 /// The page size when none is asked for.
@@ -22,11 +22,8 @@ pub async fn list(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
+) -> Result<Response, Refusal> {
+    let terminal = authenticate(&app, &headers)?;
     let number = |name: &str, default: usize| match query.get(name) {
         None => Ok(default),
         Some(text) => text
@@ -39,13 +36,11 @@ pub async fn list(
         (Ok(page), Ok(limit)) => (page, limit),
         (page, limit) => {
             let errors = [page.err(), limit.err()].into_iter().flatten().collect();
-            return refuse(StatusCode::BAD_REQUEST, errors);
+            return Err(refuse(StatusCode::BAD_REQUEST, errors));
         }
     };
-    let ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
+    // Locked only once the query is read, so that a bad query is a 400 whatever the state.
+    let ledger = ledger(&app)?;
     let all = &terminal.bank_accounts;
     let docs: Vec<_> = all
         .iter()
@@ -54,7 +49,7 @@ pub async fn list(
         .filter_map(|account| account_json(&ledger, terminal, &account.id))
         .collect();
     let total_pages = all.len().div_ceil(limit).max(1);
-    Json(json!({"data": {
+    Ok(Json(json!({"data": {
         "docs": docs,
         "totalDocs": all.len(),
         "limit": limit,
@@ -63,7 +58,7 @@ pub async fn list(
         "hasPrevPage": page > 1,
         "hasNextPage": page < total_pages,
     }}))
-    .into_response()
+    .into_response())
 }
 
 /// `POST /control/fena/bank-accounts/{id}/{status}`: the account becomes `verified`,
@@ -71,28 +66,23 @@ pub async fn list(
 pub async fn control_status(
     State(app): State<Arc<App>>,
     Path((id, status)): Path<(String, String)>,
-) -> Response {
-    let refusal = |status: StatusCode, reason: String| {
-        (status, Json(json!({ "error": reason }))).into_response()
-    };
+) -> Result<Response, Refusal> {
     if !matches!(status.as_str(), "verified" | "pending" | "disabled") {
-        return refusal(StatusCode::BAD_REQUEST, format!("{status:?} is no account status"));
+        let reason = format!("{status:?} is no account status");
+        return Err(control_refusal(StatusCode::BAD_REQUEST, reason));
     }
     let owner = app.config.fena.iter().find(|t| t.bank_accounts.iter().any(|a| a.id == id));
     let Some(terminal) = owner else {
-        return refusal(StatusCode::NOT_FOUND, format!("no bank account {id}"));
+        return Err(control_refusal(StatusCode::NOT_FOUND, format!("no bank account {id}")));
     };
     let event = {
-        let mut ledger = match ledger(&app) {
-            Ok(ledger) => ledger,
-            Err(refusal) => return *refusal,
-        };
+        let mut ledger = ledger(&app)?;
         ledger.account_status.insert(id.clone(), status);
         account_json(&ledger, terminal, &id).map(webhook::bank_account_event)
     };
     let Some(event) = event else {
-        return refusal(StatusCode::NOT_FOUND, format!("no bank account {id}"));
+        return Err(control_refusal(StatusCode::NOT_FOUND, format!("no bank account {id}")));
     };
     let deliveries = webhook::post(&app, terminal.webhook_url.as_deref(), &event).await;
-    Json(json!({"account": event, "deliveries": deliveries})).into_response()
+    Ok(Json(json!({"account": event, "deliveries": deliveries})).into_response())
 }

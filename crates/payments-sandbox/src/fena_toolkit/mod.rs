@@ -20,6 +20,8 @@ use std::sync::{Arc, MutexGuard};
 
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fena::time::{Date, Month, OffsetDateTime};
@@ -69,20 +71,20 @@ impl Ledger {
 pub fn routes() -> Router<Arc<App>> {
     let api = "/fena/toolkit/open";
     Router::new()
-        .route(&format!("{api}/payments/single/create"), post(single::create))
+        .route(&format!("{api}/payments/single/create"), post(create::<Single>))
         .route(
             &format!("{api}/payments/single/create-and-process"),
-            post(single::create_and_process),
+            post(create_and_process::<Single>),
         )
-        .route(&format!("{api}/payments/single/{{id}}"), get(single::get))
-        .route(&format!("{api}/payments/single/{{id}}/process"), post(single::process))
-        .route(&format!("{api}/payments/recurring/create"), post(recurring::create))
+        .route(&format!("{api}/payments/single/{{id}}"), get(show::<Single>))
+        .route(&format!("{api}/payments/single/{{id}}/process"), post(process::<Single>))
+        .route(&format!("{api}/payments/recurring/create"), post(create::<Recurring>))
         .route(
             &format!("{api}/payments/recurring/create-and-process"),
-            post(recurring::create_and_process),
+            post(create_and_process::<Recurring>),
         )
-        .route(&format!("{api}/payments/recurring/{{id}}"), get(recurring::get))
-        .route(&format!("{api}/payments/recurring/{{id}}/process"), post(recurring::process))
+        .route(&format!("{api}/payments/recurring/{{id}}"), get(show::<Recurring>))
+        .route(&format!("{api}/payments/recurring/{{id}}/process"), post(process::<Recurring>))
         .route(&format!("{api}/payments/recurring/{{id}}/delete"), post(recurring::delete))
         .route(&format!("{api}/company/bank-accounts/list"), get(bank_accounts::list))
         .route("/control/fena/recurring/{id}/advance", post(recurring::control_advance))
@@ -99,14 +101,147 @@ pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, Status
     }
 }
 
-/// An answer to give instead of going on (boxed: a `Response` is large).
-type Refusal = Box<Response>;
+/// What single payments and standing orders share: the ledger keeps them by id for the API
+/// key that created them; a valid create body makes a draft, and processing a draft puts it
+/// on the checkout page (`sent`).
+trait Held: Clone + Send + 'static {
+    /// What a 404 calls it.
+    const NAME: &'static str;
+
+    /// A new draft, with its id, from a create body checked with the `fena` crate's rules;
+    /// or every problem, named.
+    fn draft(
+        ledger: &mut Ledger,
+        terminal: &FenaTerminal,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<Self, Vec<String>>;
+
+    /// The ledger's map of them, by id.
+    fn all(ledger: &Ledger) -> &BTreeMap<String, Self>;
+
+    /// The same, to change.
+    fn all_mut(ledger: &mut Ledger) -> &mut BTreeMap<String, Self>;
+
+    /// Fena's id.
+    fn id(&self) -> &str;
+
+    /// The API key that created it.
+    fn integration(&self) -> &str;
+
+    /// Why it cannot be processed (it is no draft), or `None`.
+    fn not_draft(&self, id: &str) -> Option<String>;
+
+    /// Draft to sent: puts it on the checkout page.
+    fn send(&mut self, app: &App, terminal: &FenaTerminal);
+
+    /// As the API shows it.
+    fn json(&self, app: &App, ledger: &Ledger) -> Value;
+}
+
+/// `POST open/payments/{single,recurring}/create`: a draft.
+async fn create<T: Held>(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    create_with::<T>(&app, &headers, &body, false)
+}
+
+/// `POST open/payments/{single,recurring}/create-and-process`: sent, with the payer's link.
+async fn create_and_process<T: Held>(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    create_with::<T>(&app, &headers, &body, true)
+}
+
+fn create_with<T: Held>(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+    process: bool,
+) -> Result<Response, Refusal> {
+    let terminal = authenticate(app, headers)?;
+    let body = read_body(body)?;
+    let mut ledger = ledger(app)?;
+    let mut held = T::draft(&mut ledger, terminal, &body)
+        .map_err(|errors| refuse(StatusCode::BAD_REQUEST, errors))?;
+    if process {
+        held.send(app, terminal);
+    }
+    let result = held.json(app, &ledger);
+    T::all_mut(&mut ledger).insert(held.id().to_owned(), held);
+    Ok((StatusCode::CREATED, Json(json!({"created": true, "result": result}))).into_response())
+}
+
+/// The caller's payment or standing order `id`, cloned, or the 404.
+fn find<T: Held>(ledger: &Ledger, terminal: &FenaTerminal, id: &str) -> Result<T, Refusal> {
+    T::all(ledger)
+        .get(id)
+        .filter(|held| Some(held.integration()) == terminal.integration_id.as_deref())
+        .cloned()
+        .ok_or_else(|| not_found(T::NAME))
+}
+
+/// `GET open/payments/{single,recurring}/{id}`.
+async fn show<T: Held>(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let (terminal, ledger) = guard(&app, &headers)?;
+    let held = find::<T>(&ledger, terminal, &id)?;
+    Ok(Json(json!({"data": held.json(&app, &ledger)})).into_response())
+}
+
+/// `POST open/payments/{single,recurring}/{id}/process`: draft to sent.
+async fn process<T: Held>(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let (terminal, mut ledger) = guard(&app, &headers)?;
+    let mut held = find::<T>(&ledger, terminal, &id)?;
+    if let Some(reason) = held.not_draft(&id) {
+        return Err(refuse(StatusCode::BAD_REQUEST, vec![reason]));
+    }
+    held.send(&app, terminal);
+    let result = held.json(&app, &ledger);
+    T::all_mut(&mut ledger).insert(id, held);
+    Ok(Json(json!({"saved": true, "result": result})).into_response())
+}
+
+/// An answer to give instead of going on (boxed: a `Response` is large). The handlers
+/// answer `Result<Response, Refusal>`, so each stops at its first refusal with `?`.
+struct Refusal(Box<Response>);
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
 
 fn ledger(app: &App) -> Result<MutexGuard<'_, Ledger>, Refusal> {
     app.fena_toolkit.lock().map_err(|_| {
         let reason = "the sandbox's state is poisoned".to_owned();
-        Box::new(refuse(StatusCode::INTERNAL_SERVER_ERROR, vec![reason]))
+        refuse(StatusCode::INTERNAL_SERVER_ERROR, vec![reason])
     })
+}
+
+/// The API key of a Toolkit call and the ledger, locked; or the 401 or 500 to answer.
+fn guard<'a>(
+    app: &'a App,
+    headers: &HeaderMap,
+) -> Result<(&'a FenaTerminal, MutexGuard<'a, Ledger>), Refusal> {
+    let terminal = authenticate(app, headers)?;
+    Ok((terminal, ledger(app)?))
 }
 
 /// The API key the request authenticates with, or the 401 to answer.
@@ -118,7 +253,7 @@ fn authenticate<'a>(app: &'a App, headers: &HeaderMap) -> Result<&'a FenaTermina
     };
     let unauthorized = || {
         let body = json!({"statusCode": 401, "message": "Unauthorized", "error": "Unauthorized"});
-        Box::new((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+        Refusal::from((StatusCode::UNAUTHORIZED, Json(body)).into_response())
     };
     let Some((id, secret)) = pair else { return Err(unauthorized()) };
     let terminal = app.config.fena_integration(id).ok_or_else(unauthorized)?;
@@ -129,7 +264,7 @@ fn authenticate<'a>(app: &'a App, headers: &HeaderMap) -> Result<&'a FenaTermina
 }
 
 /// A refusal in the shape Fena's NestJS API answers: `statusCode`, `message`, `error`.
-fn refuse(status: StatusCode, messages: Vec<String>) -> Response {
+fn refuse(status: StatusCode, messages: Vec<String>) -> Refusal {
     let message = match <[String; 1]>::try_from(messages) {
         Ok([one]) if status != StatusCode::BAD_REQUEST => Value::String(one),
         Ok([one]) => json!([one]),
@@ -140,10 +275,15 @@ fn refuse(status: StatusCode, messages: Vec<String>) -> Response {
         "message": message,
         "error": status.canonical_reason().unwrap_or("Error"),
     });
-    (status, Json(body)).into_response()
+    Refusal::from((status, Json(body)).into_response())
 }
 
-fn not_found(what: &str) -> Response {
+/// A refusal of the control API: `{"error": reason}`.
+fn control_refusal(status: StatusCode, reason: String) -> Refusal {
+    Refusal::from((status, Json(json!({ "error": reason }))).into_response())
+}
+
+fn not_found(what: &str) -> Refusal {
     refuse(StatusCode::NOT_FOUND, vec![format!("{what} not found")])
 }
 
@@ -153,7 +293,7 @@ fn read_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {
         Ok(Value::Object(object)) => Ok(object),
         _ => {
             let reason = "the body must be a JSON object".to_owned();
-            Err(Box::new(refuse(StatusCode::BAD_REQUEST, vec![reason])))
+            Err(refuse(StatusCode::BAD_REQUEST, vec![reason]))
         }
     }
 }
@@ -224,6 +364,26 @@ fn account_json(ledger: &Ledger, terminal: &FenaTerminal, id: &str) -> Option<Va
         "creationType": if account.is_sandbox { "automatic" } else { "open_banking" },
         "createdAt": "2024-01-01T00:00:00.000Z",
     }))
+}
+
+/// The receiving account `bank_account` of `integration`'s company as `bankAccount`, with its
+/// `isSandbox`: the last fields of a single payment or a standing order.
+fn put_account(
+    object: &mut serde_json::Map<String, Value>,
+    app: &App,
+    ledger: &Ledger,
+    integration: &str,
+    bank_account: Option<&str>,
+) {
+    let account = app
+        .config
+        .fena_integration(integration)
+        .zip(bank_account)
+        .and_then(|(terminal, id)| account_json(ledger, terminal, id));
+    if let Some(account) = account {
+        object.insert("isSandbox".into(), account.get("isSandbox").cloned().unwrap_or_default());
+        object.insert("bankAccount".into(), account);
+    }
 }
 
 /// The receiving account for a request: the one named (which must be verified), or the

@@ -3,10 +3,10 @@
 //! and the control API plays the bank: `advance` pays the next scheduled payment, `cancel`
 //! is the payer cancelling at their bank.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use fena::api::recurring::{Frequency, earliest_first_payment_date};
@@ -16,8 +16,8 @@ use payments_core::{Currency, GatewayId, Money};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Ledger, RECURRING, Refusal, authenticate, date_text, is_email, ledger, not_found, now_text,
-    parse_date, read_body, receiving_account, redirect, refuse, single, today, webhook,
+    Held, Ledger, RECURRING, Refusal, control_refusal, date_text, find, guard, is_email, ledger,
+    now_text, parse_date, put_account, receiving_account, redirect, refuse, single, today, webhook,
 };
 use crate::App;
 use crate::config::FenaTerminal;
@@ -86,7 +86,7 @@ fn scheduled_date(first: Date, frequency: &Frequency, index: u64) -> Option<Date
 }
 
 fn validate(
-    ledger: &Ledger,
+    ledger: &mut Ledger,
     terminal: &FenaTerminal,
     body: &Map<String, Value>,
 ) -> Result<Recurring, Vec<String>> {
@@ -156,7 +156,7 @@ fn validate(
     let bank_account = receiving_account(ledger, terminal, body.get("bankAccount"), &mut errors);
     match (money, first, number) {
         (Some(money), Some(first_date), Some(number)) if errors.is_empty() => Ok(Recurring {
-            id: String::new(),
+            id: ledger.new_id(2),
             integration: terminal.integration_id.clone().unwrap_or_default(),
             reference,
             amount_text,
@@ -177,9 +177,45 @@ fn validate(
     }
 }
 
-impl Recurring {
+impl Held for Recurring {
+    const NAME: &'static str = "Recurring payment";
+
+    fn draft(
+        ledger: &mut Ledger,
+        terminal: &FenaTerminal,
+        body: &Map<String, Value>,
+    ) -> Result<Self, Vec<String>> {
+        validate(ledger, terminal, body)
+    }
+
+    fn all(ledger: &Ledger) -> &BTreeMap<String, Self> {
+        &ledger.recurring
+    }
+
+    fn all_mut(ledger: &mut Ledger) -> &mut BTreeMap<String, Self> {
+        &mut ledger.recurring
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn integration(&self) -> &str {
+        &self.integration
+    }
+
+    fn not_draft(&self, id: &str) -> Option<String> {
+        (self.status != "draft")
+            .then(|| format!("recurring payment {id} is {}, not a draft", self.status))
+    }
+
+    fn send(&mut self, app: &App, terminal: &FenaTerminal) {
+        self.store_id = open_checkout(app, terminal, self);
+        self.status = "sent";
+    }
+
     /// The recurring payment as `GET open/payments/recurring/{id}` shows it.
-    pub fn json(&self, app: &App, ledger: &Ledger) -> Value {
+    fn json(&self, app: &App, ledger: &Ledger) -> Value {
         let mut object = self.fields.clone();
         let mut put = |key: &str, value: Value| {
             object.insert(key.to_owned(), value);
@@ -205,15 +241,7 @@ impl Recurring {
         if let Some(initial) = self.initial_payment.as_ref().and_then(|id| ledger.singles.get(id)) {
             put("initialPayment", initial.json(app, ledger));
         }
-        let account = app
-            .config
-            .fena_integration(&self.integration)
-            .zip(self.bank_account.as_deref())
-            .and_then(|(terminal, id)| super::account_json(ledger, terminal, id));
-        if let Some(account) = account {
-            put("isSandbox", account.get("isSandbox").cloned().unwrap_or_default());
-            put("bankAccount", account);
-        }
+        put_account(&mut object, app, ledger, &self.integration, self.bank_account.as_deref());
         Value::Object(object)
     }
 }
@@ -248,131 +276,21 @@ fn open_checkout(app: &App, terminal: &FenaTerminal, recurring: &Recurring) -> O
     app.store.insert(payment, false)
 }
 
-async fn create_with(app: Arc<App>, headers: HeaderMap, body: Bytes, process: bool) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let body = match read_body(&body) {
-        Ok(body) => body,
-        Err(refusal) => return *refusal,
-    };
-    let mut ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    let mut recurring = match validate(&ledger, terminal, &body) {
-        Ok(recurring) => recurring,
-        Err(errors) => return refuse(StatusCode::BAD_REQUEST, errors),
-    };
-    recurring.id = ledger.new_id(2);
-    if process {
-        recurring.store_id = open_checkout(&app, terminal, &recurring);
-        recurring.status = "sent";
-    }
-    let result = recurring.json(&app, &ledger);
-    ledger.recurring.insert(recurring.id.clone(), recurring);
-    (StatusCode::CREATED, Json(json!({"created": true, "result": result}))).into_response()
-}
-
-/// `POST open/payments/recurring/create`: a draft.
-pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    create_with(app, headers, body, false).await
-}
-
-/// `POST open/payments/recurring/create-and-process`: sent, with the payer's link.
-pub async fn create_and_process(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    create_with(app, headers, body, true).await
-}
-
-/// The caller's recurring payment `id`, cloned, or the 404.
-fn find(ledger: &Ledger, terminal: &FenaTerminal, id: &str) -> Result<Recurring, Refusal> {
-    ledger
-        .recurring
-        .get(id)
-        .filter(|recurring| Some(&recurring.integration) == terminal.integration_id.as_ref())
-        .cloned()
-        .ok_or_else(|| Box::new(not_found("Recurring payment")))
-}
-
-/// `GET open/payments/recurring/{id}`.
-pub async fn get(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    match find(&ledger, terminal, &id) {
-        Ok(recurring) => Json(json!({"data": recurring.json(&app, &ledger)})).into_response(),
-        Err(refusal) => *refusal,
-    }
-}
-
-/// `POST open/payments/recurring/{id}/process`: draft to sent.
-pub async fn process(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let mut ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    let mut recurring = match find(&ledger, terminal, &id) {
-        Ok(recurring) => recurring,
-        Err(refusal) => return *refusal,
-    };
-    if recurring.status != "draft" {
-        let message = format!("recurring payment {id} is {}, not a draft", recurring.status);
-        return refuse(StatusCode::BAD_REQUEST, vec![message]);
-    }
-    recurring.store_id = open_checkout(&app, terminal, &recurring);
-    recurring.status = "sent";
-    let result = recurring.json(&app, &ledger);
-    ledger.recurring.insert(id, recurring);
-    Json(json!({"saved": true, "result": result})).into_response()
-}
-
 /// `POST open/payments/recurring/{id}/delete`: only before the payer set it up (a standing
 /// order at the payer's bank is theirs to cancel).
 pub async fn delete(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let mut ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    let recurring = match find(&ledger, terminal, &id) {
-        Ok(recurring) => recurring,
-        Err(refusal) => return *refusal,
-    };
+) -> Result<Response, Refusal> {
+    let (terminal, mut ledger) = guard(&app, &headers)?;
+    let recurring = find::<Recurring>(&ledger, terminal, &id)?;
     if !matches!(recurring.status, "draft" | "sent" | "rejected") {
         let message = format!(
             "recurring payment {id} is {}: once set up, only the payer can cancel the standing order at their bank",
             recurring.status
         );
-        return refuse(StatusCode::BAD_REQUEST, vec![message]);
+        return Err(refuse(StatusCode::BAD_REQUEST, vec![message]));
     }
     if let Some(store_id) = recurring.store_id {
         // The link dies with it, in one step with the check: a payer who set the standing
@@ -388,11 +306,11 @@ pub async fn delete(
             let message = format!(
                 "recurring payment {id} was just set up by the payer: only the payer can cancel it at their bank"
             );
-            return refuse(StatusCode::BAD_REQUEST, vec![message]);
+            return Err(refuse(StatusCode::BAD_REQUEST, vec![message]));
         }
     }
     ledger.recurring.remove(&id);
-    Json(json!({"deleted": true})).into_response()
+    Ok(Json(json!({"deleted": true})).into_response())
 }
 
 /// The payer set the standing order up (paid) or refused it on the checkout page.
@@ -433,33 +351,32 @@ pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, Status
     webhook::deliver_to(app, payment.id, payment.notify_url.as_deref(), &event).await
 }
 
-fn control_refusal(status: StatusCode, reason: String) -> Response {
-    (status, Json(json!({ "error": reason }))).into_response()
-}
-
 /// `POST /control/fena/recurring/{id}/advance`: the clock moves to the next scheduled date
 /// and the payer's bank pays it. The payment is a single payment under the standing order's
 /// reference, notified like any other (`single-payments`); the last one of a standing order
 /// with an end also completes it (`recurring-payments`).
-pub async fn control_advance(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+pub async fn control_advance(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
     let (store_id, payment_event, recurring_event, url) = {
-        let mut ledger = match ledger(&app) {
-            Ok(ledger) => ledger,
-            Err(refusal) => return *refusal,
-        };
+        let mut ledger = ledger(&app)?;
         let Some(mut recurring) = ledger.recurring.get(&id).cloned() else {
-            return control_refusal(StatusCode::NOT_FOUND, format!("no recurring payment {id}"));
+            return Err(control_refusal(
+                StatusCode::NOT_FOUND,
+                format!("no recurring payment {id}"),
+            ));
         };
         if recurring.status != "active" {
             let reason = format!("recurring payment {id} is {}, not active", recurring.status);
-            return control_refusal(StatusCode::CONFLICT, reason);
+            return Err(control_refusal(StatusCode::CONFLICT, reason));
         }
         let Some(terminal) = app.config.fena_integration(&recurring.integration) else {
-            return control_refusal(StatusCode::NOT_FOUND, "its API key is gone".into());
+            return Err(control_refusal(StatusCode::NOT_FOUND, "its API key is gone".into()));
         };
         let index = u64::try_from(recurring.payments.len()).unwrap_or(u64::MAX);
         let Some(date) = scheduled_date(recurring.first_date, &recurring.frequency, index) else {
-            return control_refusal(StatusCode::CONFLICT, "no next payment date".into());
+            return Err(control_refusal(StatusCode::CONFLICT, "no next payment date".into()));
         };
         let made = single::insert_paid(
             &app,
@@ -471,7 +388,7 @@ pub async fn control_advance(State(app): State<Arc<App>>, Path(id): Path<String>
             date_text(date),
         );
         let Some((store_id, payment_event)) = made else {
-            return control_refusal(StatusCode::INTERNAL_SERVER_ERROR, "cannot pay".into());
+            return Err(control_refusal(StatusCode::INTERNAL_SERVER_ERROR, "cannot pay".into()));
         };
         if let Some(made) = ledger.single_by_store(store_id) {
             recurring.payments.push(made.id.clone());
@@ -489,35 +406,36 @@ pub async fn control_advance(State(app): State<Arc<App>>, Path(id): Path<String>
     if let Some(event) = recurring_event {
         let _ = webhook::deliver_to(&app, store_id, url.as_deref(), &event).await;
     }
-    let recurring = match ledger(&app) {
-        Ok(ledger) => ledger.recurring.get(&id).map(|r| r.json(&app, &ledger)),
-        Err(refusal) => return *refusal,
+    let recurring = {
+        let ledger = ledger(&app)?;
+        ledger.recurring.get(&id).map(|r| r.json(&app, &ledger))
     };
-    match paid {
-        Ok(payment) => Json(json!({
-            "payment": payment,
-            "fena_payment_id": payment_event.get("id"),
-            "recurring": recurring,
-        }))
-        .into_response(),
-        Err(status) => control_refusal(status, "the payment vanished".into()),
-    }
+    let payment = paid.map_err(|status| control_refusal(status, "the payment vanished".into()))?;
+    Ok(Json(json!({
+        "payment": payment,
+        "fena_payment_id": payment_event.get("id"),
+        "recurring": recurring,
+    }))
+    .into_response())
 }
 
 /// `POST /control/fena/recurring/{id}/cancel`: the payer cancels the standing order at their
 /// bank; Fena reports it `cancelled`.
-pub async fn control_cancel(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+pub async fn control_cancel(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
     let (event, url, store_id) = {
-        let mut ledger = match ledger(&app) {
-            Ok(ledger) => ledger,
-            Err(refusal) => return *refusal,
-        };
+        let mut ledger = ledger(&app)?;
         let Some(recurring) = ledger.recurring.get_mut(&id) else {
-            return control_refusal(StatusCode::NOT_FOUND, format!("no recurring payment {id}"));
+            return Err(control_refusal(
+                StatusCode::NOT_FOUND,
+                format!("no recurring payment {id}"),
+            ));
         };
         if recurring.status != "active" {
             let reason = format!("recurring payment {id} is {}, not active", recurring.status);
-            return control_refusal(StatusCode::CONFLICT, reason);
+            return Err(control_refusal(StatusCode::CONFLICT, reason));
         }
         recurring.status = "cancelled";
         let recurring = recurring.clone();
@@ -536,7 +454,7 @@ pub async fn control_cancel(State(app): State<Arc<App>>, Path(id): Path<String>)
         }
         None => webhook::post(&app, url.as_deref(), &event).await,
     };
-    Json(json!({"recurring": event, "deliveries": deliveries})).into_response()
+    Ok(Json(json!({"recurring": event, "deliveries": deliveries})).into_response())
 }
 
 #[cfg(test)]

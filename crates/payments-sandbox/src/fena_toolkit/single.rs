@@ -1,19 +1,16 @@
 //! Single payments: `open/payments/single/create`, `.../create-and-process`,
 //! `.../{id}/process` and `.../{id}` (fena.md §2.3 to §2.6).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use payments_core::{Currency, GatewayId, Money};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Ledger, PAYMENT, authenticate, is_email, ledger, not_found, now_text, parse_date, read_body,
-    receiving_account, redirect, refuse, status_word, webhook,
+    Held, Ledger, PAYMENT, is_email, now_text, parse_date, put_account, receiving_account,
+    redirect, status_word, webhook,
 };
 use crate::App;
 use crate::config::FenaTerminal;
@@ -52,7 +49,7 @@ const TEXT_FIELDS: [&str; 4] = ["customerName", "customerEmail", "dueDate", "des
 
 /// Checks a create body with the `fena` crate's rules; every problem is named.
 fn validate(
-    ledger: &Ledger,
+    ledger: &mut Ledger,
     terminal: &FenaTerminal,
     body: &Map<String, Value>,
 ) -> Result<Single, Vec<String>> {
@@ -139,7 +136,7 @@ fn validate(
     let bank_account = receiving_account(ledger, terminal, body.get("bankAccount"), &mut errors);
     match money {
         Some(money) if errors.is_empty() => Ok(Single {
-            id: String::new(),
+            id: ledger.new_id(1),
             integration: terminal.integration_id.clone().unwrap_or_default(),
             reference,
             amount_text,
@@ -155,9 +152,43 @@ fn validate(
     }
 }
 
-impl Single {
+impl Held for Single {
+    const NAME: &'static str = "Payment";
+
+    fn draft(
+        ledger: &mut Ledger,
+        terminal: &FenaTerminal,
+        body: &Map<String, Value>,
+    ) -> Result<Self, Vec<String>> {
+        validate(ledger, terminal, body)
+    }
+
+    fn all(ledger: &Ledger) -> &BTreeMap<String, Self> {
+        &ledger.singles
+    }
+
+    fn all_mut(ledger: &mut Ledger) -> &mut BTreeMap<String, Self> {
+        &mut ledger.singles
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn integration(&self) -> &str {
+        &self.integration
+    }
+
+    fn not_draft(&self, id: &str) -> Option<String> {
+        self.store_id.is_some().then(|| format!("payment {id} is not a draft"))
+    }
+
+    fn send(&mut self, app: &App, terminal: &FenaTerminal) {
+        self.store_id = open_checkout(app, terminal, self, Status::Pending);
+    }
+
     /// The payment as `GET open/payments/single/{id}` shows it.
-    pub fn json(&self, app: &App, ledger: &Ledger) -> Value {
+    fn json(&self, app: &App, ledger: &Ledger) -> Value {
         let checkout = self.store_id.and_then(|id| app.store.get(id));
         // Past its due date a sent payment is `overdue`, and can still be paid (§2.6).
         let due = self.fields.get("dueDate").and_then(Value::as_str).and_then(parse_date);
@@ -179,14 +210,7 @@ impl Single {
         if let Some(id) = self.store_id {
             put("link", json!(format!("{}/checkout/{id}", app.base_url)));
         }
-        let terminal = app.config.fena_integration(&self.integration);
-        let account = terminal
-            .zip(self.bank_account.as_deref())
-            .and_then(|(terminal, id)| super::account_json(ledger, terminal, id));
-        if let Some(account) = account {
-            put("isSandbox", account.get("isSandbox").cloned().unwrap_or_default());
-            put("bankAccount", account);
-        }
+        put_account(&mut object, app, ledger, &self.integration, self.bank_account.as_deref());
         Value::Object(object)
     }
 }
@@ -219,100 +243,6 @@ fn open_checkout(
     };
     // References need not be unique in Fena: a standing order's payments share one.
     app.store.insert(payment, false)
-}
-
-async fn create_with(app: Arc<App>, headers: HeaderMap, body: Bytes, process: bool) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let body = match read_body(&body) {
-        Ok(body) => body,
-        Err(refusal) => return *refusal,
-    };
-    let mut ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    let mut single = match validate(&ledger, terminal, &body) {
-        Ok(single) => single,
-        Err(errors) => return refuse(StatusCode::BAD_REQUEST, errors),
-    };
-    single.id = ledger.new_id(1);
-    if process {
-        single.store_id = open_checkout(&app, terminal, &single, Status::Pending);
-    }
-    let result = single.json(&app, &ledger);
-    ledger.singles.insert(single.id.clone(), single);
-    (StatusCode::CREATED, Json(json!({"created": true, "result": result}))).into_response()
-}
-
-/// `POST open/payments/single/create`: a draft.
-pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    create_with(app, headers, body, false).await
-}
-
-/// `POST open/payments/single/create-and-process`: a sent payment with its link.
-pub async fn create_and_process(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    create_with(app, headers, body, true).await
-}
-
-/// `POST open/payments/single/{id}/process`: draft to sent.
-pub async fn process(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let mut ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    let Some(single) = ledger
-        .singles
-        .get(&id)
-        .filter(|s| Some(&s.integration) == terminal.integration_id.as_ref())
-        .cloned()
-    else {
-        return not_found("Payment");
-    };
-    if single.store_id.is_some() {
-        return refuse(StatusCode::BAD_REQUEST, vec![format!("payment {id} is not a draft")]);
-    }
-    let store_id = open_checkout(&app, terminal, &single, Status::Pending);
-    let Some(stored) = ledger.singles.get_mut(&id) else { return not_found("Payment") };
-    stored.store_id = store_id;
-    let result = stored.clone().json(&app, &ledger);
-    Json(json!({"saved": true, "result": result})).into_response()
-}
-
-/// `GET open/payments/single/{id}`.
-pub async fn get(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let terminal = match authenticate(&app, &headers) {
-        Ok(terminal) => terminal,
-        Err(refusal) => return *refusal,
-    };
-    let ledger = match ledger(&app) {
-        Ok(ledger) => ledger,
-        Err(refusal) => return *refusal,
-    };
-    match ledger.singles.get(&id) {
-        Some(single) if Some(&single.integration) == terminal.integration_id.as_ref() => {
-            Json(json!({"data": single.json(&app, &ledger)})).into_response()
-        }
-        _ => not_found("Payment"),
-    }
 }
 
 /// A paid payment of a standing order (or its initial payment): created paid, at `date`.
