@@ -298,6 +298,23 @@ fn read_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {
     }
 }
 
+/// The string field `name` of a body, `None` when absent or null; one that is no string is
+/// named in `errors`.
+fn text_field(
+    body: &serde_json::Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    match body.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => {
+            errors.push(format!("{name} must be a string"));
+            None
+        }
+    }
+}
+
 /// Now, as Fena writes timestamps (`2024-01-24T10:00:00.000Z`).
 fn now_text() -> String {
     timestamp(OffsetDateTime::now_utc())

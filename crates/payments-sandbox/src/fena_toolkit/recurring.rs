@@ -17,7 +17,8 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Held, Ledger, RECURRING, Refusal, control_refusal, date_text, find, guard, is_email, ledger,
-    now_text, parse_date, put_account, receiving_account, redirect, refuse, single, today, webhook,
+    now_text, parse_date, put_account, receiving_account, redirect, refuse, single, text_field,
+    today, webhook,
 };
 use crate::App;
 use crate::config::FenaTerminal;
@@ -91,14 +92,7 @@ fn validate(
     body: &Map<String, Value>,
 ) -> Result<Recurring, Vec<String>> {
     let mut errors = Vec::new();
-    let text = |name: &str, errors: &mut Vec<String>| match body.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => {
-            errors.push(format!("{name} must be a string"));
-            None
-        }
-    };
+    let text = |name: &str, errors: &mut Vec<String>| text_field(body, name, errors);
     let before = errors.len();
     let reference = text("reference", &mut errors).unwrap_or_default();
     if errors.len() == before && fena::api::recurring::validate_reference(&reference).is_err() {
@@ -351,6 +345,19 @@ pub async fn settled(app: &Arc<App>, payment: Payment) -> Result<Payment, Status
     webhook::deliver_to(app, payment.id, payment.notify_url.as_deref(), &event).await
 }
 
+/// The standing order `id` of any API key, which the payer's bank can only pay or cancel while
+/// it is active; or the control API's 404 or 409.
+fn active<'a>(ledger: &'a mut Ledger, id: &str) -> Result<&'a mut Recurring, Refusal> {
+    let Some(recurring) = ledger.recurring.get_mut(id) else {
+        return Err(control_refusal(StatusCode::NOT_FOUND, format!("no recurring payment {id}")));
+    };
+    if recurring.status != "active" {
+        let reason = format!("recurring payment {id} is {}, not active", recurring.status);
+        return Err(control_refusal(StatusCode::CONFLICT, reason));
+    }
+    Ok(recurring)
+}
+
 /// `POST /control/fena/recurring/{id}/advance`: the clock moves to the next scheduled date
 /// and the payer's bank pays it. The payment is a single payment under the standing order's
 /// reference, notified like any other (`single-payments`); the last one of a standing order
@@ -361,16 +368,7 @@ pub async fn control_advance(
 ) -> Result<Response, Refusal> {
     let (store_id, payment_event, recurring_event, url) = {
         let mut ledger = ledger(&app)?;
-        let Some(mut recurring) = ledger.recurring.get(&id).cloned() else {
-            return Err(control_refusal(
-                StatusCode::NOT_FOUND,
-                format!("no recurring payment {id}"),
-            ));
-        };
-        if recurring.status != "active" {
-            let reason = format!("recurring payment {id} is {}, not active", recurring.status);
-            return Err(control_refusal(StatusCode::CONFLICT, reason));
-        }
+        let mut recurring = active(&mut ledger, &id)?.clone();
         let Some(terminal) = app.config.fena_integration(&recurring.integration) else {
             return Err(control_refusal(StatusCode::NOT_FOUND, "its API key is gone".into()));
         };
@@ -427,16 +425,7 @@ pub async fn control_cancel(
 ) -> Result<Response, Refusal> {
     let (event, url, store_id) = {
         let mut ledger = ledger(&app)?;
-        let Some(recurring) = ledger.recurring.get_mut(&id) else {
-            return Err(control_refusal(
-                StatusCode::NOT_FOUND,
-                format!("no recurring payment {id}"),
-            ));
-        };
-        if recurring.status != "active" {
-            let reason = format!("recurring payment {id} is {}, not active", recurring.status);
-            return Err(control_refusal(StatusCode::CONFLICT, reason));
-        }
+        let recurring = active(&mut ledger, &id)?;
         recurring.status = "cancelled";
         let recurring = recurring.clone();
         let url =

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Held, Ledger, PAYMENT, is_email, now_text, parse_date, put_account, receiving_account,
-    redirect, status_word, webhook,
+    redirect, status_word, text_field, webhook,
 };
 use crate::App;
 use crate::config::FenaTerminal;
@@ -54,14 +54,7 @@ fn validate(
     body: &Map<String, Value>,
 ) -> Result<Single, Vec<String>> {
     let mut errors = Vec::new();
-    let text = |name: &str, errors: &mut Vec<String>| match body.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => {
-            errors.push(format!("{name} must be a string"));
-            None
-        }
-    };
+    let text = |name: &str, errors: &mut Vec<String>| text_field(body, name, errors);
     let before = errors.len();
     let reference = text("reference", &mut errors).unwrap_or_default();
     if errors.len() == before && fena::api::payment::validate_reference(&reference).is_err() {
