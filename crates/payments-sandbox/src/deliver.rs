@@ -227,20 +227,45 @@ pub async fn attempt(app: &crate::App, outgoing: &Outgoing, manual: bool) -> Del
 pub async fn run(app: &crate::App, id: u64, outgoing: &Outgoing, plan: &Plan) {
     app.store.change_timeline(id, |timeline| timeline.schedule = Some(plan.source.clone()));
     let earlier = app.store.get(id).map_or(0, |payment| payment.deliveries.len());
+    let redelivered = repeat(
+        app,
+        outgoing,
+        plan,
+        || app.store.delivered_since(id, earlier),
+        |mut delivery, wait| {
+            delivery.next_attempt_at_ms = wait.map(|wait| {
+                let after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                now_ms().saturating_add(after)
+            });
+            app.store.record_delivery(id, delivery);
+        },
+    )
+    .await;
+    if redelivered {
+        app.store.change_timeline(id, |timeline| timeline.next_attempt_at_ms = None);
+    }
+}
+
+/// Sends `outgoing` under `plan` until an attempt is accepted, the plan runs out, or
+/// `accepted_elsewhere` (asked before each retry) says another attempt was; each attempt is
+/// handed to `record` as it is made, with the wait before the next one if there is one.
+/// Returns whether `accepted_elsewhere` stopped it.
+pub async fn repeat(
+    app: &crate::App,
+    outgoing: &Outgoing,
+    plan: &Plan,
+    mut accepted_elsewhere: impl FnMut() -> bool,
+    mut record: impl FnMut(Delivery, Option<Duration>),
+) -> bool {
     let mut index = 0;
     loop {
-        if index > 0 && app.store.delivered_since(id, earlier) {
-            app.store.change_timeline(id, |timeline| timeline.next_attempt_at_ms = None);
-            break;
+        if index > 0 && accepted_elsewhere() {
+            return true;
         }
-        let mut delivery = attempt(app, outgoing, false).await;
+        let delivery = attempt(app, outgoing, false).await;
         let wait = if plan.retries(&delivery) { plan.waits.get(index).copied() } else { None };
-        delivery.next_attempt_at_ms = wait.map(|wait| {
-            let after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-            now_ms().saturating_add(after)
-        });
-        app.store.record_delivery(id, delivery);
-        let Some(wait) = wait else { break };
+        record(delivery, wait);
+        let Some(wait) = wait else { return false };
         tokio::time::sleep(wait).await;
         index += 1;
     }
