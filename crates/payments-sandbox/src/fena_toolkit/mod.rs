@@ -6,7 +6,7 @@
 //! `{"statusCode": 400, "message": [...], "error": "Bad Request"}` (the docs list the status
 //! codes but print no error body; the SDK reads `message`, as Fena's own clients do).
 //!
-//! A processed payment, or a standing order's set-up, is a [`state::Payment`] of kind
+//! A processed payment, or a standing order's set-up, is a [`Payment`] of kind
 //! [`PAYMENT`] or [`RECURRING`] on the checkout page; [`settled`] turns the payer's answer
 //! into the Toolkit status and posts the unsigned webhook.
 
