@@ -5,8 +5,10 @@
 //!   denied.
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
-//! - `bench`: runs the criterion benchmarks and prints each figure as a ratio to the raw
-//!   digest (or raw HTTP call) measured in the same run.
+//! - `bench [--skip-stores] [--skip-build-cost]`: runs the criterion benchmarks and prints
+//!   each figure as a ratio to the raw digest (or raw HTTP call) measured in the same run,
+//!   with the allocations per operation and (unless skipped) the cold build costs, each
+//!   against its target.
 //! - `build-cost`: cold-builds three tiny programs (signing-only `freekassa`, `freekassa` with
 //!   defaults, the full façade) and reports time and compiled crates.
 //! - `fuzz <target> <seconds> | all <seconds> | list`: runs the libFuzzer targets of
@@ -45,12 +47,12 @@ fn main() -> ExitCode {
         Some("deny") => deny(),
         Some("e2e") => e2e(),
         Some("stores") => stores::stores(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(args.get(1..).unwrap_or_default()),
         Some("build-cost") => bench::build_cost(),
         Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench | build-cost \
+                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench [--skip-stores] [--skip-build-cost] | build-cost \
                  | fuzz <target> <seconds> | fuzz all <seconds> | fuzz list>"
             );
             return ExitCode::from(2);

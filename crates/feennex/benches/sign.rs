@@ -8,6 +8,9 @@
 //! shared and noisy, the ratio is what holds. `cargo xtask bench` prints the ratios.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "benchmark harness")]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -43,6 +46,9 @@ fn signing(c: &mut Criterion) {
         OrderId::new("123456").unwrap(),
         Money::parse("23.15", Currency::RUB).unwrap(),
     );
+    alloc_count::record("bill_create_signature", "prepare_whole_request", || {
+        request.prepare(&config).unwrap()
+    });
     group.bench_function("prepare_whole_request", |b| {
         b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())
     });
@@ -82,6 +88,9 @@ fn invoice_create(c: &mut Criterion) {
     assert_eq!(request_signature(fields, &secret).to_string(), expected);
     group.bench_function("sign", |b| {
         b.iter(|| request_signature(black_box(fields), black_box(&secret)))
+    });
+    alloc_count::record("feennex_invoice_create_sign", "prepare", || {
+        request.prepare(&config).unwrap()
     });
     group.bench_function("prepare", |b| {
         b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())

@@ -11,6 +11,9 @@
     reason = "benchmark harness"
 )]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -38,6 +41,9 @@ fn callback(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("feennex_callback_verify");
     group.bench_function("raw_sha256", |b| b.iter(|| Sha256::digest(black_box(&signed))));
+    alloc_count::record("feennex_callback_verify", "verify", || {
+        verifier.verify_request(&request).unwrap()
+    });
     group.bench_function("verify", |b| {
         b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
     });

@@ -11,6 +11,9 @@
     reason = "benchmark harness"
 )]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -57,6 +60,9 @@ fn payment_token(c: &mut Criterion) {
     });
     group.bench_function("claims_sign", |b| {
         b.iter(|| black_box(&claims).sign(black_box(&config)).unwrap())
+    });
+    alloc_count::record("fena_payment_token_sign", "link_sign", || {
+        request.prepare(&config).unwrap()
     });
     group.bench_function("link_sign", |b| {
         b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())

@@ -12,6 +12,9 @@
     reason = "benchmark harness"
 )]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -54,6 +57,9 @@ fn webhook(c: &mut Criterion) {
             mac.update(black_box(&signing_input));
             mac.finalize()
         })
+    });
+    alloc_count::record("fena_webhook_verify", "verify_request", || {
+        verifier.verify_request(&request).unwrap()
     });
     group.bench_function("verify_request", |b| {
         b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())

@@ -8,6 +8,9 @@
 //! shared and noisy, the ratio is what holds. `cargo xtask bench` prints the ratios.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "benchmark harness")]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -66,6 +69,9 @@ fn orders_create(c: &mut Criterion) {
     });
     group.bench_function("api_sign", |b| {
         b.iter(|| request_signature(black_box(fields), black_box(&key)))
+    });
+    alloc_count::record("freekassa_orders_create_sign", "prepare", || {
+        order.prepare(&config, NONCE).unwrap()
     });
     group.bench_function("prepare", |b| {
         b.iter(|| black_box(&order).prepare(black_box(&config), black_box(NONCE)).unwrap())

@@ -5,6 +5,9 @@
 //! the test peer. `cargo xtask bench` turns the time into verifications per second on one core.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "benchmark harness")]
 
+#[path = "../../../benches-support/alloc_count.rs"]
+mod alloc_count;
+
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -44,6 +47,9 @@ fn notification(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("freekassa_notification_verify");
     group.bench_function("raw_md5", |b| b.iter(|| Md5::digest(black_box(signed))));
+    alloc_count::record("freekassa_notification_verify", "verify_request", || {
+        verifier.verify_request(&request).unwrap()
+    });
     group.bench_function("verify_request", |b| {
         b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
     });
