@@ -1,5 +1,6 @@
 //! Shop credentials and where the API lives.
 
+use payments_core::http_url::EndpointUrls;
 use payments_core::{InputError, SecretString};
 use url::Url;
 
@@ -21,6 +22,8 @@ pub struct Config {
     shop_id: u64,
     secret: SecretString,
     base_url: Url,
+    /// `base_url` joined with each endpoint used so far.
+    endpoint_urls: EndpointUrls,
     pay_form_url: Option<Url>,
 }
 
@@ -32,7 +35,13 @@ impl Config {
     pub fn new(shop_id: u64, secret: impl Into<SecretString>) -> Self {
         #[allow(clippy::expect_used, reason = "a constant, checked by a unit test")]
         let base_url = Url::parse(DEFAULT_BASE_URL).expect("DEFAULT_BASE_URL is a valid URL");
-        Self { shop_id, secret: secret.into(), base_url, pay_form_url: None }
+        Self {
+            shop_id,
+            secret: secret.into(),
+            base_url,
+            endpoint_urls: EndpointUrls::default(),
+            pay_form_url: None,
+        }
     }
 
     /// Uses another base URL (a sandbox, a proxy). A missing trailing slash is added, so
@@ -43,6 +52,7 @@ impl Config {
     /// [`InputError::Field`] naming `base_url` when it is not an absolute http(s) URL.
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, InputError> {
         self.base_url = payments_core::http_url::base_url("base_url", base_url)?;
+        self.endpoint_urls = EndpointUrls::default();
         Ok(self)
     }
 
@@ -82,7 +92,7 @@ impl Config {
     ///
     /// [`InputError::Field`] if the endpoint cannot be joined to the base URL.
     pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, InputError> {
-        self.base_url.join(endpoint).map_err(|error| {
+        self.endpoint_urls.join(&self.base_url, endpoint).map_err(|error| {
             InputError::field("base_url", format!("cannot join {endpoint:?}: {error}"))
         })
     }
@@ -103,7 +113,10 @@ mod tests {
 
     #[test]
     fn base_url_keeps_its_path() {
-        let config = Config::new(1, "x").with_base_url("http://127.0.0.1:1/feennex").unwrap();
+        let config = Config::new(1, "x");
+        // Joined under the default base first: a new base URL must not reuse that join.
+        assert!(config.endpoint_url("bill/create").unwrap().as_str().starts_with("https://"));
+        let config = config.with_base_url("http://127.0.0.1:1/feennex").unwrap();
         assert_eq!(
             config.endpoint_url("bill/create").unwrap().as_str(),
             "http://127.0.0.1:1/feennex/bill/create"

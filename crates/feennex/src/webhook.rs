@@ -78,9 +78,17 @@ impl CallbackVerifier {
         let fields = callback_fields(request)?;
         let received =
             fields.get("sign").ok_or_else(|| WebhookError::MissingField("sign".into()))?;
-        let mut signed = signed_fields(&fields);
-        let expected = sign::signature(&mut signed, self.config.secret())
-            .map_err(|error| WebhookError::Malformed(error.to_string()))?;
+        // The decoders refused repeated names and kept the name order they sorted in: the
+        // signed values are read in that order, hashed as they go.
+        let signed = fields
+            .iter_sorted()
+            .filter(|(key, value)| *key != "sign" && !value.is_empty())
+            .map(|(_, value)| value);
+        let expected = payments_core::signature::sha256_joined_with_secret(
+            signed,
+            sign::SEPARATOR,
+            self.config.secret(),
+        );
         if !payments_core::signature::verify_hex(&expected, received) {
             return Err(WebhookError::BadSignature.into());
         }

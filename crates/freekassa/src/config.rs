@@ -1,6 +1,6 @@
 //! Shop credentials and where the payment form and the API live.
 
-use payments_core::http_url::base_url;
+use payments_core::http_url::{EndpointUrls, base_url};
 use payments_core::{InputError, SecretString};
 use url::Url;
 
@@ -45,6 +45,8 @@ pub struct Config {
     api_key: Option<SecretString>,
     form_url: Url,
     api_url: Url,
+    /// `api_url` joined with each endpoint used so far.
+    endpoint_urls: EndpointUrls,
 }
 
 impl Config {
@@ -57,6 +59,7 @@ impl Config {
             api_key: None,
             form_url: constant_url(DEFAULT_FORM_URL),
             api_url: constant_url(DEFAULT_API_URL),
+            endpoint_urls: EndpointUrls::default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Config {
     /// [`InputError::Field`] naming `api_url` when it is not an absolute http(s) URL.
     pub fn with_api_url(mut self, url: &str) -> Result<Self, InputError> {
         self.api_url = base_url("api_url", url)?;
+        self.endpoint_urls = EndpointUrls::default();
         Ok(self)
     }
 
@@ -151,7 +155,7 @@ impl Config {
     ///
     /// [`InputError::Field`] if the endpoint cannot be joined to the base URL.
     pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, InputError> {
-        self.api_url.join(endpoint).map_err(|error| {
+        self.endpoint_urls.join(&self.api_url, endpoint).map_err(|error| {
             InputError::field("api_url", format!("cannot join {endpoint:?}: {error}"))
         })
     }

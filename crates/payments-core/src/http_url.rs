@@ -51,6 +51,58 @@ pub fn base_url(field: &'static str, text: &str) -> Result<Url, InputError> {
     Ok(url)
 }
 
+/// The URLs of one base URL's endpoints, each joined once and then cloned: parsing the join
+/// on every request cost more than signing it. Clones share the cache; a config that changes
+/// its base URL starts a new one ([`EndpointUrls::default`]).
+///
+/// ```
+/// use payments_core::http_url::{EndpointUrls, base_url};
+///
+/// let base = base_url("base_url", "https://api.example/v1")?;
+/// let urls = EndpointUrls::default();
+/// assert_eq!(urls.join(&base, "bill/create")?.as_str(), "https://api.example/v1/bill/create");
+/// assert_eq!(urls.join(&base, "bill/create")?.as_str(), "https://api.example/v1/bill/create");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct EndpointUrls(std::sync::Arc<std::sync::RwLock<Vec<Joined>>>);
+
+/// An endpoint and its joined URL.
+type Joined = (Box<str>, Url);
+
+impl EndpointUrls {
+    /// At most this many endpoints are kept (paths holding ids are joined, not all kept).
+    pub const LIMIT: usize = 64;
+
+    /// `base` joined with `endpoint`, from the cache when it was joined before. `base` must be
+    /// the same URL on every call to one cache.
+    ///
+    /// # Errors
+    ///
+    /// When `endpoint` cannot be joined to `base`.
+    pub fn join(&self, base: &Url, endpoint: &str) -> Result<Url, url::ParseError> {
+        if let Ok(cache) = self.0.read()
+            && let Some((_, url)) = cache.iter().find(|(known, _)| **known == *endpoint)
+        {
+            return Ok(url.clone());
+        }
+        let url = base.join(endpoint)?;
+        if let Ok(mut cache) = self.0.write()
+            && cache.len() < Self::LIMIT
+            && !cache.iter().any(|(known, _)| **known == *endpoint)
+        {
+            cache.push((endpoint.into(), url.clone()));
+        }
+        Ok(url)
+    }
+}
+
+impl std::fmt::Debug for EndpointUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointUrls").finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +116,21 @@ mod tests {
         assert_eq!(base_url("b", "https://h/a/").unwrap().as_str(), "https://h/a/");
         let error = base_url("base_url", "mailto:x@y").unwrap_err().to_string();
         assert_eq!(error, r#"field base_url: "mailto:x@y" is not an http(s) URL"#);
+    }
+
+    #[test]
+    fn endpoint_urls_are_joined_once_and_capped() {
+        let base = base_url("b", "http://h/a/").unwrap();
+        let urls = EndpointUrls::default();
+        assert_eq!(urls.join(&base, "x/y").unwrap().as_str(), "http://h/a/x/y");
+        assert_eq!(urls.0.read().unwrap().len(), 1);
+        assert_eq!(urls.join(&base, "x/y").unwrap().as_str(), "http://h/a/x/y");
+        assert_eq!(urls.0.read().unwrap().len(), 1, "the second join came from the cache");
+        for id in 0..100 {
+            let url = urls.join(&base, &format!("item/{id}")).unwrap();
+            assert_eq!(url.as_str(), format!("http://h/a/item/{id}"));
+        }
+        assert_eq!(urls.0.read().unwrap().len(), EndpointUrls::LIMIT);
+        assert_eq!(urls.clone().join(&base, "item/99").unwrap().path(), "/a/item/99");
     }
 }

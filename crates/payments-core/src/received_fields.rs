@@ -9,7 +9,6 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::error::WebhookError;
-use crate::signature::{CanonicalError, sort_by_key_unique};
 
 /// The most fields a received notification may have. The gateways send at most a dozen or so
 /// (and Freekassa's few `us_*` fields of the shop's own); anything far past that is junk,
@@ -32,11 +31,22 @@ pub const MAX_FIELD_BYTES: usize = 8 * 1024;
 /// assert!(ReceivedFields::decode_form(b"a=1&a=2").is_err());
 /// # Ok::<(), payments_core::WebhookError>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct ReceivedFields {
     text: String,
     spans: Vec<(Range<usize>, Range<usize>)>,
+    /// Indexes of `spans` in name order, set by the decoders when they check that names are
+    /// unique (the same sort serves signing); stale once [`ReceivedFields::push`] adds one.
+    sorted: Vec<u8>,
 }
+
+impl PartialEq for ReceivedFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for ReceivedFields {}
 
 impl ReceivedFields {
     /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space, `%XX` a byte),
@@ -69,7 +79,9 @@ impl ReceivedFields {
             check_length(value.len())?;
             spans.push((name, value));
         }
-        let fields = Self { text: String::from_utf8(text).map_err(|_| not_utf8())?, spans };
+        // Each component was checked (unescaped ones are pieces of the UTF-8 body).
+        let text = String::from_utf8(text).map_err(|_| not_utf8())?;
+        let mut fields = Self { text, spans, sorted: Vec::new() };
         fields.refuse_repeats()?;
         Ok(fields)
     }
@@ -103,6 +115,7 @@ impl ReceivedFields {
         let mut fields = Self {
             text: String::with_capacity(body.len()),
             spans: Vec::with_capacity(object.members.len()),
+            sorted: Vec::new(),
         };
         for (name, raw) in object.members {
             let text = raw.get();
@@ -121,10 +134,56 @@ impl ReceivedFields {
         Ok(fields)
     }
 
-    fn refuse_repeats(&self) -> Result<(), WebhookError> {
-        let mut names: Vec<(&str, ())> = self.iter().map(|(name, _)| (name, ())).collect();
-        sort_by_key_unique(&mut names).map_err(|CanonicalError::DuplicateKey { key }| {
-            WebhookError::Malformed(format!("field {key:?} appears more than once"))
+    /// Sorts the names once, refusing a repeated one, and keeps the order for
+    /// [`ReceivedFields::iter_sorted`].
+    fn refuse_repeats(&mut self) -> Result<(), WebhookError> {
+        let order = self.name_order();
+        let repeated = order.windows(2).find_map(|pair| match pair {
+            [left, right] if self.name(*left) == self.name(*right) => Some(self.name(*left)),
+            _ => None,
+        });
+        if let Some(name) = repeated {
+            return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
+        }
+        self.sorted = order;
+        Ok(())
+    }
+
+    /// The indexes of the fields in name order (byte-wise; stable for repeated names).
+    fn name_order(&self) -> Vec<u8> {
+        // At most MAX_FIELDS (100) fields come from a decoder; built lists past 256 fields
+        // are not sorted by index but still read in order by `iter`.
+        let mut order: Vec<u8> =
+            (0..self.spans.len()).filter_map(|index| u8::try_from(index).ok()).collect();
+        order.sort_by(|left, right| self.name(*left).cmp(self.name(*right)));
+        order
+    }
+
+    fn name(&self, index: u8) -> &str {
+        self.spans.get(usize::from(index)).map(|(name, _)| self.slice(name)).unwrap_or_default()
+    }
+
+    /// The fields sorted by name, byte-wise (the order the gateways sign in). Decoded fields
+    /// have unique names, sorted once when decoding; fields added with
+    /// [`ReceivedFields::push`] are sorted on this call, repeats kept next to each other.
+    ///
+    /// ```
+    /// use payments_core::webhook::ReceivedFields;
+    ///
+    /// let fields = ReceivedFields::decode_form(b"b=2&a=1&C=3")?;
+    /// assert_eq!(fields.iter_sorted().collect::<Vec<_>>(), [("C", "3"), ("a", "1"), ("b", "2")]);
+    /// # Ok::<(), payments_core::WebhookError>(())
+    /// ```
+    pub fn iter_sorted(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let order: std::borrow::Cow<'_, [u8]> = if self.sorted.len() == self.spans.len() {
+            std::borrow::Cow::Borrowed(&self.sorted)
+        } else {
+            std::borrow::Cow::Owned(self.name_order())
+        };
+        let len = order.len();
+        (0..len).filter_map(move |at| {
+            let (name, value) = self.spans.get(usize::from(*order.get(at)?))?;
+            Some((self.slice(name), self.slice(value)))
         })
     }
 
@@ -226,23 +285,47 @@ impl fmt::Debug for ReceivedFields {
 
 /// Decodes one form component onto `text` (`+` is a space, `%XX` a byte) and returns where
 /// it sits. `raw` is UTF-8; what its escapes decode to is checked.
+///
+/// Runs of plain bytes are copied whole; an invalid escape (`%` not followed by two hex
+/// digits) stays as it is, as `percent_encoding` leaves it. An encoded `%2B` is a `+`.
 fn push_form_component(text: &mut Vec<u8>, raw: &[u8]) -> Result<Range<usize>, WebhookError> {
     let start = text.len();
-    if !raw.iter().any(|byte| matches!(byte, b'+' | b'%')) {
-        text.extend_from_slice(raw);
-        return Ok(start..text.len());
+    let mut rest = raw;
+    let mut escaped = false;
+    while let Some(at) = rest.iter().position(|byte| matches!(byte, b'+' | b'%')) {
+        let (plain, special) = rest.split_at(at);
+        text.extend_from_slice(plain);
+        let (byte, used) = match special {
+            [b'+', ..] => (b' ', 1),
+            [b'%', high, low, ..] => match (hex_value(*high), hex_value(*low)) {
+                (Some(high), Some(low)) => {
+                    escaped = true;
+                    ((high << 4) | low, 3)
+                }
+                _ => (b'%', 1),
+            },
+            _ => (b'%', 1),
+        };
+        text.push(byte);
+        rest = special.get(used..).unwrap_or_default();
     }
-    // `+` is split on before `%XX` is decoded, so an encoded `%2B` stays a `+`.
-    for (index, chunk) in raw.split(|byte| *byte == b'+').enumerate() {
-        if index > 0 {
-            text.push(b' ');
-        }
-        text.extend(percent_encoding::percent_decode(chunk));
-    }
+    text.extend_from_slice(rest);
     let end = text.len();
+    if !escaped {
+        return Ok(start..end);
+    }
     match text.get(start..end).map(std::str::from_utf8) {
         Some(Ok(_)) => Ok(start..end),
         _ => Err(not_utf8()),
+    }
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
     }
 }
 
@@ -302,6 +385,38 @@ mod tests {
         // "é" is C3 A9: each half alone is not UTF-8, even though the buffer would be.
         assert!(ReceivedFields::decode_form(b"a%C3=%A9").is_err());
         assert_eq!(ReceivedFields::decode_form(b"a=%C3%A9").unwrap().get("a"), Some("é"));
+    }
+
+    #[test]
+    fn invalid_escapes_stay_as_they_are_as_percent_encoding_leaves_them() {
+        for raw in ["%", "%2", "%zz", "a%+2", "%2+", "100%25", "%41%", "x%4G1", "%%41"] {
+            let body = format!("a={raw}");
+            let expected: String = raw
+                .split('+')
+                .map(|chunk| percent_encoding::percent_decode_str(chunk).decode_utf8_lossy())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let fields = ReceivedFields::decode_form(body.as_bytes()).unwrap();
+            assert_eq!(fields.get("a"), Some(expected.as_str()), "{raw}");
+        }
+    }
+
+    #[test]
+    fn sorted_order_is_kept_from_decoding_and_computed_for_built_lists() {
+        let decoded = ReceivedFields::decode_form(b"b=2&_=0&a=1&B=3").unwrap();
+        let sorted: Vec<_> = decoded.iter_sorted().collect();
+        assert_eq!(sorted, [("B", "3"), ("_", "0"), ("a", "1"), ("b", "2")]);
+        let mut built: ReceivedFields = [("y", "1"), ("x", "2")].into_iter().collect();
+        built.push("a", "3");
+        let sorted: Vec<_> = built.iter_sorted().collect();
+        assert_eq!(sorted, [("a", "3"), ("x", "2"), ("y", "1")]);
+        let json = ReceivedFields::decode_json(br#"{"b": 1, "a": 2}"#).unwrap();
+        assert_eq!(json.iter_sorted().collect::<Vec<_>>(), [("a", "2"), ("b", "1")]);
+        assert_eq!(
+            decoded,
+            decoded.iter().collect::<ReceivedFields>(),
+            "order cache is not compared"
+        );
     }
 
     #[test]

@@ -169,6 +169,36 @@ pub fn sha256_canonical_with_secret(
     Ok(HexDigest::of(&hasher.finalize()))
 }
 
+/// Lower-case hex SHA-256 of `values` joined with `separator`, then `secret` appended, without
+/// building the string: for values already in signing order (a verifier reading
+/// [`crate::webhook::ReceivedFields::iter_sorted`]).
+///
+/// ```
+/// use payments_core::signature::{sha256_hex_with_secret, sha256_joined_with_secret};
+/// use payments_core::SecretString;
+///
+/// let secret = SecretString::from("SecretKey01");
+/// let joined = sha256_joined_with_secret(["1", "2", "x"], ":", &secret);
+/// assert_eq!(joined, sha256_hex_with_secret("1:2:x", &secret));
+/// ```
+pub fn sha256_joined_with_secret<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    separator: &str,
+    secret: &SecretString,
+) -> HexDigest {
+    let mut hasher = Sha256::new();
+    let mut buffer = Buffered::new();
+    for (index, value) in values.into_iter().enumerate() {
+        if index > 0 {
+            buffer.push(separator, |bytes| hasher.update(bytes));
+        }
+        buffer.push(value, |bytes| hasher.update(bytes));
+    }
+    buffer.flush(|bytes| hasher.update(bytes));
+    hasher.update(secret.expose_secret().as_bytes());
+    HexDigest::of(&hasher.finalize())
+}
+
 /// Lower-case hex MD5 of the concatenation of `parts` (Freekassa form and notification).
 ///
 /// Passing the parts separately lets a caller put a secret in the middle of the signed text
@@ -226,27 +256,46 @@ fn write_canonical_buffered(
     order: KeyOrder,
     mut update: impl FnMut(&[u8]),
 ) -> Result<(), CanonicalError> {
-    let mut buffer = [0_u8; 256];
-    let mut used = 0;
-    write_canonical(fields, separator, order, |piece| {
-        let bytes = piece.as_bytes();
-        if let Some(slot) = buffer.get_mut(used..used + bytes.len()) {
-            slot.copy_from_slice(bytes);
-            used += bytes.len();
+    let mut buffer = Buffered::new();
+    write_canonical(fields, separator, order, |piece| buffer.push(piece, &mut update))?;
+    buffer.flush(update);
+    Ok(())
+}
+
+/// A stack buffer gathering short pieces for a hasher.
+struct Buffered {
+    bytes: [u8; 256],
+    used: usize,
+}
+
+impl Buffered {
+    fn new() -> Self {
+        Self { bytes: [0; 256], used: 0 }
+    }
+
+    /// Adds `piece`, handing the buffer to `update` first when it would not fit.
+    fn push(&mut self, piece: &str, mut update: impl FnMut(&[u8])) {
+        let piece = piece.as_bytes();
+        if let Some(slot) = self.bytes.get_mut(self.used..self.used + piece.len()) {
+            slot.copy_from_slice(piece);
+            self.used += piece.len();
             return;
         }
-        update(buffer.get(..used).unwrap_or_default());
-        used = 0;
-        match buffer.get_mut(..bytes.len()) {
+        update(self.bytes.get(..self.used).unwrap_or_default());
+        self.used = 0;
+        match self.bytes.get_mut(..piece.len()) {
             Some(slot) => {
-                slot.copy_from_slice(bytes);
-                used = bytes.len();
+                slot.copy_from_slice(piece);
+                self.used = piece.len();
             }
-            None => update(bytes),
+            None => update(piece),
         }
-    })?;
-    update(buffer.get(..used).unwrap_or_default());
-    Ok(())
+    }
+
+    /// Hands what is buffered to `update`.
+    fn flush(self, mut update: impl FnMut(&[u8])) {
+        update(self.bytes.get(..self.used).unwrap_or_default());
+    }
 }
 
 fn hmac_sha256(key: &SecretString) -> Option<Hmac<Sha256>> {

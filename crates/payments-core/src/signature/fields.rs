@@ -10,7 +10,6 @@ use std::borrow::Cow;
 
 use secrecy::SecretString;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::{HexDigest, KeyOrder, canonical_string, sort_by_key_unique};
 use crate::InputError;
@@ -40,15 +39,29 @@ impl FieldValue {
     /// Refuses an amount whose digits a JSON reader might not keep exactly.
     fn check(&self, key: &str) -> Result<(), InputError> {
         match self {
-            Self::Amount(text) if crate::AmountStyle::Shortest.parse_canonical(text).is_err() => {
-                Err(InputError::field(
-                    "amount",
-                    format!("{key}: {text:?} is not a shortest plain decimal"),
-                ))
-            }
+            Self::Amount(text) if !is_shortest_plain_decimal(text) => Err(InputError::field(
+                "amount",
+                format!("{key}: {text:?} is not a shortest plain decimal"),
+            )),
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `text` is a non-negative decimal in shortest plain form (`0`, `12`, `100.5`,
+/// `0.05`): digits, at most one point with digits on both sides, no leading zero before
+/// other whole digits, no trailing zero after the point, and within [`crate::Decimal`]'s
+/// exact range. A byte scan: what [`crate::AmountStyle::Shortest`] would write back unchanged.
+fn is_shortest_plain_decimal(text: &str) -> bool {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    let whole_ok = digits(whole) && (whole == "0" || !whole.starts_with('0'));
+    let fraction_ok = fraction.is_none_or(|part| digits(part) && !part.ends_with('0'));
+    // The digit count and range are what parsing checks; only then is the text exact.
+    whole_ok && fraction_ok && crate::amount_text::parse_plain_decimal(text).is_ok()
 }
 
 impl From<String> for FieldValue {
@@ -204,46 +217,85 @@ impl SignedFields {
         for (key, value) in &self.signed {
             value.check(key)?;
         }
-        let texts: Vec<(&str, Cow<'_, str>)> =
-            self.signed.iter().map(|(key, value)| (*key, value.signed_text())).collect();
-        let string_to_sign =
-            scheme.string_to_sign(texts.iter().map(|(key, text)| (*key, text.as_ref())))?;
-        let signature = (scheme.digest)(&string_to_sign, secret);
-
-        let mut body: Vec<(&str, BodyValue<'_>)> =
+        // One list of every body member, sorted once: the signed ones are the prefix of it
+        // that `string_to_sign` reads (in key order too), the signature's member comes last.
+        let mut members: Vec<(&str, BodyValue<'_>)> =
             Vec::with_capacity(self.signed.len() + self.unsigned.len() + 1);
-        body.extend(self.signed.iter().map(|(key, value)| (*key, BodyValue::Field(value))));
-        body.extend(
+        members.extend(self.signed.iter().map(|(key, value)| (*key, BodyValue::Field(value))));
+        members.extend(
             self.unsigned.iter().map(|(key, value)| (key.as_ref(), BodyValue::Json(value))),
         );
-        body.push((scheme.signature_key, BodyValue::Signature(signature.as_str())));
-        sort_by_key_unique(&mut body)?;
-        let body = crate::wire::json_object(&body)
-            .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;
+        members.push((scheme.signature_key, BodyValue::Signature));
+        sort_by_key_unique(&mut members)?;
+
+        let mut string_to_sign = String::with_capacity(64);
+        let mut first = true;
+        for (_, value) in &members {
+            if let BodyValue::Field(value) = value {
+                if !first {
+                    string_to_sign.push_str(scheme.separator);
+                }
+                first = false;
+                value.write_signed_text(&mut string_to_sign);
+            }
+        }
+        let signature = (scheme.digest)(&string_to_sign, secret);
+
+        let mut body = Vec::with_capacity(256);
+        body.push(b'{');
+        for (index, (key, value)) in members.iter().enumerate() {
+            if index > 0 {
+                body.push(b',');
+            }
+            write_json_string(&mut body, key)?;
+            body.push(b':');
+            match value {
+                BodyValue::Field(FieldValue::Text(text)) => write_json_string(&mut body, text)?,
+                BodyValue::Field(FieldValue::Integer(number)) => {
+                    use std::io::Write as _;
+                    // Writing into a Vec cannot fail.
+                    let _ = write!(body, "{number}");
+                }
+                // Checked by `FieldValue::check` to be plain digits: a JSON number as it is.
+                BodyValue::Field(FieldValue::Amount(text)) => {
+                    body.extend_from_slice(text.as_bytes());
+                }
+                BodyValue::Json(value) => serde_json::to_writer(&mut body, value)
+                    .map_err(|error| InputError::field("body", format!("{key}: {error}")))?,
+                BodyValue::Signature => write_json_string(&mut body, signature.as_str())?,
+            }
+        }
+        body.push(b'}');
         Ok(SignedBody { string_to_sign, body })
     }
 }
 
-/// One value of the JSON body, borrowed from the fields being signed.
+/// Writes `text` as a JSON string (quoted and escaped as `serde_json` escapes it).
+fn write_json_string(body: &mut Vec<u8>, text: &str) -> Result<(), InputError> {
+    serde_json::to_writer(body, text)
+        .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))
+}
+
+impl FieldValue {
+    /// Appends the text that is signed (no allocation for integers).
+    fn write_signed_text(&self, out: &mut String) {
+        match self {
+            Self::Text(text) | Self::Amount(text) => out.push_str(text),
+            Self::Integer(number) => {
+                use std::fmt::Write as _;
+                // Writing into a String cannot fail.
+                let _ = write!(out, "{number}");
+            }
+        }
+    }
+}
+
+/// One member of the JSON body, borrowed from the fields being signed.
 enum BodyValue<'a> {
     Field(&'a FieldValue),
     Json(&'a Value),
-    Signature(&'a str),
-}
-
-impl serde::Serialize for BodyValue<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Field(FieldValue::Text(text)) => serializer.serialize_str(text),
-            Self::Signature(text) => serializer.serialize_str(text),
-            Self::Field(FieldValue::Integer(number)) => serializer.serialize_u64(*number),
-            // Checked by `FieldValue::check` to be plain digits: written as a JSON number.
-            Self::Field(FieldValue::Amount(text)) => serde_json::from_str::<&RawValue>(text)
-                .map_err(serde::ser::Error::custom)?
-                .serialize(serializer),
-            Self::Json(value) => value.serialize(serializer),
-        }
-    }
+    /// The signature, computed after the order is known.
+    Signature,
 }
 
 #[cfg(test)]
