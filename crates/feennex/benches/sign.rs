@@ -10,6 +10,8 @@
 
 #[path = "../../../benches-support/alloc_count.rs"]
 mod alloc_count;
+#[path = "../../../benches-support/paired.rs"]
+mod paired;
 
 use std::hint::black_box;
 
@@ -51,6 +53,13 @@ fn signing(c: &mut Criterion) {
     });
     group.bench_function("prepare_whole_request", |b| {
         b.iter(|| black_box(&request).prepare(black_box(&config)).unwrap())
+    });
+    group.bench_function("paired_prepare_x1000", |b| {
+        paired::paired(
+            b,
+            || Sha256::digest(black_box(bytes)),
+            || black_box(&request).prepare(black_box(&config)).unwrap(),
+        )
     });
     group.finish();
 }

@@ -58,6 +58,8 @@ fn constant_url(text: &str) -> Url {
 pub struct Config {
     terminal_id: String,
     terminal_secret: SecretString,
+    /// The HS512 key of `terminal_secret`, made once.
+    signing_key: crate::sign::SigningKey,
     pay_url: Url,
     amount_bounds: AmountBounds,
     link_lifetime: Duration,
@@ -74,9 +76,11 @@ impl Config {
     /// not base64- or hex-decoded). It is anything that becomes a [`SecretString`]: a `&str`,
     /// a `String`, or a `SecretString` read from configuration (moved in, never exposed).
     pub fn new(terminal_id: impl Into<String>, terminal_secret: impl Into<SecretString>) -> Self {
+        let terminal_secret = terminal_secret.into();
         Self {
             terminal_id: terminal_id.into(),
-            terminal_secret: terminal_secret.into(),
+            signing_key: crate::sign::SigningKey::new(&terminal_secret),
+            terminal_secret,
             pay_url: constant_url(DEFAULT_PAY_URL),
             amount_bounds: AmountBounds::DEFAULT,
             link_lifetime: DEFAULT_LINK_LIFETIME,
@@ -151,6 +155,11 @@ impl Config {
     /// The terminal secret.
     pub fn terminal_secret(&self) -> &SecretString {
         &self.terminal_secret
+    }
+
+    /// The HS512 key of the terminal secret, made once ([`crate::sign::sign_with`]).
+    pub fn signing_key(&self) -> &crate::sign::SigningKey {
+        &self.signing_key
     }
 
     /// The pay page.

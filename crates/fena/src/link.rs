@@ -116,7 +116,7 @@ impl PaymentClaims {
     ///
     /// [`Error::Signing`].
     pub fn sign(&self, config: &Config) -> Result<String, Error> {
-        sign::sign(self, config.terminal_secret())
+        sign::sign_with(self, config.signing_key())
     }
 
     /// Verifies a payment-link token issued for this terminal: HS512 signature, all 12
@@ -129,7 +129,7 @@ impl PaymentClaims {
     ///
     /// A [`TokenError`] naming what is wrong.
     pub fn verify(token: &str, config: &Config) -> Result<Self, TokenError> {
-        let claims = sign::verify(token, config.terminal_secret())?;
+        let claims = sign::verify_with(token, config.signing_key())?;
         let times = check_times(&claims, config)?;
         let text = |name: &'static str| claim_text(&claims, name, true);
         let parsed = Self {

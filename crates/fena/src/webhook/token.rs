@@ -4,7 +4,7 @@
 use payments_core::gateway::GatewayId;
 use payments_core::notification::Notification;
 use payments_core::payment::PaymentStatus as CoreStatus;
-use payments_core::webhook::{WebhookRequest, decode_form};
+use payments_core::webhook::{ReceivedFields, WebhookRequest};
 use payments_core::{Decimal, Money};
 use serde_json::{Map, Value};
 
@@ -92,13 +92,13 @@ impl TokenVerifier {
         if body.len() > limit {
             return Err(TokenError::BodyTooLarge { limit });
         }
-        let fields = decode_form(body).map_err(TokenError::Form)?;
+        // One buffer for every field; the token is read from it, not copied out.
+        let fields = ReceivedFields::decode_form(body).map_err(TokenError::Form)?;
         let token = fields
-            .into_iter()
-            .find_map(|(name, value)| (name == "token").then_some(value))
+            .get("token")
             .filter(|token| !token.is_empty())
             .ok_or(TokenError::MissingToken)?;
-        self.verify_token(&token)
+        self.verify_token(token)
     }
 
     /// Secondary: verifies a token already taken out of the body (signature, times, required
@@ -108,7 +108,7 @@ impl TokenVerifier {
     ///
     /// A [`TokenError`] naming the first check that failed.
     pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let claims = sign::verify(token, self.config.terminal_secret())?;
+        let claims = sign::verify_with(token, self.config.signing_key())?;
         let times = check_times(&claims, &self.config)?;
         let payment_id = if self.config.requires_payment_id() {
             Some(claim_text(&claims, "id", false)?)
@@ -133,9 +133,13 @@ impl TokenVerifier {
                 received: terminal,
             });
         }
+        // The claims are not needed any more: their names and string values move over.
         let raw_fields = claims
-            .iter()
-            .map(|(name, value)| (name.clone(), payments_core::wire::value_text(value)))
+            .into_iter()
+            .map(|(name, value)| match value {
+                Value::String(text) => (name, text),
+                other => (name, other.to_string()),
+            })
             .collect();
         Ok(VerifiedToken {
             payment_id,
