@@ -1,4 +1,5 @@
-//! `cargo xtask bench` and `cargo xtask build-cost`: the figures of issue 8, measured in one run.
+//! `cargo xtask bench` and `cargo xtask build-cost`: the figures of issues 8 and 17, measured
+//! in one run, each against its target.
 //!
 //! - `bench` runs the criterion benchmarks of the three gateway crates and, with PostgreSQL
 //!   and Redis started as `cargo xtask stores` does, of the seen-stores (short runs: 1 s warm-up,
@@ -73,6 +74,9 @@ struct Ratio {
     group: &'static str,
     ours: &'static str,
     raw: &'static str,
+    /// A `paired_*_x1000` bench of the same two operations alternated (see
+    /// `benches-support/paired.rs`); when set, the ratio and the verdict come from it.
+    paired: Option<&'static str>,
     target: Option<f64>,
 }
 
@@ -82,6 +86,7 @@ const SIGNING: &[Ratio] = &[
         group: "bill_create_signature",
         ours: "prepare_whole_request",
         raw: "raw_sha256",
+        paired: Some("paired_prepare_x1000"),
         target: Some(PREPARE_TARGET),
     },
     Ratio {
@@ -89,6 +94,7 @@ const SIGNING: &[Ratio] = &[
         group: "feennex_invoice_create_sign",
         ours: "prepare",
         raw: "raw_sha256",
+        paired: None,
         target: Some(PREPARE_TARGET),
     },
     Ratio {
@@ -96,6 +102,7 @@ const SIGNING: &[Ratio] = &[
         group: "feennex_invoice_create_sign",
         ours: "sign",
         raw: "raw_sha256",
+        paired: None,
         target: None,
     },
     Ratio {
@@ -103,6 +110,7 @@ const SIGNING: &[Ratio] = &[
         group: "freekassa_orders_create_sign",
         ours: "prepare",
         raw: "raw_hmac_sha256",
+        paired: None,
         target: None,
     },
     Ratio {
@@ -110,6 +118,7 @@ const SIGNING: &[Ratio] = &[
         group: "freekassa_orders_create_sign",
         ours: "api_sign",
         raw: "raw_hmac_sha256",
+        paired: None,
         target: None,
     },
     Ratio {
@@ -117,13 +126,31 @@ const SIGNING: &[Ratio] = &[
         group: "fena_payment_token_sign",
         ours: "link_sign",
         raw: "raw_hmac_sha512",
+        paired: Some("paired_link_x1000"),
         target: Some(FENA_TARGET),
+    },
+    Ratio {
+        what: "  raw: aws-lc HMAC-SHA512 vs RustCrypto's (alternated), key per call",
+        group: "fena_payment_token_sign",
+        ours: "raw_hmac_sha512_aws_lc",
+        raw: "raw_hmac_sha512",
+        paired: Some("paired_aws_lc_vs_rustcrypto_x1000"),
+        target: None,
+    },
+    Ratio {
+        what: "  raw: aws-lc HMAC-SHA512 vs RustCrypto's (alternated), key made once",
+        group: "fena_payment_token_sign",
+        ours: "raw_hmac_sha512_aws_lc_keyed",
+        raw: "raw_hmac_sha512",
+        paired: Some("paired_aws_lc_vs_rustcrypto_keyed_x1000"),
+        target: None,
     },
     Ratio {
         what: "Fena payment token, PaymentClaims::sign",
         group: "fena_payment_token_sign",
         ours: "claims_sign",
         raw: "raw_hmac_sha512",
+        paired: None,
         target: None,
     },
 ];
@@ -139,6 +166,8 @@ struct Verify {
     per_second_target: Option<f64>,
     /// At most this many times the raw digest.
     ratio_target: Option<f64>,
+    /// A `paired_*_x1000` bench of verification and raw digest alternated.
+    paired: Option<&'static str>,
 }
 
 const VERIFY: &[Verify] = &[
@@ -149,6 +178,7 @@ const VERIFY: &[Verify] = &[
         raw: "raw_sha256",
         per_second_target: Some(VERIFY_TARGET),
         ratio_target: None,
+        paired: None,
     },
     Verify {
         what: "Freekassa notification (form), verify_request",
@@ -157,6 +187,7 @@ const VERIFY: &[Verify] = &[
         raw: "raw_md5",
         per_second_target: Some(VERIFY_TARGET),
         ratio_target: None,
+        paired: None,
     },
     Verify {
         what: "Fena webhook token (form), TokenVerifier",
@@ -165,6 +196,7 @@ const VERIFY: &[Verify] = &[
         raw: "raw_hmac_sha512",
         per_second_target: None,
         ratio_target: Some(FENA_TARGET),
+        paired: Some("paired_verify_x1000"),
     },
 ];
 
@@ -268,19 +300,27 @@ fn summary(criterion: &Path, with_stores: bool) -> Result<String, String> {
     let mut out = String::new();
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     let _ = writeln!(out, "Figures are criterion medians of this run; ratios are ours / raw.\n");
+    let _ = writeln!(
+        out,
+        "Ratios marked (paired) alternate both operations in every sample (the figure the \
+         target is judged on); the others divide two medians.\n"
+    );
     let _ = writeln!(out, "| signing | ours | raw digest | ratio | target |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for ratio in SIGNING {
         let ours = median(ratio.group, ratio.ours)?;
         let raw = median(ratio.group, ratio.raw)?;
-        let value = ours / raw;
+        let (value, how) = match ratio.paired {
+            Some(paired) => (median(ratio.group, paired)? / 1000.0, " (paired)"),
+            None => (ours / raw, ""),
+        };
         let target = ratio.target.map_or_else(
             || "(none)".to_owned(),
             |target| format!("<= {target:.2}x {}", verdict(value <= target)),
         );
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {value:.2}x | {target} |",
+            "| {} | {} | {} | {value:.2}x{how} | {target} |",
             ratio.what,
             duration(ours),
             duration(raw)
@@ -329,11 +369,14 @@ fn summary(criterion: &Path, with_stores: bool) -> Result<String, String> {
         "\n| webhook verification | per verification | verifications/s/core | raw digest | ratio | target |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
-    for Verify { what, group, bench, raw, per_second_target, ratio_target } in VERIFY {
+    for Verify { what, group, bench, raw, per_second_target, ratio_target, paired } in VERIFY {
         let ours = median(group, bench)?;
         let raw = median(group, raw)?;
         let per_second = 1e9 / ours;
-        let ratio = ours / raw;
+        let (ratio, how) = match paired {
+            Some(paired) => (median(group, paired)? / 1000.0, " (paired)"),
+            None => (ours / raw, ""),
+        };
         let mut targets = Vec::new();
         if let Some(target) = per_second_target {
             targets.push(format!(">= {}/s {}", thousands(*target), verdict(per_second >= *target)));
@@ -343,7 +386,7 @@ fn summary(criterion: &Path, with_stores: bool) -> Result<String, String> {
         }
         let _ = writeln!(
             out,
-            "| {what} | {} | {} | {} | {ratio:.2}x | {} |",
+            "| {what} | {} | {} | {} | {ratio:.2}x{how} | {} |",
             duration(ours),
             thousands(per_second),
             duration(raw),
