@@ -66,18 +66,67 @@ impl ReceivedFields {
         // Separators are ASCII, so a body that is UTF-8 splits into UTF-8 components: only a
         // component with `%XX` escapes needs checking after decoding.
         std::str::from_utf8(body).map_err(|_| not_utf8())?;
+        // One pass over the body: `&` ends a pair, the first `=` in it ends the name, `+` is a
+        // space and `%XX` a byte (`%` without two hex digits stays as it is). Empty pairs are
+        // skipped. A component with an escape is checked to be UTF-8 when it ends.
         let mut text = Vec::with_capacity(body.len());
         let mut spans = Vec::with_capacity(pairs);
-        for pair in body.split(|byte| *byte == b'&').filter(|pair| !pair.is_empty()) {
-            let (name, value) = match pair.iter().position(|byte| *byte == b'=') {
-                Some(at) => pair.split_at(at),
-                None => (pair, &b""[..]),
-            };
-            let name = push_form_component(&mut text, name)?;
-            let value = push_form_component(&mut text, value.get(1..).unwrap_or_default())?;
-            check_length(name.len())?;
-            check_length(value.len())?;
-            spans.push((name, value));
+        let mut name: Option<Range<usize>> = None;
+        let mut start = 0;
+        let mut pair_start = 0;
+        let mut escaped = false;
+        let mut at = 0;
+        loop {
+            let byte = body.get(at).copied();
+            match byte {
+                None | Some(b'&') => {
+                    let component = start..text.len();
+                    check_component(&text, &component, escaped)?;
+                    if at > pair_start {
+                        let (name, value) = match name.take() {
+                            Some(name) => (name, component),
+                            None => (component.clone(), component.end..component.end),
+                        };
+                        check_length(name.len())?;
+                        check_length(value.len())?;
+                        spans.push((name, value));
+                    }
+                    if byte.is_none() {
+                        break;
+                    }
+                    (name, start, pair_start, escaped) = (None, text.len(), at + 1, false);
+                }
+                Some(b'=') if name.is_none() => {
+                    let component = start..text.len();
+                    check_component(&text, &component, escaped)?;
+                    (name, start, escaped) = (Some(component), text.len(), false);
+                }
+                Some(b'+') => text.push(b' '),
+                Some(b'%') => {
+                    let digit = |offset: usize| body.get(at + offset).copied().and_then(hex_value);
+                    match (digit(1), digit(2)) {
+                        (Some(high), Some(low)) => {
+                            text.push((high << 4) | low);
+                            escaped = true;
+                            at += 2;
+                        }
+                        _ => text.push(b'%'),
+                    }
+                }
+                Some(b'=') => text.push(b'='),
+                Some(_) => {
+                    // A run of plain bytes is copied whole.
+                    let rest = body.get(at..).unwrap_or_default();
+                    let run = rest
+                        .iter()
+                        .position(|byte| matches!(byte, b'&' | b'=' | b'+' | b'%'))
+                        .unwrap_or(rest.len());
+                    text.extend_from_slice(rest.get(..run).unwrap_or_default());
+                    at += run;
+                    continue;
+                }
+            }
+            at += 1;
         }
         // Each component was checked (unescaped ones are pieces of the UTF-8 body).
         let text = String::from_utf8(text).map_err(|_| not_utf8())?;
@@ -137,15 +186,27 @@ impl ReceivedFields {
     /// Sorts the names once, refusing a repeated one, and keeps the order for
     /// [`ReceivedFields::iter_sorted`].
     fn refuse_repeats(&mut self) -> Result<(), WebhookError> {
-        let order = self.name_order();
-        let repeated = order.windows(2).find_map(|pair| match pair {
-            [left, right] if self.name(*left) == self.name(*right) => Some(self.name(*left)),
-            _ => None,
-        });
-        if let Some(name) = repeated {
-            return Err(WebhookError::Malformed(format!("field {name:?} appears more than once")));
+        // The names sliced once, sorted on the stack with their indexes: comparing slices
+        // directly is what makes the sort cheap (decoders stop at MAX_FIELDS fields).
+        let mut pairs = [("", 0_u8); MAX_FIELDS];
+        let mut count = 0;
+        for ((name, _), slot) in self.iter().zip(pairs.iter_mut()) {
+            *slot = (name, u8::try_from(count).unwrap_or(u8::MAX));
+            count += 1;
         }
-        self.sorted = order;
+        let pairs = pairs.get_mut(..count).unwrap_or_default();
+        pairs.sort_unstable_by(|left, right| left.0.cmp(right.0));
+        if let Some([left, _]) = pairs.windows(2).find(|pair| matches!(pair, [l, r] if l.0 == r.0))
+        {
+            return Err(WebhookError::Malformed(format!(
+                "field {:?} appears more than once",
+                left.0
+            )));
+        }
+        let sorted = pairs.iter().map(|(_, index)| *index).collect();
+        if count == self.spans.len() {
+            self.sorted = sorted;
+        }
         Ok(())
     }
 
@@ -283,39 +344,18 @@ impl fmt::Debug for ReceivedFields {
     }
 }
 
-/// Decodes one form component onto `text` (`+` is a space, `%XX` a byte) and returns where
-/// it sits. `raw` is UTF-8; what its escapes decode to is checked.
-///
-/// Runs of plain bytes are copied whole; an invalid escape (`%` not followed by two hex
-/// digits) stays as it is, as `percent_encoding` leaves it. An encoded `%2B` is a `+`.
-fn push_form_component(text: &mut Vec<u8>, raw: &[u8]) -> Result<Range<usize>, WebhookError> {
-    let start = text.len();
-    let mut rest = raw;
-    let mut escaped = false;
-    while let Some(at) = rest.iter().position(|byte| matches!(byte, b'+' | b'%')) {
-        let (plain, special) = rest.split_at(at);
-        text.extend_from_slice(plain);
-        let (byte, used) = match special {
-            [b'+', ..] => (b' ', 1),
-            [b'%', high, low, ..] => match (hex_value(*high), hex_value(*low)) {
-                (Some(high), Some(low)) => {
-                    escaped = true;
-                    ((high << 4) | low, 3)
-                }
-                _ => (b'%', 1),
-            },
-            _ => (b'%', 1),
-        };
-        text.push(byte);
-        rest = special.get(used..).unwrap_or_default();
-    }
-    text.extend_from_slice(rest);
-    let end = text.len();
+/// Refuses a decoded component that is not UTF-8. Only one with a `%XX` escape can be: the
+/// others are pieces of the body, already checked, cut at ASCII separators.
+fn check_component(
+    text: &[u8],
+    component: &Range<usize>,
+    escaped: bool,
+) -> Result<(), WebhookError> {
     if !escaped {
-        return Ok(start..end);
+        return Ok(());
     }
-    match text.get(start..end).map(std::str::from_utf8) {
-        Some(Ok(_)) => Ok(start..end),
+    match text.get(component.clone()).map(std::str::from_utf8) {
+        Some(Ok(_)) => Ok(()),
         _ => Err(not_utf8()),
     }
 }
