@@ -252,9 +252,7 @@ impl SignedFields {
             match value {
                 BodyValue::Field(FieldValue::Text(text)) => write_json_string(&mut body, text)?,
                 BodyValue::Field(FieldValue::Integer(number)) => {
-                    use std::io::Write as _;
-                    // Writing into a Vec cannot fail.
-                    let _ = write!(body, "{number}");
+                    body.extend_from_slice(itoa::Buffer::new().format(*number).as_bytes());
                 }
                 // Checked by `FieldValue::check` to be plain digits: a JSON number as it is.
                 BodyValue::Field(FieldValue::Amount(text)) => {
@@ -270,8 +268,16 @@ impl SignedFields {
     }
 }
 
-/// Writes `text` as a JSON string (quoted and escaped as `serde_json` escapes it).
+/// Writes `text` as a JSON string (quoted and escaped as `serde_json` escapes it). Text with
+/// nothing to escape (no control character, quote or backslash: keys, digits, hex, most
+/// values) is copied between quotes as it is; the rest goes through `serde_json`.
 fn write_json_string(body: &mut Vec<u8>, text: &str) -> Result<(), InputError> {
+    if text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+        body.push(b'"');
+        body.extend_from_slice(text.as_bytes());
+        body.push(b'"');
+        return Ok(());
+    }
     serde_json::to_writer(body, text)
         .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))
 }
@@ -281,11 +287,7 @@ impl FieldValue {
     fn write_signed_text(&self, out: &mut String) {
         match self {
             Self::Text(text) | Self::Amount(text) => out.push_str(text),
-            Self::Integer(number) => {
-                use std::fmt::Write as _;
-                // Writing into a String cannot fail.
-                let _ = write!(out, "{number}");
-            }
+            Self::Integer(number) => out.push_str(itoa::Buffer::new().format(*number)),
         }
     }
 }
@@ -325,6 +327,25 @@ mod tests {
             body,
             serde_json::json!({"a": 7, "b": "x y", "c": {"n": 1}, "signature": expected.as_str()})
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in ["plain", "", "q\"uote", "back\\slash", "tab\there", "\u{1}", "é ü €", "\u{7f}"]
+        {
+            let signed = SignedFields::default()
+                .signed("a", text)
+                .unsigned("b", text)
+                .signed("n", 18_446_744_073_709_551_615_u64)
+                .sign(&SCHEME, &secret())
+                .unwrap();
+            let expected = format!(
+                r#"{{"a":{0},"b":{0},"n":18446744073709551615,"signature":"{1}"}}"#,
+                serde_json::to_string(text).unwrap(),
+                sha256_hex_with_secret(&format!("{text}|18446744073709551615"), &secret()).as_str()
+            );
+            assert_eq!(String::from_utf8(signed.body).unwrap(), expected, "{text:?}");
+        }
     }
 
     #[test]
