@@ -167,23 +167,42 @@ pub fn verify_with(token: &str, key: &SigningKey) -> Result<Map<String, Value>, 
     })
 }
 
-/// Refuses any header whose `alg` is not exactly `HS512`, and headers that demand extensions
-/// (`crit`) this verifier does not implement.
+/// The JOSE header as this verifier reads it: `alg` and, when present, `typ` and `kid` as
+/// strings; a repeated member is refused (serde's derive), so `{"alg":"none","alg":"HS512"}`
+/// is not read as its last member. `crit` is read only to be refused.
+#[derive(serde::Deserialize)]
+struct JoseHeader {
+    alg: Value,
+    #[serde(default)]
+    #[allow(dead_code, reason = "read only so that a non-string typ is refused")]
+    typ: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "read only so that a non-string kid is refused")]
+    kid: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    crit: Option<Value>,
+}
+
+/// A member that is present, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Refuses any header whose `alg` is not exactly `HS512`, headers that demand extensions
+/// (`crit`) this verifier does not implement, and headers whose members repeat or have the
+/// wrong type (as `jsonwebtoken`'s typed header did).
 fn check_header(encoded: &str) -> Result<(), TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|error| malformed("header", format!("not base64url: {error}")))?;
-    let header: Map<String, Value> = serde_json::from_slice(&bytes)
-        .map_err(|error| malformed("header", format!("not a JSON object: {error}")))?;
-    match header.get("alg") {
-        Some(Value::String(alg)) if alg == ALGORITHM_NAME => {}
-        Some(Value::String(alg)) => {
-            return Err(TokenError::AlgorithmNotAllowed { alg: alg.clone() });
-        }
-        Some(other) => return Err(TokenError::AlgorithmNotAllowed { alg: other.to_string() }),
-        None => return Err(malformed("header", "no alg")),
+    let header: JoseHeader = serde_json::from_slice(&bytes)
+        .map_err(|error| malformed("header", format!("not the expected JSON object: {error}")))?;
+    match header.alg {
+        Value::String(alg) if alg == ALGORITHM_NAME => {}
+        Value::String(alg) => return Err(TokenError::AlgorithmNotAllowed { alg }),
+        other => return Err(TokenError::AlgorithmNotAllowed { alg: other.to_string() }),
     }
-    if header.contains_key("crit") {
+    if header.crit.is_some() {
         return Err(malformed("header", "crit extensions are not supported"));
     }
     Ok(())
@@ -271,6 +290,27 @@ mod tests {
         mac.update(input.as_bytes());
         let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
         assert_eq!(Value::Object(verify(&token, &secret()).unwrap()), serde_json::json!({"a": 1}));
+        // Headers jsonwebtoken's typed header refused: a repeated alg (never read as its last
+        // member), a typ or kid that is not a string, a crit even when null.
+        for header in [
+            r#"{"alg":"none","alg":"HS512"}"#,
+            r#"{"alg":"HS512","typ":123}"#,
+            r#"{"alg":"HS512","kid":5}"#,
+            r#"{"alg":"HS512","crit":null}"#,
+        ] {
+            let encoded = URL_SAFE_NO_PAD.encode(header.as_bytes());
+            let input = format!("{encoded}.{payload}");
+            let mut mac = SigningKey::new(&secret()).mac;
+            mac.update(input.as_bytes());
+            let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+            assert!(
+                matches!(
+                    verify(&token, &secret()),
+                    Err(TokenError::Malformed { part: "header", .. })
+                ),
+                "{header}"
+            );
+        }
         let crit = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","crit":["b64"]}"#);
         assert!(matches!(
             verify(&format!("{crit}.e30.x"), &secret()),

@@ -38,7 +38,7 @@ pub struct ReceivedFields {
     spans: Vec<(Range<usize>, Range<usize>)>,
     /// Indexes of `spans` in name order, set by the decoders when they check that names are
     /// unique (the same sort serves signing); stale once [`ReceivedFields::push`] adds one.
-    sorted: Vec<u8>,
+    sorted: Vec<usize>,
 }
 
 impl PartialEq for ReceivedFields {
@@ -189,10 +189,10 @@ impl ReceivedFields {
     fn refuse_repeats(&mut self) -> Result<(), WebhookError> {
         // The names sliced once, sorted on the stack with their indexes: comparing slices
         // directly is what makes the sort cheap (decoders stop at MAX_FIELDS fields).
-        let mut pairs = [("", 0_u8); MAX_FIELDS];
+        let mut pairs = [("", 0_usize); MAX_FIELDS];
         let mut count = 0;
         for ((name, _), slot) in self.iter().zip(pairs.iter_mut()) {
-            *slot = (name, u8::try_from(count).unwrap_or(u8::MAX));
+            *slot = (name, count);
             count += 1;
         }
         let pairs = pairs.get_mut(..count).unwrap_or_default();
@@ -212,17 +212,14 @@ impl ReceivedFields {
     }
 
     /// The indexes of the fields in name order (byte-wise; stable for repeated names).
-    fn name_order(&self) -> Vec<u8> {
-        // At most MAX_FIELDS (100) fields come from a decoder; built lists past 256 fields
-        // are not sorted by index but still read in order by `iter`.
-        let mut order: Vec<u8> =
-            (0..self.spans.len()).filter_map(|index| u8::try_from(index).ok()).collect();
+    fn name_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.spans.len()).collect();
         order.sort_by(|left, right| self.name(*left).cmp(self.name(*right)));
         order
     }
 
-    fn name(&self, index: u8) -> &str {
-        self.spans.get(usize::from(index)).map(|(name, _)| self.slice(name)).unwrap_or_default()
+    fn name(&self, index: usize) -> &str {
+        self.spans.get(index).map(|(name, _)| self.slice(name)).unwrap_or_default()
     }
 
     /// The fields sorted by name, byte-wise (the order the gateways sign in). Decoded fields
@@ -237,14 +234,14 @@ impl ReceivedFields {
     /// # Ok::<(), payments_core::WebhookError>(())
     /// ```
     pub fn iter_sorted(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        let order: std::borrow::Cow<'_, [u8]> = if self.sorted.len() == self.spans.len() {
+        let order: std::borrow::Cow<'_, [usize]> = if self.sorted.len() == self.spans.len() {
             std::borrow::Cow::Borrowed(&self.sorted)
         } else {
             std::borrow::Cow::Owned(self.name_order())
         };
         let len = order.len();
         (0..len).filter_map(move |at| {
-            let (name, value) = self.spans.get(usize::from(*order.get(at)?))?;
+            let (name, value) = self.spans.get(*order.get(at)?)?;
             Some((self.slice(name), self.slice(value)))
         })
     }
@@ -458,6 +455,14 @@ mod tests {
             decoded.iter().collect::<ReceivedFields>(),
             "order cache is not compared"
         );
+        // A built list has no field limit: every field is in the sorted order, none dropped.
+        let mut many = ReceivedFields::default();
+        for n in (0..300).rev() {
+            many.push(&format!("f{n:03}"), "v");
+        }
+        let names: Vec<&str> = many.iter_sorted().map(|(name, _)| name).collect();
+        assert_eq!(names.len(), 300);
+        assert_eq!((names.first(), names.last()), (Some(&"f000"), Some(&"f299")));
     }
 
     #[test]
