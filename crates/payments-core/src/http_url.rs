@@ -74,8 +74,9 @@ impl EndpointUrls {
     /// At most this many endpoints are kept (paths holding ids are joined, not all kept).
     pub const LIMIT: usize = 64;
 
-    /// `base` joined with `endpoint`, from the cache when it was joined before. `base` must be
-    /// the same URL on every call to one cache.
+    /// `base` joined with `endpoint`, from the cache when it was joined before under the same
+    /// base. A cached URL is used only when it begins with `base`, so a cache shared by
+    /// mistake with another base joins afresh rather than answer another host's URL.
     ///
     /// # Errors
     ///
@@ -83,6 +84,7 @@ impl EndpointUrls {
     pub fn join(&self, base: &Url, endpoint: &str) -> Result<Url, url::ParseError> {
         if let Ok(cache) = self.0.read()
             && let Some((_, url)) = cache.iter().find(|(known, _)| **known == *endpoint)
+            && url.as_str().starts_with(base.as_str())
         {
             return Ok(url.clone());
         }
@@ -116,6 +118,16 @@ mod tests {
         assert_eq!(base_url("b", "https://h/a/").unwrap().as_str(), "https://h/a/");
         let error = base_url("base_url", "mailto:x@y").unwrap_err().to_string();
         assert_eq!(error, r#"field base_url: "mailto:x@y" is not an http(s) URL"#);
+    }
+
+    #[test]
+    fn a_cache_used_with_another_base_joins_afresh() {
+        let first = base_url("b", "http://h/a/").unwrap();
+        let second = base_url("b", "http://other/b/").unwrap();
+        let urls = EndpointUrls::default();
+        assert_eq!(urls.join(&first, "x").unwrap().as_str(), "http://h/a/x");
+        assert_eq!(urls.join(&second, "x").unwrap().as_str(), "http://other/b/x");
+        assert_eq!(urls.join(&first, "x").unwrap().as_str(), "http://h/a/x");
     }
 
     #[test]
