@@ -13,6 +13,8 @@
 
 #[path = "../../../benches-support/alloc_count.rs"]
 mod alloc_count;
+#[path = "support/hmac_libraries.rs"]
+mod hmac_libraries;
 #[path = "../../../benches-support/paired.rs"]
 mod paired;
 
@@ -60,7 +62,7 @@ fn payment_token(c: &mut Criterion) {
     group.bench_function("raw_hmac_sha512", |b| {
         b.iter(|| raw_hmac(black_box(SECRET.as_bytes()), black_box(&signing_input)))
     });
-    aws_lc_raw(&mut group, SECRET.as_bytes(), &signing_input);
+    hmac_libraries::aws_lc_raw(&mut group, SECRET.as_bytes(), &signing_input);
     group.bench_function("claims_sign", |b| {
         b.iter(|| black_box(&claims).sign(black_box(&config)).unwrap())
     });
@@ -92,55 +94,6 @@ fn base64url(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// The same HMAC-SHA512 by aws-lc (what signing and verifying use): with the key set up in
-/// each call, as the RustCrypto raw figure, and with the key made once, as `fena::Config`
-/// keeps it.
-fn aws_lc_raw(
-    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    secret: &[u8],
-    input: &[u8],
-) {
-    use aws_lc_rs::hmac;
-    let key = hmac::Key::new(hmac::HMAC_SHA512, secret);
-    let mut mac = Hmac::<Sha512>::new_from_slice(secret).unwrap();
-    mac.update(input);
-    assert_eq!(hmac::sign(&key, input).as_ref(), mac.finalize().into_bytes().as_slice());
-    group.bench_function("raw_hmac_sha512_aws_lc", |b| {
-        b.iter(|| {
-            let key = hmac::Key::new(hmac::HMAC_SHA512, black_box(secret));
-            hmac::sign(&key, black_box(input))
-        })
-    });
-    group.bench_function("raw_hmac_sha512_aws_lc_keyed", |b| {
-        b.iter(|| hmac::sign(black_box(&key), black_box(input)))
-    });
-    // The two libraries against each other, alternated: key set up per call, then key made
-    // once (RustCrypto: a keyed `Hmac` cloned per call).
-    group.bench_function("paired_aws_lc_vs_rustcrypto_x1000", |b| {
-        paired::paired(
-            b,
-            || {
-                let mut mac = Hmac::<Sha512>::new_from_slice(black_box(secret)).unwrap();
-                mac.update(black_box(input));
-                mac.finalize()
-            },
-            || hmac::sign(&hmac::Key::new(hmac::HMAC_SHA512, black_box(secret)), black_box(input)),
-        )
-    });
-    let keyed = Hmac::<Sha512>::new_from_slice(secret).unwrap();
-    group.bench_function("paired_aws_lc_vs_rustcrypto_keyed_x1000", |b| {
-        paired::paired(
-            b,
-            || {
-                let mut mac = black_box(&keyed).clone();
-                mac.update(black_box(input));
-                mac.finalize()
-            },
-            || hmac::sign(black_box(&key), black_box(input)),
-        )
-    });
 }
 
 criterion_group!(benches, payment_token);
