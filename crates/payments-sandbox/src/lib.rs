@@ -395,7 +395,7 @@ impl App {
     /// rejected.
     async fn notify(self: &Arc<Self>, settled: Payment) -> Result<Payment, StatusCode> {
         let id = settled.id;
-        if settled.gateway == GatewayId::Fena && settled.kind.starts_with("toolkit") {
+        if fena_toolkit::holds(&settled) {
             return fena_toolkit::settled(self, settled).await;
         }
         let Some(outgoing) = self.notification(&settled) else { return Ok(settled) };
@@ -426,7 +426,7 @@ impl App {
     /// Toolkit webhook carries the object as it was when it was sent, so it is the last one
     /// sent for the payment, again.
     fn notification(&self, payment: &Payment) -> Option<deliver::Outgoing> {
-        if payment.gateway == GatewayId::Fena && payment.kind.starts_with("toolkit") {
+        if fena_toolkit::holds(payment) {
             let last = payment.deliveries.last()?;
             return Some(deliver::Outgoing {
                 url: last.request.url.parse().ok()?,

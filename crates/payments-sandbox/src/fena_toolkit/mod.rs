@@ -41,6 +41,12 @@ pub const PAYMENT: &str = "toolkit-payment";
 /// The [`Payment::kind`] of a standing order's set-up by the payer.
 pub const RECURRING: &str = "toolkit-recurring";
 
+/// Whether a checkout payment belongs to the Toolkit (its webhooks are the Toolkit's JSON,
+/// not the JWT link's token).
+pub fn holds(payment: &Payment) -> bool {
+    payment.gateway == payments_core::GatewayId::Fena && matches!(payment.kind, PAYMENT | RECURRING)
+}
+
 /// What the Toolkit holds beside the checkout's payments.
 #[derive(Debug, Default)]
 pub struct Ledger {
