@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use payments_core::gateway::{
     Balances, CreatePayment, Gateway, Payouts, QueryPaymentStatus, Refunds, Subscriptions,
 };
-use payments_core::payment::{OrderId, PaymentCreated, PaymentLink, PaymentRequest, PaymentStatus};
+use payments_core::payment::{
+    Customer, OrderId, PaymentCreated, PaymentLink, PaymentRequest, PaymentStatus,
+};
 use payments_core::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, PayoutStatus, RefundReport, RefundRequest,
 };
@@ -201,28 +203,40 @@ fn first_charge(request: &SubscriptionRequest) -> Result<OrderCreate, payments_c
             "a subscription needs a description (10 to 200 characters)",
         )
     })?;
-    let method = request
-        .payment_method
-        .as_deref()
-        .ok_or_else(|| missing("i", "a subscription's first charge needs a payment-system id"))?;
-    let email = request.customer.email.as_deref().ok_or_else(|| {
-        missing("email", "a subscription's first charge needs the payer's e-mail")
-    })?;
-    let ip = request.customer.ip.ok_or_else(|| {
-        missing("ip", "a subscription's first charge needs the payer's IP address")
-    })?;
-    let mut order = OrderCreate::new(
+    let order = charge_order(
+        "a subscription's first charge",
         request.subscription_id.clone(),
         request.money,
-        payment_system(method)?,
-        email,
-        ip.to_string(),
-    )
-    .with_recurrence(Recurrence::new(period, description));
-    if let Some(phone) = &request.customer.phone {
-        order = order.with_phone(phone.clone());
-    }
-    Ok(order)
+        request.payment_method.as_deref(),
+        &request.customer,
+    )?;
+    Ok(order.with_recurrence(Recurrence::new(period, description)))
+}
+
+/// An `orders/create` of a subscription's charge, first or repeated (`what` names it in
+/// errors): the payment method `i`, the payer's e-mail and IP address are required, the
+/// phone passed on.
+fn charge_order(
+    what: &str,
+    order_id: OrderId,
+    money: Money,
+    method: Option<&str>,
+    customer: &Customer,
+) -> Result<OrderCreate, payments_core::Error> {
+    let method =
+        method.ok_or_else(|| missing("i", &format!("{what} needs a payment-system id")))?;
+    let email = customer
+        .email
+        .as_deref()
+        .ok_or_else(|| missing("email", &format!("{what} needs the payer's e-mail")))?;
+    let ip = customer
+        .ip
+        .ok_or_else(|| missing("ip", &format!("{what} needs the payer's IP address")))?;
+    let order = OrderCreate::new(order_id, money, payment_system(method)?, email, ip.to_string());
+    Ok(match &customer.phone {
+        Some(phone) => order.with_phone(phone.clone()),
+        None => order,
+    })
 }
 
 #[async_trait]
@@ -312,33 +326,17 @@ impl Subscriptions for Client {
         let recurrent_order_id = gateway_subscription_id.parse::<u64>().map_err(|_| {
             missing("recurrent_order_id", "a Freekassa subscription id is a number")
         })?;
-        let method = charge
-            .payment_method
-            .as_deref()
-            .ok_or_else(|| missing("i", "a repeat charge needs the payment-system id"))?;
-        let email = charge
-            .customer
-            .email
-            .as_deref()
-            .ok_or_else(|| missing("email", "a repeat charge needs the payer's e-mail"))?;
-        let ip = charge
-            .customer
-            .ip
-            .ok_or_else(|| missing("ip", "a repeat charge needs the payer's IP address"))?;
-        let mut order = OrderCreate::new(
+        let mut order = charge_order(
+            "a repeat charge",
             charge.order_id.clone(),
             charge.money,
-            payment_system(method)?,
-            email,
-            ip.to_string(),
-        )
+            charge.payment_method.as_deref(),
+            &charge.customer,
+        )?
         .with_recurrent_order_id(recurrent_order_id)
         .with_return_urls(charge.success_url.clone(), charge.failure_url.clone());
         if let Some(url) = &charge.notification_url {
             order = order.with_notification_url(url.clone());
-        }
-        if let Some(phone) = &charge.customer.phone {
-            order = order.with_phone(phone.clone());
         }
         let created = self.create_order(&order).await?;
         Ok(PaymentReport::new(
