@@ -218,7 +218,12 @@ const ALLOCATIONS: &[(&str, &str, &str)] = &[
 const CLIENT_GROUP: &str = "feennex_client_call";
 const CLIENT: &[(&str, &str, Option<f64>)] = &[
     ("Feennex Client::create_bill", "paired_create_bill_x1000", Some(CLIENT_TARGET)),
-    ("  part: reqwest with the transport's settings", "paired_reqwest_sdk_settings_x1000", None),
+    ("  the same against a raw call that never parses", "paired_create_bill_vs_bytes_x1000", None),
+    (
+        "  part (floor: bytes only): reqwest with the transport's settings",
+        "paired_reqwest_sdk_settings_x1000",
+        None,
+    ),
     ("  part: ReqwestTransport::send", "paired_transport_send_x1000", None),
     ("  part: transport::execute (retry policy, span)", "paired_transport_execute_x1000", None),
 ];
