@@ -108,14 +108,12 @@ impl ReqwestTransport {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut response = self
-            .client
-            .request(request.method.clone(), request.url.clone())
-            .headers(request.headers.clone())
-            .body(request.body.clone())
-            .send()
-            .await
-            .map_err(classify)?;
+        // Built whole rather than through `RequestBuilder`, whose `headers` re-inserts every
+        // header one by one into a map of its own; the body is shared, not copied.
+        let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
+        *outgoing.headers_mut() = request.headers.clone();
+        *outgoing.body_mut() = Some(request.body.clone().into());
+        let mut response = self.client.execute(outgoing).await.map_err(classify)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let limit = self.max_response_bytes;
