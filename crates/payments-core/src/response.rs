@@ -12,6 +12,8 @@
 //! - [`read_json`] and [`read_payload`]: JSON with the body's start kept in the error
 //!   ([`SNIPPET`] bytes), and the failing JSON path named.
 
+use std::fmt;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -137,14 +139,54 @@ impl From<TransportError> for CallError {
 /// [`CallError::Integrity`] naming the field.
 pub fn check_echo(
     field: &'static str,
-    expected: impl ToString,
-    received: impl ToString,
+    expected: impl fmt::Display,
+    received: impl fmt::Display,
 ) -> Result<(), CallError> {
-    let (expected, received) = (expected.to_string(), received.to_string());
-    if expected == received {
+    if same_text(&expected, &received) {
         Ok(())
     } else {
-        Err(CallError::Integrity { field, expected, received })
+        Err(CallError::integrity(field, expected, received))
+    }
+}
+
+/// Whether `a` and `b` print the same text. A short `a` is printed on the stack and `b` is
+/// compared with it piece by piece as it prints, so an echo check that passes allocates
+/// nothing; a longer `a` is compared as two `String`s.
+fn same_text(a: &dyn fmt::Display, b: &dyn fmt::Display) -> bool {
+    let mut printed = StackText { bytes: [0; 64], len: 0 };
+    if fmt::write(&mut printed, format_args!("{a}")).is_err() {
+        return a.to_string() == b.to_string();
+    }
+    let mut rest = printed.bytes.get(..printed.len).unwrap_or_default();
+    let mut compare = CompareWith { rest: &mut rest };
+    fmt::write(&mut compare, format_args!("{b}")).is_ok() && rest.is_empty()
+}
+
+/// A fixed buffer that refuses text longer than itself.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len.checked_add(text.len()).ok_or(fmt::Error)?;
+        self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Takes printed text off the front of `rest` while it matches, and fails when it does not.
+struct CompareWith<'a, 'b> {
+    rest: &'a mut &'b [u8],
+}
+
+impl fmt::Write for CompareWith<'_, '_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let tail = self.rest.strip_prefix(text.as_bytes()).ok_or(fmt::Error)?;
+        *self.rest = tail;
+        Ok(())
     }
 }
 
@@ -257,6 +299,26 @@ mod tests {
         assert!(matches!(root, CallError::Decode { ref path, .. } if path == "data"), "{root:?}");
         let bare = read_payload::<Item>(br#"{"id": true}"#, "", &response).unwrap_err();
         assert!(matches!(bare, CallError::Decode { ref path, .. } if path == "id"), "{bare:?}");
+    }
+
+    #[test]
+    fn echo_checks_compare_the_whole_text() {
+        assert!(check_echo("shop_id", 5_u64, "5").is_ok());
+        assert!(check_echo("amount", "", "").is_ok());
+        for (expected, received) in [("10", "100"), ("100", "10"), ("10", ""), ("", "1")] {
+            let error = check_echo("amount", expected, received).unwrap_err();
+            assert!(
+                matches!(&error, CallError::Integrity { field: "amount", expected: e, received: r }
+                    if e == expected && r == received),
+                "{error:?}"
+            );
+        }
+        let long = "a".repeat(200);
+        assert!(check_echo("order", &long, &long).is_ok());
+        let other = format!("{}b", "a".repeat(199));
+        assert!(check_echo("order", &long, &other).is_err());
+        assert!(check_echo("order", &long, "a").is_err());
+        assert!(check_echo("order", "a", &long).is_err());
     }
 
     #[test]
