@@ -27,7 +27,7 @@
 //!     .with_email("user@example.com")
 //!     .prepare(&config)?;
 //! // Redirect the payer (HTTP 303) to:
-//! assert!(link.url().as_str().starts_with("https://app.fena.co/pay/?token="));
+//! assert!(link.url().starts_with("https://app.fena.co/pay/?token="));
 //!
 //! // Rules are checked before anything is signed.
 //! let too_much = PaymentLinkRequest::new(OrderId::new("ORDER-0002")?, Money::parse("5000.00", Currency::GBP)?);

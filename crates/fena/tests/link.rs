@@ -229,11 +229,39 @@ fn iat_comes_from_the_clock_and_links_live_two_hours_by_default() {
 #[test]
 fn the_pay_url_base_is_configurable() {
     let link = request("1").prepare(&config()).unwrap();
-    assert_eq!(link.url().as_str(), format!("https://app.fena.co/pay/?token={}", link.token()));
+    assert_eq!(link.url(), format!("https://app.fena.co/pay/?token={}", link.token()));
     let old = config().with_pay_url("https://app.faizpay.com/pay").unwrap();
     let link = request("1").prepare(&old).unwrap();
-    assert_eq!(link.url().as_str(), format!("https://app.faizpay.com/pay?token={}", link.token()));
-    assert_eq!(link.url().query_pairs().count(), 1);
+    assert_eq!(link.url(), format!("https://app.faizpay.com/pay?token={}", link.token()));
+    assert_eq!(url::Url::parse(link.url()).unwrap().query_pairs().count(), 1);
+}
+
+#[test]
+fn the_link_is_the_pay_url_with_the_token_added_to_its_query() {
+    // The URL is written directly; it must be exactly what adding the token as a form pair
+    // to the configured URL gives, whatever query or fragment that URL already has.
+    for (base, expected_prefix, expected_suffix) in [
+        ("https://app.fena.co/pay/", "https://app.fena.co/pay/?token=", ""),
+        ("https://pay.example/p?", "https://pay.example/p?token=", ""),
+        ("https://pay.example/p?a=b%20c&d", "https://pay.example/p?a=b%20c&d&token=", ""),
+        ("https://pay.example/p#top", "https://pay.example/p?token=", "#top"),
+        ("https://pay.example/p?x=1#a?b", "https://pay.example/p?x=1&token=", "#a?b"),
+    ] {
+        let config = config().with_pay_url(base).unwrap();
+        let link = request("1").prepare(&config).unwrap();
+        let by_url = fena::link::pay_url(&config, link.token());
+        assert_eq!(link.url(), by_url.as_str(), "{base}");
+        assert_eq!(
+            link.url(),
+            format!("{expected_prefix}{}{expected_suffix}", link.token()),
+            "{base}"
+        );
+        assert_eq!(
+            link.to_payment_link(),
+            payments_core::payment::PaymentLink::Redirect(by_url),
+            "{base}"
+        );
+    }
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn the_payment_request_vector_is_reproduced_byte_for_byte() {
         assert_eq!(link.token(), token);
         assert_eq!(serde_json::to_value(link.claims()).unwrap(), *claims);
         // Fena's documented pay URL.
-        assert_eq!(link.url().as_str(), format!("https://app.fena.co/pay/?token={token}"));
+        assert_eq!(link.url(), format!("https://app.fena.co/pay/?token={token}"));
     }
 }
 

@@ -73,7 +73,7 @@ pub fn run(command: Command) -> Result<(), Failure> {
             let verified = payments::fena::webhook::TokenVerifier::new(config)
                 .verify_token(&token)
                 .map_err(|error| Failure::Check(error.to_string()))?;
-            print_fields(verified.raw_fields().iter().cloned());
+            print_fields(verified.raw_fields().to_vec().into_iter());
             Ok(())
         }
     }

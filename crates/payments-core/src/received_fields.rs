@@ -263,6 +263,16 @@ impl ReceivedFields {
         Ok(())
     }
 
+    /// No fields yet, with room for `fields` fields of `text_bytes` bytes in all (names and
+    /// values): a list of known size built with [`ReceivedFields::push`] allocates twice.
+    pub fn with_capacity(text_bytes: usize, fields: usize) -> Self {
+        Self {
+            text: String::with_capacity(text_bytes),
+            spans: Vec::with_capacity(fields),
+            sorted: Vec::new(),
+        }
+    }
+
     /// Appends a field. Nothing checks that `name` is new: this builds field lists for
     /// signing and tests; received fields come from the decoders, which refuse repeats.
     pub fn push(&mut self, name: &str, value: &str) {

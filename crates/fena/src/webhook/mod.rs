@@ -39,7 +39,7 @@ mod claims;
 mod token;
 pub(crate) mod toolkit;
 
-pub(crate) use claims::{check_times, claim_text};
+pub(crate) use claims::{Claims, check_times, claim_text};
 pub use token::{PaidOrder, TokenVerifier, VerifiedToken};
 pub use toolkit::{
     Confirmed, ConfirmedPayment, ConfirmedRecurring, Expected, ExpectedPayment, ExpectedRecurring,
