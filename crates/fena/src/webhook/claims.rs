@@ -42,10 +42,15 @@ impl<'a> Claims<'a> {
         }
     }
 
+    /// The place of `name` in name order (in [`Claims::to_text_fields`] too), if present.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.0.binary_search_by(|(claim, _)| name_order(claim, name)).ok()
+    }
+
     /// The value of `name`, if present.
     pub(crate) fn get(&self, name: &str) -> Option<&Claim<'a>> {
         self.0
-            .binary_search_by(|(claim, _)| claim.as_ref().cmp(name))
+            .binary_search_by(|(claim, _)| name_order(claim, name))
             .ok()
             .and_then(|index| self.0.get(index))
             .map(|(_, value)| value)
@@ -106,7 +111,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         }
         // Stable: the members of one name stay in the order sent, and the last one's value is
         // kept (a map's insert replaces the value).
-        claims.sort_by(|left: &(Cow<'de, str>, Claim<'de>), right| left.0.cmp(&right.0));
+        claims.sort_by(|left: &(Cow<'de, str>, Claim<'de>), right| name_order(&left.0, &right.0));
         claims.dedup_by(|later, kept| {
             let repeated = later.0 == kept.0;
             if repeated {
@@ -115,6 +120,15 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
             repeated
         });
         Ok(Claims(claims))
+    }
+}
+
+/// The order of names (`str`'s, byte by byte), decided on the first byte when it can be:
+/// claim names mostly differ there, and comparing short strings in full calls `memcmp`.
+fn name_order(left: &str, right: &str) -> std::cmp::Ordering {
+    match left.as_bytes().first().cmp(&right.as_bytes().first()) {
+        std::cmp::Ordering::Equal => left.cmp(right),
+        decided => decided,
     }
 }
 
@@ -366,6 +380,16 @@ mod tests {
             let ours = Claims::from_json(json).unwrap_err().to_string();
             let map = serde_json::from_slice::<serde_json::Map<String, Value>>(json).unwrap_err();
             assert_eq!(ours, map.to_string(), "{json:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_ordered_as_strings_are() {
+        let names = ["", "a", "ab", "b", "ba", "exp", "iat", "id", "\u{e9}", "Z", "a\u{0}"];
+        for left in names {
+            for right in names {
+                assert_eq!(name_order(left, right), left.cmp(right), "{left:?} {right:?}");
+            }
         }
     }
 

@@ -138,21 +138,25 @@ impl TokenVerifier {
         let json = sign::verify_payload(token, self.config.signing_key(), &mut payload)?;
         let claims = Claims::from_json(json).map_err(sign::not_the_expected_json)?;
         let times = check_times(&claims, &self.config)?;
+        // The typed values are kept as places in the raw fields (a string claim's text is its
+        // content), so that nothing is copied twice.
         let payment_id = if self.config.requires_payment_id() {
-            Some(claim_text(&claims, "id", false)?)
+            claim_text(&claims, "id", false)?;
+            claims.position("id")
         } else {
             match claim_text(&claims, "id", false) {
-                Ok(id) => Some(id),
+                Ok(_) => claims.position("id"),
                 Err(TokenError::MissingClaim(_)) => None,
                 Err(other) => return Err(other),
             }
         };
-        let order_id = claim_text(&claims, "orderID", false)?;
+        claim_text(&claims, "orderID", false)?;
+        let order_id = claims.position("orderID").unwrap_or_default();
         let request_amount = amount_claim(&claims, "requestAmount")?;
         let net_amount = amount_claim(&claims, "netAmount")?;
         let terminal = claim_text(&claims, "terminal", false)?;
         let completed_at = match claims.get("completedAt") {
-            Some(Claim::Text(text)) => Some(text.as_ref()),
+            Some(Claim::Text(_)) => claims.position("completedAt"),
             _ => None,
         };
         if terminal != self.config.terminal_id() {
@@ -161,8 +165,6 @@ impl TokenVerifier {
                 received: terminal.to_owned(),
             });
         }
-        let (payment_id, order_id, completed_at) =
-            (payment_id.map(str::to_owned), order_id.to_owned(), completed_at.map(str::to_owned));
         let raw_fields = claims.to_text_fields();
         Ok(VerifiedToken {
             payment_id,
@@ -179,27 +181,43 @@ impl TokenVerifier {
 
 /// A webhook token whose signature, times, claims and terminal were checked. Its amount is
 /// not yet bound to the stored order: call [`VerifiedToken::confirm`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
-    payment_id: Option<String>,
-    order_id: String,
+    /// Places in `raw_fields` of `id`, `orderID` and `completedAt` (string claims only).
+    payment_id: Option<usize>,
+    order_id: usize,
     request_amount: Money,
     net_amount: Money,
-    completed_at: Option<String>,
+    completed_at: Option<usize>,
     issued_at: Option<i64>,
     expires_at: i64,
     raw_fields: ReceivedFields,
 }
 
+impl std::fmt::Debug for VerifiedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedToken")
+            .field("payment_id", &self.payment_id())
+            .field("order_id", &self.order_id())
+            .field("request_amount", &self.request_amount)
+            .field("net_amount", &self.net_amount)
+            .field("completed_at", &self.completed_at())
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("raw_fields", &self.raw_fields)
+            .finish()
+    }
+}
+
 impl VerifiedToken {
     /// The merchant's order id (`orderID`): look the order up by it.
     pub fn order_id(&self) -> &str {
-        &self.order_id
+        self.raw_value(self.order_id)
     }
 
     /// Fena's payment id (`id`), when the token has one.
     pub fn payment_id(&self) -> Option<&str> {
-        self.payment_id.as_deref()
+        self.payment_id.map(|index| self.raw_value(index))
     }
 
     /// `requestAmount`.
@@ -214,7 +232,11 @@ impl VerifiedToken {
 
     /// `completedAt` as sent (`YYYY-mm-dd HH:mm:ss`, time zone not documented).
     pub fn completed_at(&self) -> Option<&str> {
-        self.completed_at.as_deref()
+        self.completed_at.map(|index| self.raw_value(index))
+    }
+
+    fn raw_value(&self, index: usize) -> &str {
+        self.raw_fields.iter().nth(index).map_or("", |(_, value)| value)
     }
 
     /// `iat`, when present.
@@ -257,8 +279,8 @@ impl VerifiedToken {
     pub fn to_notification(&self) -> Notification {
         Notification::new(
             GatewayId::Fena,
-            self.order_id.clone(),
-            self.payment_id.clone(),
+            self.order_id().to_owned(),
+            self.payment_id().map(str::to_owned),
             self.request_amount,
             CoreStatus::Paid,
         )
@@ -276,12 +298,12 @@ pub struct PaidOrder {
 impl PaidOrder {
     /// The merchant's order id.
     pub fn order_id(&self) -> &str {
-        &self.token.order_id
+        self.token.order_id()
     }
 
     /// Fena's payment id, when the token has one.
     pub fn payment_id(&self) -> Option<&str> {
-        self.token.payment_id.as_deref()
+        self.token.payment_id()
     }
 
     /// The amount requested, equal to the stored order amount.
@@ -305,7 +327,7 @@ impl PaidOrder {
 
     /// `completedAt` as sent.
     pub fn completed_at(&self) -> Option<&str> {
-        self.token.completed_at.as_deref()
+        self.token.completed_at()
     }
 
     /// The verified token.
