@@ -171,16 +171,19 @@ pub(crate) fn verify_payload<'b>(
     if key.empty {
         return Err(TokenError::EmptySecret);
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // Exactly two dots: the signing input is everything before the last one.
+    let three_parts = token.rsplit_once('.').zip(token.split_once('.')).and_then(
+        |((signing_input, signature), (header, _))| {
+            let payload = signing_input.get(header.len() + 1..)?;
+            (!payload.contains('.')).then_some((signing_input, header, payload, signature))
+        },
+    );
+    let Some((signing_input, header, payload, signature)) = three_parts else {
         return Err(malformed("token", "expected three dot-separated parts"));
     };
     if header != ENCODED_HEADER {
         check_header(header)?;
     }
-    let signing_input = token.get(..header.len() + 1 + payload.len()).unwrap_or_default();
     let mut tag = [0_u8; 64];
     let tag_len = match URL_SAFE_NO_PAD.decode_slice(signature, &mut tag) {
         Ok(len) => len,
@@ -298,6 +301,24 @@ mod tests {
         // An empty key would let anyone sign: refused both ways.
         assert_eq!(verify(&token, &SecretString::from("")), Err(TokenError::EmptySecret));
         assert!(matches!(sign(&claims, &SecretString::from("")), Err(Error::Input(_))));
+    }
+
+    #[test]
+    fn a_token_has_exactly_three_parts() {
+        for token in ["", ".", "a", "a.b", "a.b.c.d", "a.b..", "...", "eyJ.e30"] {
+            assert!(
+                matches!(
+                    verify(token, &secret()),
+                    Err(TokenError::Malformed { part: "token", .. })
+                ),
+                "{token}"
+            );
+        }
+        // Empty parts are parts: refused later, for what they hold.
+        assert!(!matches!(
+            verify("..", &secret()),
+            Err(TokenError::Malformed { part: "token", reason }) if reason.contains("three")
+        ));
     }
 
     #[test]
