@@ -109,7 +109,7 @@ fn client_call(c: &mut Criterion) {
         Money::parse("23.15", Currency::RUB).unwrap(),
     );
     let prepared = bill.prepare(&config).unwrap();
-    let url = prepared.request().url.clone();
+    let url = url::Url::clone(&prepared.request().url);
     let body = prepared.request().body.clone();
 
     let raw = reqwest::Client::new();

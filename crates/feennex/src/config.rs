@@ -91,7 +91,7 @@ impl Config {
     /// # Errors
     ///
     /// [`InputError::Field`] if the endpoint cannot be joined to the base URL.
-    pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, InputError> {
+    pub fn endpoint_url(&self, endpoint: &str) -> Result<std::sync::Arc<Url>, InputError> {
         self.endpoint_urls.join(&self.base_url, endpoint).map_err(|error| {
             InputError::field("base_url", format!("cannot join {endpoint:?}: {error}"))
         })

@@ -330,7 +330,7 @@ async fn forged(
             format!("token={token}")
         }
     };
-    let Ok(url) = format!("{}/{id}", merchant.base_url).parse() else { return };
+    let Ok(url) = format!("{}/{id}", merchant.base_url).parse::<url::Url>() else { return };
     let request = HttpRequest::post_form(id, "forged", url, body.into_bytes());
     let result = match transport.send(&request).await {
         Ok(response) if response.status.is_client_error() && merchant.count() == before => {

@@ -1,5 +1,7 @@
 //! The one check for URLs a shop configures: API base URLs, pay pages, webhook targets.
 
+use std::sync::Arc;
+
 use url::Url;
 
 use crate::error::InputError;
@@ -51,9 +53,9 @@ pub fn base_url(field: &'static str, text: &str) -> Result<Url, InputError> {
     Ok(url)
 }
 
-/// The URLs of one base URL's endpoints, each joined once and then cloned: parsing the join
-/// on every request cost more than signing it. Clones share the cache; a config that changes
-/// its base URL starts a new one ([`EndpointUrls::default`]).
+/// The URLs of one base URL's endpoints, each joined once and then shared: parsing the join
+/// on every request cost more than signing it, and a shared URL costs no copy. Clones share
+/// the cache; a config that changes its base URL starts a new one ([`EndpointUrls::default`]).
 ///
 /// ```
 /// use payments_core::http_url::{EndpointUrls, base_url};
@@ -65,10 +67,10 @@ pub fn base_url(field: &'static str, text: &str) -> Result<Url, InputError> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct EndpointUrls(std::sync::Arc<std::sync::RwLock<Vec<Joined>>>);
+pub struct EndpointUrls(Arc<std::sync::RwLock<Vec<Joined>>>);
 
 /// An endpoint and its joined URL.
-type Joined = (Box<str>, Url);
+type Joined = (Box<str>, Arc<Url>);
 
 impl EndpointUrls {
     /// At most this many endpoints are kept (paths holding ids are joined, not all kept).
@@ -81,19 +83,19 @@ impl EndpointUrls {
     /// # Errors
     ///
     /// When `endpoint` cannot be joined to `base`.
-    pub fn join(&self, base: &Url, endpoint: &str) -> Result<Url, url::ParseError> {
+    pub fn join(&self, base: &Url, endpoint: &str) -> Result<Arc<Url>, url::ParseError> {
         if let Ok(cache) = self.0.read()
             && let Some((_, url)) = cache.iter().find(|(known, _)| **known == *endpoint)
             && url.as_str().starts_with(base.as_str())
         {
-            return Ok(url.clone());
+            return Ok(Arc::clone(url));
         }
-        let url = base.join(endpoint)?;
+        let url = Arc::new(base.join(endpoint)?);
         if let Ok(mut cache) = self.0.write()
             && cache.len() < Self::LIMIT
             && !cache.iter().any(|(known, _)| **known == *endpoint)
         {
-            cache.push((endpoint.into(), url.clone()));
+            cache.push((endpoint.into(), Arc::clone(&url)));
         }
         Ok(url)
     }

@@ -37,7 +37,7 @@ async fn sends_method_headers_and_body_and_returns_everything() {
     let request = HttpRequest::post_json(
         GatewayId::Fena,
         "x",
-        server.url("/api/x").parse().unwrap(),
+        server.url("/api/x").parse::<url::Url>().unwrap(),
         br#"{"a":1}"#.to_vec(),
     );
     let response = transport().send(&request).await.unwrap();
@@ -58,7 +58,8 @@ async fn a_body_arriving_in_many_chunks_is_kept_whole_and_in_order() {
             then.status(200).body(body.clone());
         })
         .await;
-    let request = HttpRequest::get(GatewayId::Fena, "many", server.url("/many").parse().unwrap());
+    let request =
+        HttpRequest::get(GatewayId::Fena, "many", server.url("/many").parse::<url::Url>().unwrap());
     let response = transport().send(&request).await.unwrap();
     assert_eq!(response.body.len(), body.len());
     assert!(response.body[..] == body[..], "the body came back changed");
@@ -75,7 +76,8 @@ async fn oversized_bodies_are_refused() {
         .await;
     let small =
         ReqwestTransport::new(&TransportConfig::default().with_max_response_bytes(1024)).unwrap();
-    let request = HttpRequest::get(GatewayId::Fena, "big", server.url("/big").parse().unwrap());
+    let request =
+        HttpRequest::get(GatewayId::Fena, "big", server.url("/big").parse::<url::Url>().unwrap());
     let error = small.send(&request).await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
     assert!(transport().send(&request).await.is_ok());
@@ -88,7 +90,7 @@ async fn connection_refused_is_a_connect_error() {
     let request = HttpRequest::get(
         GatewayId::Fena,
         "x",
-        format!("http://127.0.0.1:{port}/").parse().unwrap(),
+        format!("http://127.0.0.1:{port}/").parse::<url::Url>().unwrap(),
     );
     let error = transport().send(&request).await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::Connect);
@@ -107,7 +109,8 @@ async fn slow_answers_time_out() {
     let impatient =
         ReqwestTransport::new(&TransportConfig::default().with_timeout(Duration::from_millis(100)))
             .unwrap();
-    let request = HttpRequest::get(GatewayId::Fena, "slow", server.url("/slow").parse().unwrap());
+    let request =
+        HttpRequest::get(GatewayId::Fena, "slow", server.url("/slow").parse::<url::Url>().unwrap());
     let error = impatient.send(&request).await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::Timeout);
 }
@@ -121,7 +124,7 @@ async fn reads_are_retried_and_writes_are_not_against_a_real_server() {
             then.status(503).header("retry-after", "0");
         })
         .await;
-    let url: url::Url = server.url("/busy").parse().unwrap();
+    let url: url::Url = server.url("/busy").parse::<url::Url>().unwrap();
     let read = HttpRequest::get(GatewayId::Fena, "busy", url.clone());
     let response = execute(&transport(), &read, &RetryPolicy::standard()).await.unwrap();
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);

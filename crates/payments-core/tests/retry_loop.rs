@@ -57,14 +57,18 @@ fn timeout() -> Result<HttpResponse, TransportError> {
 }
 
 fn read() -> HttpRequest {
-    HttpRequest::get(GatewayId::Freekassa, "orders", "http://127.0.0.1:9/orders".parse().unwrap())
+    HttpRequest::get(
+        GatewayId::Freekassa,
+        "orders",
+        "http://127.0.0.1:9/orders".parse::<url::Url>().unwrap(),
+    )
 }
 
 fn create() -> HttpRequest {
     HttpRequest::post_json(
         GatewayId::Freekassa,
         "orders/create",
-        "http://127.0.0.1:9/".parse().unwrap(),
+        "http://127.0.0.1:9/".parse::<url::Url>().unwrap(),
         b"{}".to_vec(),
     )
 }

@@ -72,7 +72,7 @@ fn span_has_call_facts_and_no_secrets() {
     let mut request = HttpRequest::post_json(
         GatewayId::Freekassa,
         "orders/create",
-        "https://api.example/v1/orders/create".parse().unwrap(),
+        "https://api.example/v1/orders/create".parse::<url::Url>().unwrap(),
         br#"{"email":"payer@example.com","card":"4111111111111111","signature":"abc"}"#.to_vec(),
     );
     let mut key = HeaderValue::from_static("api-key-very-secret");

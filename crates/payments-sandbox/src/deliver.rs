@@ -166,7 +166,7 @@ pub async fn attempt(app: &crate::App, outgoing: &Outgoing, manual: bool) -> Del
         (None, Some(_)) => String::new(),
     };
     let mut headers = vec![("host".to_owned(), host)];
-    headers.extend(request.headers.iter().map(|(name, value)| {
+    headers.extend(request.all_headers().iter().map(|(name, value)| {
         (name.to_string(), value.to_str().unwrap_or("(not text)").to_owned())
     }));
     headers.push(("content-length".to_owned(), outgoing.body.len().to_string()));

@@ -81,13 +81,13 @@ async fn call(sandbox: &RunningSandbox, request: HttpRequest) -> HttpResponse {
 }
 
 async fn get(sandbox: &RunningSandbox, path: &str) -> (StatusCode, String) {
-    let url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
+    let url: url::Url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
     let response = call(sandbox, HttpRequest::get(GatewayId::Feennex, "test", url)).await;
     (response.status, String::from_utf8(response.body.to_vec()).unwrap())
 }
 
 async fn post_control(sandbox: &RunningSandbox, path: &str) -> (StatusCode, Value) {
-    let url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
+    let url: url::Url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
     let request = HttpRequest::post_json(GatewayId::Feennex, "test", url, Vec::new());
     let response = call(sandbox, request).await;
     (response.status, serde_json::from_slice(&response.body).unwrap_or(Value::Null))
@@ -415,7 +415,8 @@ async fn fenas_documented_webhook_is_sent_once_and_the_dashboard_says_why() {
     let created = gateway.create_payment(&request).await.unwrap();
     let link = created.link.redirect_url().unwrap().to_string();
     let response =
-        call(&sandbox, HttpRequest::get(GatewayId::Fena, "pay", link.parse().unwrap())).await;
+        call(&sandbox, HttpRequest::get(GatewayId::Fena, "pay", link.parse::<url::Url>().unwrap()))
+            .await;
     assert_eq!(response.status, StatusCode::OK);
     let id = sandbox.find(GatewayId::Fena, TERMINAL, "FENA-DASH").unwrap().id;
 

@@ -250,7 +250,7 @@ async fn the_pay_form_takes_a_query_and_either_language() {
     let form = client_form(&sandbox, "SecretKey01", "form-get", "10");
     let query =
         url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form.fields).finish();
-    let url = format!("{}/feennex/ru/pay?{query}", sandbox.base_url()).parse().unwrap();
+    let url: url::Url = format!("{}/feennex/ru/pay?{query}", sandbox.base_url()).parse().unwrap();
     let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
     let response = transport.send(&HttpRequest::get(GatewayId::Feennex, "pay", url)).await.unwrap();
     let page = String::from_utf8_lossy(&response.body);
@@ -292,7 +292,8 @@ async fn the_checkout_page_redirects_to_the_shops_return_urls() {
         );
         client.create_bill(&bill).await.unwrap();
         let id = sandbox.find(GatewayId::Feennex, "5", order).unwrap().id;
-        let url = format!("{}/checkout/{id}/{button}", sandbox.base_url()).parse().unwrap();
+        let url: url::Url =
+            format!("{}/checkout/{id}/{button}", sandbox.base_url()).parse().unwrap();
         let request = HttpRequest::post_form(GatewayId::Feennex, "checkout", url, Vec::new());
         let response = transport.send(&request).await.unwrap();
         assert_eq!(String::from_utf8_lossy(&response.body), "shop page");

@@ -118,7 +118,7 @@ async fn raw(
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
-    let url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
+    let url: url::Url = format!("{}{path}", sandbox.base_url()).parse().unwrap();
     let mut request = match body {
         Some(body) => {
             HttpRequest::post_json(GatewayId::Fena, "raw", url, serde_json::to_vec(&body).unwrap())

@@ -202,7 +202,7 @@ async fn payouts_move_the_balance_and_settle_through_the_control_api() {
         .send(&HttpRequest::post_json(
             GatewayId::Freekassa,
             "control",
-            url.parse().unwrap(),
+            url.parse::<url::Url>().unwrap(),
             vec![],
         ))
         .await
@@ -253,7 +253,7 @@ async fn raw_call(
         .send(&HttpRequest::post_json(
             GatewayId::Freekassa,
             "raw",
-            url.parse().unwrap(),
+            url.parse::<url::Url>().unwrap(),
             body.into_bytes(),
         ))
         .await

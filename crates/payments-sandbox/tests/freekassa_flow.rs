@@ -37,7 +37,7 @@ fn gateway(sandbox: &RunningSandbox, secret1: &str) -> AnyGateway {
 async fn open(url: &str) -> (StatusCode, String) {
     let transport = ReqwestTransport::new(&TransportConfig::default()).unwrap();
     let response = transport
-        .send(&HttpRequest::get(GatewayId::Freekassa, "pay", url.parse().unwrap()))
+        .send(&HttpRequest::get(GatewayId::Freekassa, "pay", url.parse::<url::Url>().unwrap()))
         .await
         .unwrap();
     (response.status, String::from_utf8_lossy(&response.body).into_owned())

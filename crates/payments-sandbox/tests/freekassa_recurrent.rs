@@ -241,7 +241,7 @@ async fn raw_order(sandbox: &RunningSandbox, extra: &[(&str, &str)]) -> (u16, se
         body.insert((*key).to_owned(), value);
     }
     body.insert("signature".to_owned(), signature.as_str().into());
-    let url = format!("{}orders/create", sandbox.freekassa_api_url()).parse().unwrap();
+    let url: url::Url = format!("{}orders/create", sandbox.freekassa_api_url()).parse().unwrap();
     let request = HttpRequest::post_json(
         GatewayId::Freekassa,
         "raw",

@@ -450,7 +450,7 @@ async fn every_fault_for_every_gateway_and_call() {
     let warm_up = payments::core::transport::HttpRequest::get(
         payments::GatewayId::Feennex,
         "warm",
-        warm.parse().unwrap(),
+        warm.parse::<url::Url>().unwrap(),
     );
     let _ = transport(Fault::Status500Empty).send(&warm_up).await;
     let _ = transport(Fault::Timeout).send(&warm_up).await;

@@ -215,7 +215,7 @@ async fn advance(
     id: &str,
 ) -> Result<Value, String> {
     let url = format!("{}/control/fena/recurring/{id}/advance", sandbox.base_url());
-    let url = url.parse().map_err(|_| format!("bad URL {url}"))?;
+    let url = url.parse::<url::Url>().map_err(|_| format!("bad URL {url}"))?;
     let request = HttpRequest::post_json(GatewayId::Fena, "advance", url, b"{}".to_vec());
     let response = transport.send(&request).await.map_err(|e| e.to_string())?;
     if !response.status.is_success() {
@@ -324,7 +324,7 @@ async fn subscription(
     }
     if let Some(body) = last_body {
         let before = shop.handled().len();
-        let result = match format!("{}/fena", shop.url).parse() {
+        let result = match format!("{}/fena", shop.url).parse::<url::Url>() {
             Ok(url) => {
                 let redelivery = HttpRequest::post_json(
                     GatewayId::Fena,

@@ -1,6 +1,7 @@
 //! What a gateway crate asks the transport to send, and what comes back.
 
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -10,6 +11,10 @@ use crate::gateway::GatewayId;
 
 /// A fully built, signed request: everything needed to send it, and nothing that requires I/O
 /// to compute.
+///
+/// Building one allocates nothing beyond the body: the URL is shared with the config's cache,
+/// and the `Content-Type` and `Accept` headers are named by [`HttpRequest::body_kind`] and
+/// written by the transport ([`HttpRequest::all_headers`]).
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct HttpRequest {
@@ -19,9 +24,12 @@ pub struct HttpRequest {
     pub endpoint: &'static str,
     /// The HTTP method.
     pub method: Method,
-    /// The full URL.
-    pub url: Url,
-    /// Headers. Values that are secrets are marked sensitive and never printed.
+    /// The full URL (shared: cloning a request or building one from a cached URL copies none).
+    pub url: Arc<Url>,
+    /// What the body is, which decides the `Content-Type` and `Accept` headers sent.
+    pub body_kind: BodyKind,
+    /// Further headers (API keys); sent after, and so over, those of `body_kind`. Values that
+    /// are secrets are marked sensitive and never printed.
     pub headers: HeaderMap,
     /// The body, exactly as it will be sent.
     pub body: Bytes,
@@ -29,44 +37,78 @@ pub struct HttpRequest {
     pub safe_to_repeat: bool,
 }
 
+/// What a request's body is: it decides the `Content-Type` and `Accept` headers the transport
+/// sends ([`HttpRequest::all_headers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyKind {
+    /// No body; a JSON answer is expected (`Accept: application/json`).
+    Empty,
+    /// A JSON body, and a JSON answer expected (`Content-Type` and `Accept`:
+    /// `application/json`).
+    Json,
+    /// A form-urlencoded body (`Content-Type: application/x-www-form-urlencoded`).
+    Form,
+}
+
+impl BodyKind {
+    /// The `Content-Type` header's value, when there is a body.
+    pub fn content_type(self) -> Option<HeaderValue> {
+        match self {
+            Self::Empty => None,
+            Self::Json => Some(HeaderValue::from_static("application/json")),
+            Self::Form => Some(HeaderValue::from_static("application/x-www-form-urlencoded")),
+        }
+    }
+
+    /// The `Accept` header's value, when a JSON answer is expected.
+    pub fn accept(self) -> Option<HeaderValue> {
+        match self {
+            Self::Empty | Self::Json => Some(HeaderValue::from_static("application/json")),
+            Self::Form => None,
+        }
+    }
+}
+
 impl HttpRequest {
     /// A `POST` with a JSON body, not safe to repeat.
-    pub fn post_json(gateway: GatewayId, endpoint: &'static str, url: Url, body: Vec<u8>) -> Self {
-        let mut headers = HeaderMap::new();
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+    pub fn post_json(
+        gateway: GatewayId,
+        endpoint: &'static str,
+        url: impl Into<Arc<Url>>,
+        body: Vec<u8>,
+    ) -> Self {
         Self {
             gateway,
             endpoint,
             method: Method::POST,
-            url,
-            headers,
+            url: url.into(),
+            body_kind: BodyKind::Json,
+            headers: HeaderMap::new(),
             body: Bytes::from(body),
             safe_to_repeat: false,
         }
     }
 
     /// A `POST` with a form-urlencoded body, not safe to repeat.
-    pub fn post_form(gateway: GatewayId, endpoint: &'static str, url: Url, body: Vec<u8>) -> Self {
-        let mut request = Self::post_json(gateway, endpoint, url, body);
-        request.headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
-        request.headers.remove(http::header::ACCEPT);
-        request
+    pub fn post_form(
+        gateway: GatewayId,
+        endpoint: &'static str,
+        url: impl Into<Arc<Url>>,
+        body: Vec<u8>,
+    ) -> Self {
+        Self { body_kind: BodyKind::Form, ..Self::post_json(gateway, endpoint, url, body) }
     }
 
     /// A `GET` with no body, safe to repeat.
-    pub fn get(gateway: GatewayId, endpoint: &'static str, url: Url) -> Self {
-        let mut headers = HeaderMap::new();
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+    pub fn get(gateway: GatewayId, endpoint: &'static str, url: impl Into<Arc<Url>>) -> Self {
         Self {
             gateway,
             endpoint,
             method: Method::GET,
-            url,
-            headers,
+            url: url.into(),
+            body_kind: BodyKind::Empty,
+            headers: HeaderMap::new(),
             body: Bytes::new(),
             safe_to_repeat: true,
         }
@@ -83,6 +125,33 @@ impl HttpRequest {
     pub fn body_text(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
     }
+
+    /// Every header to send: `Content-Type` and `Accept` from [`HttpRequest::body_kind`],
+    /// then [`HttpRequest::headers`] (which replace them if they name them too).
+    ///
+    /// ```
+    /// use payments_core::GatewayId;
+    /// use payments_core::transport::HttpRequest;
+    ///
+    /// let url = "https://api.example/pay".parse::<url::Url>()?;
+    /// let request = HttpRequest::post_json(GatewayId::Feennex, "pay", url, b"{}".to_vec());
+    /// let headers = request.all_headers();
+    /// assert_eq!(headers["content-type"], "application/json");
+    /// assert_eq!(headers["accept"], "application/json");
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    pub fn all_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(2 + self.headers.len());
+        if let Some(content_type) = self.body_kind.content_type() {
+            headers.insert(http::header::CONTENT_TYPE, content_type);
+        }
+        if let Some(accept) = self.body_kind.accept() {
+            headers.insert(http::header::ACCEPT, accept);
+        }
+        // A name given here replaces the one above; several values of one name are all kept.
+        headers.extend(self.headers.clone());
+        headers
+    }
 }
 
 impl fmt::Debug for HttpRequest {
@@ -94,6 +163,7 @@ impl fmt::Debug for HttpRequest {
             .field("endpoint", &self.endpoint)
             .field("method", &self.method)
             .field("url", &self.url.as_str())
+            .field("body_kind", &self.body_kind)
             .field("headers", &self.headers)
             .field("body_len", &self.body.len())
             .field("safe_to_repeat", &self.safe_to_repeat)
@@ -143,7 +213,7 @@ mod tests {
         let mut request = HttpRequest::post_json(
             GatewayId::Fena,
             "payments/create",
-            "https://api.example/".parse().unwrap(),
+            "https://api.example/".parse::<Url>().unwrap(),
             br#"{"account":"4111111111111111"}"#.to_vec(),
         );
         let mut secret = HeaderValue::from_static("top-secret-key");
@@ -162,6 +232,31 @@ mod tests {
         assert!(snippet.ends_with("..."));
         assert!(snippet.len() <= 5 + 3 + 3, "{snippet}");
         assert_eq!(HttpResponse::new(StatusCode::OK, "abc").body_snippet(10), "abc");
+    }
+
+    #[test]
+    fn content_type_and_accept_follow_the_body_and_extra_headers_win() {
+        let url: Url = "https://api.example/".parse().unwrap();
+        let json = HttpRequest::post_json(GatewayId::Feennex, "x", url.clone(), vec![]);
+        assert!(json.headers.is_empty(), "nothing inserted while building");
+        let headers = json.all_headers();
+        assert_eq!(headers.len(), 2);
+        assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
+        assert_eq!(headers[http::header::ACCEPT], "application/json");
+
+        let form = HttpRequest::post_form(GatewayId::Feennex, "x", url.clone(), vec![]);
+        let headers = form.all_headers();
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers[http::header::CONTENT_TYPE], "application/x-www-form-urlencoded");
+
+        let mut get = HttpRequest::get(GatewayId::Fena, "x", url);
+        get.headers.insert(http::header::ACCEPT, HeaderValue::from_static("text/html"));
+        get.headers.append("x-key", HeaderValue::from_static("1"));
+        get.headers.append("x-key", HeaderValue::from_static("2"));
+        let headers = get.all_headers();
+        assert_eq!(headers.get(http::header::CONTENT_TYPE), None);
+        assert_eq!(headers.get_all(http::header::ACCEPT).iter().collect::<Vec<_>>(), ["text/html"]);
+        assert_eq!(headers.get_all("x-key").iter().collect::<Vec<_>>(), ["1", "2"]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use call::{execute, execute_prepared};
 #[cfg(feature = "client")]
 pub use caller::Caller;
 pub use error::{TransportError, TransportErrorKind};
-pub use message::{HttpRequest, HttpResponse};
+pub use message::{BodyKind, HttpRequest, HttpResponse};
 #[cfg(feature = "client")]
 pub use options::ClientOptions;
 #[cfg(feature = "client")]

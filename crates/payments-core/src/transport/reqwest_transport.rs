@@ -117,8 +117,9 @@ impl Transport for ReqwestTransport {
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         // Built whole rather than through `RequestBuilder`, whose `headers` re-inserts every
         // header one by one into a map of its own; the body is shared, not copied.
-        let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
-        *outgoing.headers_mut() = request.headers.clone();
+        let mut outgoing =
+            reqwest::Request::new(request.method.clone(), url::Url::clone(&request.url));
+        *outgoing.headers_mut() = request.all_headers();
         *outgoing.body_mut() = Some(request.body.clone().into());
         let mut response = self.client.execute(outgoing).await.map_err(classify)?;
         let status = response.status();
