@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use payments_core::GatewayId;
-use payments_core::signature::{SignedBody, SignedFields};
+use payments_core::signature::{SignedBody, SignedFields, SignedKeys};
 use payments_core::transport::HttpRequest;
 use serde_json::Value;
 
@@ -19,7 +19,8 @@ pub use payments_core::signature::FieldValue;
 /// The shop's own ids, which must not contain the signature separator.
 const ID_FIELDS: [&str; 2] = ["shop_order_id", "shop_payment_id"];
 
-/// Collects the fields of one request.
+/// Collects the fields of one request. Signed values may borrow from what the request is
+/// built from (`&str`), so that signing copies none of them.
 ///
 /// ```
 /// use feennex::request::SignedRequest;
@@ -33,13 +34,13 @@ const ID_FIELDS: [&str; 2] = ["shop_order_id", "shop_payment_id"];
 /// # Ok::<(), feennex::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct SignedRequest {
+pub struct SignedRequest<'a> {
     endpoint: &'static str,
     safe_to_repeat: bool,
-    fields: SignedFields,
+    fields: SignedFields<'a>,
 }
 
-impl SignedRequest {
+impl<'a> SignedRequest<'a> {
     /// A request to `endpoint`. `safe_to_repeat` is true only for reads.
     pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
         Self { endpoint, safe_to_repeat, fields: SignedFields::default() }
@@ -47,13 +48,15 @@ impl SignedRequest {
 
     /// Adds a field that is sent and signed.
     #[must_use]
-    pub fn signed(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
+    #[inline]
+    pub fn signed(mut self, key: &'static str, value: impl Into<FieldValue<'a>>) -> Self {
         self.fields = self.fields.signed(key, value);
         self
     }
 
     /// Adds a field that is sent but not signed.
     #[must_use]
+    #[inline]
     pub fn unsigned(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.fields = self.fields.unsigned(key, value);
         self
@@ -61,6 +64,7 @@ impl SignedRequest {
 
     /// Adds a field with a run-time name that is sent but not signed (payway add-ons).
     #[must_use]
+    #[inline]
     pub fn unsigned_owned(mut self, key: String, value: impl Into<Value>) -> Self {
         self.fields = self.fields.unsigned(key, value);
         self
@@ -68,6 +72,7 @@ impl SignedRequest {
 
     /// Adds a field that is sent but not signed, if it is set.
     #[must_use]
+    #[inline]
     pub fn unsigned_opt<V: Into<Value>>(self, key: &'static str, value: Option<V>) -> Self {
         match value {
             Some(value) => self.unsigned(key, value),
@@ -95,7 +100,7 @@ impl SignedRequest {
         let url = config.endpoint_url(self.endpoint)?;
         let request = HttpRequest::post_json(GatewayId::Feennex, self.endpoint, url, body)
             .repeatable(self.safe_to_repeat);
-        let signed_keys = self.fields.signed_fields().iter().map(|(key, _)| *key).collect();
+        let signed_keys = self.fields.signed_keys();
         Ok(Prepared { request, string_to_sign, signed_keys, shop_id: config.shop_id() })
     }
 }
@@ -125,10 +130,10 @@ pub fn now_text(now: SystemTime) -> String {
 /// # Errors
 ///
 /// As [`SignedRequest::build`].
-pub fn status_query(
+pub fn status_query<'a>(
     endpoint: &'static str,
     id_field: &'static str,
-    id: impl Into<FieldValue>,
+    id: impl Into<FieldValue<'a>>,
     config: &Config,
     now: SystemTime,
 ) -> Result<Prepared, Error> {
@@ -145,7 +150,7 @@ pub fn status_query(
 pub struct Prepared {
     request: HttpRequest,
     string_to_sign: String,
-    signed_keys: Vec<&'static str>,
+    signed_keys: SignedKeys,
     shop_id: u64,
 }
 
@@ -189,6 +194,7 @@ impl Prepared {
     /// Marks the request safe to send again (for `*/try` price requests, which create
     /// nothing).
     #[must_use]
+    #[inline]
     pub fn repeatable(mut self) -> Self {
         self.request.safe_to_repeat = true;
         self

@@ -5,7 +5,7 @@
 //! amount in the shortest plain form (`100`, `100.5`, `100.11`), sends that text as the form's
 //! `oa` and as the API's JSON number, and signs the very same text.
 
-use payments_core::{AmountStyle, InputError, Money};
+use payments_core::{AmountStyle, AmountText, InputError, Money};
 
 /// The amount style Freekassa uses.
 pub const STYLE: AmountStyle = AmountStyle::Shortest;
@@ -15,21 +15,22 @@ pub const STYLE: AmountStyle = AmountStyle::Shortest;
 /// digits (so below 10^14) is printed exactly as this crate writes it.
 pub const MAX_DIGITS: usize = 14;
 
-/// Writes the amount of `money` as Freekassa signs it.
+/// Writes the amount of `money` as Freekassa signs it, held in place (no allocation; it
+/// dereferences to `str`).
 ///
 /// ```
 /// use payments_core::{Currency, Money};
 ///
-/// assert_eq!(freekassa::amount::amount_text(&Money::parse("100.50", Currency::RUB)?)?, "100.5");
-/// assert_eq!(freekassa::amount::amount_text(&Money::parse("1000", Currency::RUB)?)?, "1000");
+/// assert_eq!(&*freekassa::amount::amount_text(&Money::parse("100.50", Currency::RUB)?)?, "100.5");
+/// assert_eq!(&*freekassa::amount::amount_text(&Money::parse("1000", Currency::RUB)?)?, "1000");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
 ///
 /// [`InputError::Field`] naming `amount` when it has more than [`MAX_DIGITS`] digits.
-pub fn amount_text(money: &Money) -> Result<String, InputError> {
-    let text = STYLE.render_money(money)?;
+pub fn amount_text(money: &Money) -> Result<AmountText, InputError> {
+    let text = STYLE.render_text(money.amount())?;
     let digits = text.bytes().filter(u8::is_ascii_digit).count();
     if digits > MAX_DIGITS {
         return Err(InputError::field(
@@ -51,9 +52,9 @@ mod tests {
     #[test]
     fn shortest_text_and_digit_limit() {
         let rub = |text| Money::parse(text, Currency::RUB).unwrap();
-        assert_eq!(amount_text(&rub("100.10")).unwrap(), "100.1");
-        assert_eq!(amount_text(&rub("0.01")).unwrap(), "0.01");
-        assert_eq!(amount_text(&rub("999999999999.99")).unwrap(), "999999999999.99");
+        assert_eq!(&*amount_text(&rub("100.10")).unwrap(), "100.1");
+        assert_eq!(&*amount_text(&rub("0.01")).unwrap(), "0.01");
+        assert_eq!(&*amount_text(&rub("999999999999.99")).unwrap(), "999999999999.99");
         assert!(amount_text(&rub("9999999999999.99")).is_err());
     }
 }

@@ -139,7 +139,7 @@ impl PaymentForm {
             sign::form_signature(&shop_id, &amount, secret1, currency, order_id).to_string();
         let mut fields: Vec<(String, String)> = vec![
             ("m".into(), shop_id.clone()),
-            ("oa".into(), amount.clone()),
+            ("oa".into(), amount.to_string()),
             ("currency".into(), currency.to_owned()),
             ("o".into(), order_id.to_owned()),
             ("s".into(), signature.clone()),

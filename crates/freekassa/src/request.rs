@@ -22,7 +22,8 @@ use crate::sign;
 /// is signed.
 pub use payments_core::signature::FieldValue;
 
-/// The fields of one API request, before `shopId`, `nonce` and `signature` are added.
+/// The fields of one API request, before `shopId`, `nonce` and `signature` are added. Values
+/// may borrow from what the request is built from (`&str`), so that signing copies none.
 ///
 /// ```
 /// use freekassa::request::ApiRequest;
@@ -37,17 +38,17 @@ pub use payments_core::signature::FieldValue;
 /// # Ok::<(), freekassa::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct ApiRequest {
+pub struct ApiRequest<'a> {
     endpoint: &'static str,
     path: Option<String>,
     safe_to_repeat: bool,
-    fields: SignedFields,
+    fields: SignedFields<'a>,
 }
 
 /// Keys the request builder adds itself.
 const RESERVED: [&str; 3] = ["shopId", "nonce", "signature"];
 
-impl ApiRequest {
+impl<'a> ApiRequest<'a> {
     /// A request to `endpoint` (`orders/create`). `safe_to_repeat` is true only for reads.
     pub fn new(endpoint: &'static str, safe_to_repeat: bool) -> Self {
         Self { endpoint, path: None, safe_to_repeat, fields: SignedFields::default() }
@@ -63,14 +64,14 @@ impl ApiRequest {
 
     /// Adds a field that is sent and signed.
     #[must_use]
-    pub fn field(mut self, key: &'static str, value: impl Into<FieldValue>) -> Self {
+    pub fn field(mut self, key: &'static str, value: impl Into<FieldValue<'a>>) -> Self {
         self.fields = self.fields.signed(key, value);
         self
     }
 
     /// Adds a field if it is set.
     #[must_use]
-    pub fn field_opt<V: Into<FieldValue>>(self, key: &'static str, value: Option<V>) -> Self {
+    pub fn field_opt<V: Into<FieldValue<'a>>>(self, key: &'static str, value: Option<V>) -> Self {
         match value {
             Some(value) => self.field(key, value),
             None => self,

@@ -94,28 +94,7 @@ impl AmountStyle {
     /// [`AmountTextError::Negative`]; [`AmountTextError::TooManyDecimals`] when
     /// [`AmountStyle::TwoDecimals`] would have to round.
     pub fn render(self, amount: Decimal) -> Result<String, AmountTextError> {
-        if amount.is_sign_negative() && !amount.is_zero() {
-            return Err(AmountTextError::Negative(amount));
-        }
-        let value = amount.abs().normalize();
-        match self {
-            Self::Shortest => Ok(value.to_string()),
-            Self::OneDecimalMinimum => {
-                let mut text = value.to_string();
-                if value.scale() == 0 {
-                    text.push_str(".0");
-                }
-                Ok(text)
-            }
-            Self::TwoDecimals => {
-                if value.scale() > 2 {
-                    return Err(AmountTextError::TooManyDecimals { amount, max: 2, style: self });
-                }
-                let mut fixed = value;
-                fixed.rescale(2);
-                Ok(fixed.to_string())
-            }
-        }
+        self.render_text(amount).map(|text| text.as_str().to_owned())
     }
 
     /// Writes the amount of `money` in this style.
@@ -127,6 +106,99 @@ impl AmountStyle {
         self.render(money.amount())
     }
 
+    /// Writes `amount` in this style, as [`AmountStyle::render`] does, into an [`AmountText`]
+    /// held in place: signing a request with it allocates nothing for the amount.
+    ///
+    /// ```
+    /// use payments_core::AmountStyle;
+    /// use rust_decimal::Decimal;
+    ///
+    /// let text = AmountStyle::OneDecimalMinimum.render_text(Decimal::new(1200, 2))?;
+    /// assert_eq!(&*text, "12.0");
+    /// # Ok::<(), payments_core::AmountTextError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`AmountStyle::render`].
+    pub fn render_text(self, amount: Decimal) -> Result<AmountText, AmountTextError> {
+        use fmt::Write as _;
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(AmountTextError::Negative(amount));
+        }
+        let mut value = amount.abs().normalize();
+        let mut text = AmountText::default();
+        // A normalised `Decimal` is at most 29 digits and a point; ".0" makes 32.
+        let written = match self {
+            Self::Shortest => write!(text, "{value}"),
+            Self::OneDecimalMinimum if value.scale() == 0 => write!(text, "{value}.0"),
+            Self::OneDecimalMinimum => write!(text, "{value}"),
+            Self::TwoDecimals => {
+                if value.scale() > 2 {
+                    return Err(AmountTextError::TooManyDecimals { amount, max: 2, style: self });
+                }
+                value.rescale(2);
+                write!(text, "{value}")
+            }
+        };
+        match written {
+            Ok(()) => Ok(text),
+            Err(fmt::Error) => {
+                Err(AmountTextError::Unparsable { text: value.to_string(), reason: "too long" })
+            }
+        }
+    }
+}
+
+/// An amount's wire text held in place, without allocating (see
+/// [`AmountStyle::render_text`]). It dereferences to `str`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AmountText {
+    bytes: [u8; AmountText::CAPACITY],
+    len: usize,
+}
+
+impl AmountText {
+    /// The longest text held: a `Decimal`'s 29 digits, its point and a written ".0".
+    const CAPACITY: usize = 32;
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only whole `str`s are ever written.
+        self.bytes.get(..self.len).and_then(|text| std::str::from_utf8(text).ok()).unwrap_or("")
+    }
+}
+
+impl Default for AmountText {
+    fn default() -> Self {
+        Self { bytes: [0; Self::CAPACITY], len: 0 }
+    }
+}
+
+impl fmt::Write for AmountText {
+    fn write_str(&mut self, piece: &str) -> fmt::Result {
+        let end = self.len + piece.len();
+        self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(piece.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for AmountText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for AmountText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AmountStyle {
     /// Reads an amount written in any plain decimal form (`12`, `12.0`, `12.10`), exactly.
     ///
     /// Use this for amounts a gateway sends back, which need not be in canonical form.
@@ -158,6 +230,24 @@ impl AmountStyle {
         } else {
             Err(AmountTextError::NotCanonical { text: text.to_owned(), style: self, expected })
         }
+    }
+}
+
+impl PartialEq<str> for AmountText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for AmountText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for AmountText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -284,6 +374,17 @@ mod tests {
             AmountStyle::OneDecimalMinimum.render(Decimal::MAX).unwrap(),
             "79228162514264337593543950335.0"
         );
+    }
+
+    #[test]
+    fn text_in_place_holds_the_longest_amounts() {
+        for style in [AmountStyle::OneDecimalMinimum, AmountStyle::Shortest] {
+            for amount in [Decimal::MAX, Decimal::new(1, 28), d("0.0000000000000000000000000011")] {
+                let text = style.render_text(amount).unwrap();
+                assert_eq!(text.parse::<Decimal>().unwrap(), amount, "{style} {text}");
+            }
+        }
+        assert_eq!(&*AmountStyle::TwoDecimals.render_text(d("7")).unwrap(), "7.00");
     }
 
     #[test]

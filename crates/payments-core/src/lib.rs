@@ -39,7 +39,7 @@ pub mod transport;
 pub mod webhook;
 pub mod wire;
 
-pub use amount_text::{AmountStyle, AmountTextError};
+pub use amount_text::{AmountStyle, AmountText, AmountTextError};
 pub use error::{
     Error, ErrorKind, GatewayError, GatewayErrorKind, InputError, SharedFailure, WebhookError,
 };

@@ -140,9 +140,10 @@ impl BillCreate {
             return Err(InputError::field("lifetime", "must be at least one minute").into());
         }
         let url_text = |url: &Option<Url>| url.as_ref().map(|url| url.as_str().to_owned());
+        let amount = amount_text(&self.amount)?;
         SignedRequest::new(Self::ENDPOINT, false)
             .signed("payer_currency", self.payer_currency.numeric())
-            .signed("shop_amount", amount_text(&self.amount)?)
+            .signed("shop_amount", amount.as_str())
             .signed("shop_currency", self.amount.currency().numeric())
             .signed("shop_id", config.shop_id())
             .signed("shop_order_id", self.shop_order_id.as_str())

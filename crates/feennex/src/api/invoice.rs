@@ -131,8 +131,9 @@ impl InvoiceCreate {
     /// that collides with a documented one.
     pub fn prepare(&self, config: &Config) -> Result<Prepared, Error> {
         let url_text = |url: &Option<Url>| url.as_ref().map(|url| url.as_str().to_owned());
+        let amount = amount_text(&self.amount)?;
         let mut request = self
-            .signed_fields(Self::ENDPOINT, config)?
+            .signed_fields(Self::ENDPOINT, config, &amount)?
             .unsigned_opt("email", self.email.clone())
             .unsigned_opt("phone", self.phone.clone())
             .unsigned_opt("account", self.account.clone())
@@ -151,14 +152,17 @@ impl InvoiceCreate {
     ///
     /// As [`InvoiceCreate::prepare`].
     pub fn prepare_try(&self, config: &Config) -> Result<Prepared, Error> {
-        self.signed_fields(Self::TRY_ENDPOINT, config)?.build(config)
+        let amount = amount_text(&self.amount)?;
+        self.signed_fields(Self::TRY_ENDPOINT, config, &amount)?.build(config)
     }
 
-    fn signed_fields(
-        &self,
+    /// The signed fields, with the amount as `amount_text` wrote it.
+    fn signed_fields<'a>(
+        &'a self,
         endpoint: &'static str,
         config: &Config,
-    ) -> Result<SignedRequest, Error> {
+        amount: &'a str,
+    ) -> Result<SignedRequest<'a>, Error> {
         validate_payway(&self.payway)?;
         for (field, value) in [
             ("description", &self.description),
@@ -171,7 +175,7 @@ impl InvoiceCreate {
             }
         }
         Ok(SignedRequest::new(endpoint, false)
-            .signed("amount", amount_text(&self.amount)?)
+            .signed("amount", amount)
             .signed("currency", self.amount.currency().numeric())
             .signed("payway", self.payway.as_str())
             .signed("shop_id", config.shop_id())

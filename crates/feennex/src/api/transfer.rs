@@ -163,10 +163,10 @@ impl TransferCreate {
         Ok(())
     }
 
-    fn common(&self, endpoint: &'static str, config: &Config) -> Result<SignedRequest, Error> {
+    fn common(&self, endpoint: &'static str, config: &Config) -> Result<SignedRequest<'_>, Error> {
         self.validate()?;
         Ok(SignedRequest::new(endpoint, false)
-            .signed("amount", amount_text(&self.amount)?)
+            .signed("amount", amount_text(&self.amount)?.to_string())
             .signed("amount_type", self.amount_type.as_str())
             .signed("payee_currency", self.payee_currency.numeric())
             .signed("shop_currency", self.shop_currency.numeric())

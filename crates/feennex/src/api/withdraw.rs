@@ -144,7 +144,7 @@ impl WithdrawCreate {
         self
     }
 
-    fn common(&self, endpoint: &'static str, config: &Config) -> Result<SignedRequest, Error> {
+    fn common(&self, endpoint: &'static str, config: &Config) -> Result<SignedRequest<'_>, Error> {
         validate_payway(&self.payway)?;
         validate_text("account", &self.account, MAX_TEXT_CHARS)?;
         if let Some(description) = &self.description {
@@ -164,7 +164,7 @@ impl WithdrawCreate {
             .into());
         }
         Ok(SignedRequest::new(endpoint, false)
-            .signed("amount", amount_text(&self.amount)?)
+            .signed("amount", amount_text(&self.amount)?.to_string())
             .signed("amount_type", self.amount_type.as_str())
             .signed("payway", self.payway.as_str())
             .signed("shop_currency", self.shop_currency.numeric())
@@ -207,7 +207,7 @@ impl WithdrawCreate {
         validate_text("account", &self.account, MAX_TEXT_CHARS)?;
         SignedRequest::new(CHECK_ACCOUNT, true)
             .signed("account", self.account.as_str())
-            .signed("amount", amount_text(&self.amount)?)
+            .signed("amount", amount_text(&self.amount)?.to_string())
             .signed("payway", self.payway.as_str())
             .signed("shop_id", config.shop_id())
             .unsigned_opt("account_details", self.details_json())

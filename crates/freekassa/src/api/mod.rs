@@ -56,7 +56,7 @@ impl ListFilter {
         Ok(())
     }
 
-    fn apply(&self, request: ApiRequest) -> ApiRequest {
+    fn apply<'a>(&self, request: ApiRequest<'a>) -> ApiRequest<'a> {
         request
             .field_opt("orderId", self.order_id)
             .field_opt("paymentId", self.payment_id.as_ref().map(|id| id.as_str().to_owned()))

@@ -342,7 +342,7 @@ impl OrderCreate {
             .field("i", self.payment_system.get())
             .field("email", self.email.as_str())
             .field("ip", self.ip.as_str())
-            .field("amount", FieldValue::Amount(amount))
+            .field("amount", FieldValue::Amount(amount.as_str().into()))
             .field("currency", self.money.currency().code())
             .field_opt("tel", self.phone.clone())
             .field_opt("success_url", url_text(&self.success_url))

@@ -196,7 +196,7 @@ impl WithdrawalCreate {
             .field("paymentId", self.payment_id.as_str())
             .field("i", self.payment_system.get())
             .field("account", self.account.as_str())
-            .field("amount", FieldValue::Amount(amount))
+            .field("amount", FieldValue::Amount(amount.as_str().into()))
             .field("currency", self.money.currency().code())
             .build(config, nonce)
     }
