@@ -130,15 +130,17 @@ impl AmountStyle {
         let mut text = AmountText::default();
         // A normalised `Decimal` is at most 29 digits and a point; ".0" makes 32.
         let written = match self {
-            Self::Shortest => write!(text, "{value}"),
-            Self::OneDecimalMinimum if value.scale() == 0 => write!(text, "{value}.0"),
-            Self::OneDecimalMinimum => write!(text, "{value}"),
+            Self::Shortest => write_plain(&mut text, value),
+            Self::OneDecimalMinimum if value.scale() == 0 => {
+                write_plain(&mut text, value).and_then(|()| text.write_str(".0"))
+            }
+            Self::OneDecimalMinimum => write_plain(&mut text, value),
             Self::TwoDecimals => {
                 if value.scale() > 2 {
                     return Err(AmountTextError::TooManyDecimals { amount, max: 2, style: self });
                 }
                 value.rescale(2);
-                write!(text, "{value}")
+                write_plain(&mut text, value)
             }
         };
         match written {
@@ -146,6 +148,34 @@ impl AmountStyle {
             Err(fmt::Error) => {
                 Err(AmountTextError::Unparsable { text: value.to_string(), reason: "too long" })
             }
+        }
+    }
+}
+
+/// Writes the non-negative `value` as `Decimal`'s `Display` does (its digits, and a point
+/// before the last `scale` of them, with `0.` and zeros before a fraction), from the
+/// mantissa's digits: a third of the instructions of going through `core::fmt`.
+fn write_plain(text: &mut AmountText, value: Decimal) -> fmt::Result {
+    use fmt::Write as _;
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(value.mantissa().unsigned_abs());
+    let scale = usize::try_from(value.scale()).map_err(|_| fmt::Error)?;
+    match digits.len().checked_sub(scale) {
+        Some(0) | None => {
+            text.write_str("0.")?;
+            for _ in digits.len()..scale {
+                text.write_str("0")?;
+            }
+            text.write_str(digits)
+        }
+        Some(whole) => {
+            let (whole, fraction) = digits.split_at(whole);
+            text.write_str(whole)?;
+            if !fraction.is_empty() {
+                text.write_str(".")?;
+                text.write_str(fraction)?;
+            }
+            Ok(())
         }
     }
 }
@@ -374,6 +404,44 @@ mod tests {
             AmountStyle::OneDecimalMinimum.render(Decimal::MAX).unwrap(),
             "79228162514264337593543950335.0"
         );
+    }
+
+    #[test]
+    fn text_in_place_is_what_decimal_displays() {
+        for text in [
+            "0",
+            "0.5",
+            "0.05",
+            "0.0000000000000000000000000001",
+            "1",
+            "10",
+            "12.10",
+            "100.5",
+            "1000",
+            "999999999999.99",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+        ] {
+            let value = d(text).normalize();
+            assert_eq!(&*AmountStyle::Shortest.render_text(value).unwrap(), value.to_string());
+            let mut two = value;
+            two.rescale(2);
+            if let Ok(rendered) = AmountStyle::TwoDecimals.render_text(value) {
+                assert_eq!(&*rendered, two.to_string(), "{text}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_in_place_is_what_decimal_displays_for_any_amount(
+            mantissa in 0_i64..=i64::MAX,
+            scale in 0_u32..=28,
+        ) {
+            let value = Decimal::new(mantissa, scale).normalize();
+            let text = AmountStyle::Shortest.render_text(value).unwrap();
+            proptest::prop_assert_eq!(&*text, value.to_string());
+        }
     }
 
     #[test]
