@@ -316,9 +316,15 @@ impl<'a> SignedFields<'a> {
         let digest = (scheme.digest)(&string_to_sign, secret);
         let signature = digest.as_str();
 
+        // Whether a member's key and text have nothing to escape, found while sizing the body,
+        // so that writing them (the common case) looks at their bytes no more.
+        let mut plain: SmallVec<[bool; 2 * INLINE_FIELDS]> = SmallVec::new();
         let mut body_len = 2 + members.len().saturating_sub(1);
         for (key, value) in &members {
-            body_len += json_string_len(key)? + 1 + value.json_len(signature)?;
+            let member_plain = !needs_escape(key) && !value.text().is_some_and(needs_escape);
+            plain.push(member_plain);
+            body_len += if member_plain { key.len() + 2 } else { json_string_len(key)? };
+            body_len += 1 + value.json_len(signature, member_plain)?;
         }
         let mut body = Vec::with_capacity(body_len);
         body.push(b'{');
@@ -326,9 +332,17 @@ impl<'a> SignedFields<'a> {
             if index > 0 {
                 body.push(b',');
             }
-            write_json_string(&mut body, key)?;
+            let member_plain = plain.get(index).copied().unwrap_or(false);
+            if member_plain {
+                write_quoted(&mut body, key);
+            } else {
+                write_json_string(&mut body, key)?;
+            }
             body.push(b':');
             match value {
+                BodyValue::Field(FieldValue::Text(text)) if member_plain => {
+                    write_quoted(&mut body, text);
+                }
                 BodyValue::Field(FieldValue::Text(text)) => write_json_string(&mut body, text)?,
                 BodyValue::Field(FieldValue::Integer(number)) => {
                     body.extend_from_slice(itoa::Buffer::new().format(*number).as_bytes());
@@ -340,11 +354,7 @@ impl<'a> SignedFields<'a> {
                 BodyValue::Json(value) => serde_json::to_writer(&mut body, value)
                     .map_err(|error| InputError::field("body", format!("{key}: {error}")))?,
                 // Hex digits: nothing to escape.
-                BodyValue::Signature => {
-                    body.push(b'"');
-                    body.extend_from_slice(signature.as_bytes());
-                    body.push(b'"');
-                }
+                BodyValue::Signature => write_quoted(&mut body, signature),
             }
         }
         body.push(b'}');
@@ -382,13 +392,18 @@ static ESCAPED: [bool; 256] = {
 /// rest goes through `serde_json`.
 fn write_json_string(body: &mut Vec<u8>, text: &str) -> Result<(), InputError> {
     if !needs_escape(text) {
-        body.push(b'"');
-        body.extend_from_slice(text.as_bytes());
-        body.push(b'"');
+        write_quoted(body, text);
         return Ok(());
     }
     serde_json::to_writer(body, text)
         .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))
+}
+
+/// Writes `text`, which has nothing to escape, between quotes.
+fn write_quoted(body: &mut Vec<u8>, text: &str) {
+    body.push(b'"');
+    body.extend_from_slice(text.as_bytes());
+    body.push(b'"');
 }
 
 /// The length of what [`write_json_string`] writes for `text`.
@@ -430,9 +445,19 @@ enum BodyValue<'a> {
 }
 
 impl BodyValue<'_> {
-    /// The length of the member's value as written in the body.
-    fn json_len(&self, signature: &str) -> Result<usize, InputError> {
+    /// The text of a string field (what may need escaping).
+    fn text(&self) -> Option<&str> {
         match self {
+            Self::Field(FieldValue::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The length of the member's value as written in the body; `plain` when its text (if
+    /// any) has nothing to escape.
+    fn json_len(&self, signature: &str, plain: bool) -> Result<usize, InputError> {
+        match self {
+            Self::Field(FieldValue::Text(text)) if plain => Ok(text.len() + 2),
             Self::Field(FieldValue::Text(text)) => json_string_len(text),
             Self::Field(FieldValue::Integer(number)) => Ok(decimal_digits(*number)),
             Self::Field(FieldValue::Amount(text)) => Ok(text.len()),
