@@ -186,7 +186,7 @@ const VERIFY: &[Verify] = &[
         raw: "raw_sha256",
         per_second_target: Some(VERIFY_TARGET),
         ratio_target: None,
-        paired: None,
+        paired: Some("paired_verify_x1000"),
     },
     Verify {
         what: "Freekassa notification (form), verify_request",
@@ -195,7 +195,7 @@ const VERIFY: &[Verify] = &[
         raw: "raw_md5",
         per_second_target: Some(VERIFY_TARGET),
         ratio_target: None,
-        paired: None,
+        paired: Some("paired_verify_x1000"),
     },
     Verify {
         what: "Fena webhook token (form), TokenVerifier",

@@ -13,6 +13,8 @@
 
 #[path = "../../../benches-support/alloc_count.rs"]
 mod alloc_count;
+#[path = "../../../benches-support/paired.rs"]
+mod paired;
 
 use std::hint::black_box;
 
@@ -46,6 +48,13 @@ fn callback(c: &mut Criterion) {
     });
     group.bench_function("verify", |b| {
         b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
+    });
+    group.bench_function("paired_verify_x1000", |b| {
+        paired::paired(
+            b,
+            || Sha256::digest(black_box(&signed)),
+            || black_box(&verifier).verify_request(black_box(&request)).unwrap(),
+        )
     });
     group.finish();
 }

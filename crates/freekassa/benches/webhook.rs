@@ -7,6 +7,8 @@
 
 #[path = "../../../benches-support/alloc_count.rs"]
 mod alloc_count;
+#[path = "../../../benches-support/paired.rs"]
+mod paired;
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -52,6 +54,13 @@ fn notification(c: &mut Criterion) {
     });
     group.bench_function("verify_request", |b| {
         b.iter(|| black_box(&verifier).verify_request(black_box(&request)).unwrap())
+    });
+    group.bench_function("paired_verify_x1000", |b| {
+        paired::paired(
+            b,
+            || Md5::digest(black_box(signed)),
+            || black_box(&verifier).verify_request(black_box(&request)).unwrap(),
+        )
     });
     group.finish();
 }
