@@ -76,19 +76,26 @@ impl CallbackVerifier {
             return Err(WebhookError::TooLarge { limit: self.max_body_bytes }.into());
         }
         let fields = callback_fields(request)?;
-        let received =
-            fields.get("sign").ok_or_else(|| WebhookError::MissingField("sign".into()))?;
         // The decoders refused repeated names and kept the name order they sorted in: the
-        // signed values are read in that order, hashed as they go.
+        // signed values are read in that order, hashed as they go, and `sign` is picked up on
+        // the way (one pass over the fields).
+        let mut received = None;
         let signed = fields
             .iter_sorted()
-            .filter(|(key, value)| *key != "sign" && !value.is_empty())
+            .filter(|(key, value)| {
+                if *key == "sign" {
+                    received = Some(*value);
+                    return false;
+                }
+                !value.is_empty()
+            })
             .map(|(_, value)| value);
         let expected = payments_core::signature::sha256_joined_with_secret(
             signed,
             sign::SEPARATOR,
             self.config.secret(),
         );
+        let received = received.ok_or_else(|| WebhookError::MissingField("sign".into()))?;
         if !payments_core::signature::verify_hex(&expected, received) {
             return Err(WebhookError::BadSignature.into());
         }
@@ -119,12 +126,19 @@ impl CallbackVerifier {
 ///
 /// [`WebhookError::Malformed`] for another content type, bad encoding or repeated fields.
 pub fn callback_fields(request: &WebhookRequest) -> Result<ReceivedFields, WebhookError> {
-    match request.content_type().as_deref() {
-        None | Some("application/x-www-form-urlencoded") => {
+    // The media type is compared where it is, without a lower-cased copy.
+    match request.media_type() {
+        None => ReceivedFields::decode_form(&request.body),
+        Some(form) if form.eq_ignore_ascii_case("application/x-www-form-urlencoded") => {
             ReceivedFields::decode_form(&request.body)
         }
-        Some("application/json") => ReceivedFields::decode_json(&request.body),
-        Some(other) => Err(WebhookError::Malformed(format!("unsupported content type {other}"))),
+        Some(json) if json.eq_ignore_ascii_case("application/json") => {
+            ReceivedFields::decode_json(&request.body)
+        }
+        Some(other) => Err(WebhookError::Malformed(format!(
+            "unsupported content type {}",
+            other.to_ascii_lowercase()
+        ))),
     }
 }
 

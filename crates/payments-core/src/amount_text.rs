@@ -288,6 +288,11 @@ impl fmt::Debug for AmountText {
 ///
 /// [`AmountTextError::Unparsable`], naming what is wrong.
 pub fn parse_plain_decimal(text: &str) -> Result<Decimal, AmountTextError> {
+    // The usual amount (`100.50`) is read in one pass; anything else, valid or not, takes the
+    // checks below, which name what is wrong.
+    if let Some(value) = parse_short(text) {
+        return Ok(value);
+    }
     let fail = |reason| AmountTextError::Unparsable { text: truncate(text), reason };
     let (whole, fraction) = match text.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
@@ -317,6 +322,31 @@ pub fn parse_plain_decimal(text: &str) -> Result<Decimal, AmountTextError> {
     let mantissa = i128::try_from(mantissa).map_err(|_| fail("out of range"))?;
     let scale = u32::try_from(fraction_len).map_err(|_| fail("out of range"))?;
     Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| fail("out of range"))
+}
+
+/// `digits` or `digits.digits` of at most 18 bytes, read in one pass into a `u64` (18 digits
+/// stay below 10^18, so nothing overflows or rounds); `None` for any other text, left to
+/// [`parse_plain_decimal`]'s full checks. Reads the same value as they would.
+fn parse_short(text: &str) -> Option<Decimal> {
+    if text.is_empty() || text.len() > 18 {
+        return None;
+    }
+    let mut mantissa = 0_u64;
+    let mut point = None;
+    for (at, byte) in text.bytes().enumerate() {
+        match byte {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(byte - b'0'),
+            b'.' if point.is_none() => point = Some(at),
+            _ => return None,
+        }
+    }
+    let scale = match point {
+        None => 0,
+        // Digits on both sides of the point.
+        Some(at) if at > 0 && at + 1 < text.len() => text.len() - at - 1,
+        Some(_) => return None,
+    };
+    Decimal::try_from_i128_with_scale(i128::from(mantissa), u32::try_from(scale).ok()?).ok()
 }
 
 /// Keeps error messages bounded when the input is huge.
@@ -359,6 +389,36 @@ mod tests {
         }
         // 29 significant digits: refused before reading, as before.
         assert!(parse_plain_decimal("79228162514264337593543950335").is_err());
+    }
+
+    #[test]
+    fn the_short_path_reads_exactly_and_leaves_the_rest_to_the_full_checks() {
+        // Up to 18 bytes: read in one pass, value and scale as `Decimal` reads them.
+        for text in ["7", "100.50", "0.000000000000001", "999999999999999999", "12345678901234.56"]
+        {
+            let short = parse_short(text).unwrap();
+            let reference = Decimal::from_str(text).unwrap();
+            assert_eq!((short, short.scale()), (reference, reference.scale()), "{text}");
+        }
+        // Anything else is not the short path's, and the full checks say what is wrong.
+        for (text, reason) in [
+            ("", "expected digits before the decimal point"),
+            (".5", "expected digits before the decimal point"),
+            ("5.", "expected digits after the decimal point"),
+            ("1.2.3", "expected digits after the decimal point"),
+            ("-1", "expected digits before the decimal point"),
+            ("1e3", "expected digits before the decimal point"),
+            (" 1", "expected digits before the decimal point"),
+        ] {
+            assert_eq!(parse_short(text), None, "{text:?}");
+            assert!(
+                matches!(parse_plain_decimal(text), Err(AmountTextError::Unparsable { reason: r, .. }) if r == reason),
+                "{text:?}"
+            );
+        }
+        // 19 digits and more go the long way, still exact.
+        assert_eq!(parse_short("1234567890123456789"), None);
+        assert_eq!(parse_plain_decimal("1234567890123456789").unwrap(), d("1234567890123456789"));
     }
 
     #[test]

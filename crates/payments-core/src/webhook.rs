@@ -64,9 +64,22 @@ impl WebhookRequest {
 
     /// The media type of the body, lower-cased, without parameters (`application/json`).
     pub fn content_type(&self) -> Option<String> {
+        self.media_type().map(str::to_ascii_lowercase)
+    }
+
+    /// The media type of the body as sent (letter case kept), without parameters or
+    /// surrounding spaces; `None` without a readable `Content-Type`. Borrowed from the header:
+    /// compare it with `eq_ignore_ascii_case` to check a request without allocating.
+    ///
+    /// ```
+    /// use payments_core::webhook::WebhookRequest;
+    ///
+    /// let request = WebhookRequest::form_post("a=1");
+    /// assert_eq!(request.media_type(), Some("application/x-www-form-urlencoded"));
+    /// ```
+    pub fn media_type(&self) -> Option<&str> {
         let value = self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
-        let media_type = value.split(';').next().unwrap_or_default().trim();
-        Some(media_type.to_ascii_lowercase())
+        Some(value.split(';').next().unwrap_or_default().trim())
     }
 }
 
@@ -171,5 +184,7 @@ mod tests {
             WebhookRequest::form_post("").content_type().as_deref(),
             Some("application/x-www-form-urlencoded")
         );
+        assert_eq!(request.media_type(), Some("Application/JSON"));
+        assert_eq!(WebhookRequest::new(Method::POST, "").media_type(), None);
     }
 }

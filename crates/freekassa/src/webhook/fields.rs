@@ -41,11 +41,12 @@ pub fn notification_fields(
     if request.body.len() > max_body {
         return Err(NotificationError::TooLarge { limit: max_body });
     }
-    match request.content_type().as_deref() {
-        Some("application/x-www-form-urlencoded") => {
+    // The media type is compared where it is, without a lower-cased copy.
+    match request.media_type() {
+        Some(form) if form.eq_ignore_ascii_case("application/x-www-form-urlencoded") => {
             ReceivedFields::decode_form(&request.body).map_err(malformed)
         }
-        Some("multipart/form-data") => {
+        Some(multipart) if multipart.eq_ignore_ascii_case("multipart/form-data") => {
             let header = request
                 .headers
                 .get(http::header::CONTENT_TYPE)
@@ -55,7 +56,7 @@ pub fn notification_fields(
         }
         other => Err(NotificationError::Malformed(format!(
             "content type {} (expected a form)",
-            other.unwrap_or("missing")
+            other.map_or_else(|| "missing".to_owned(), str::to_ascii_lowercase)
         ))),
     }
 }
