@@ -161,30 +161,33 @@ impl ReceivedFields {
     /// Sorts the names once, refusing a repeated one, and keeps the order for
     /// [`ReceivedFields::iter_sorted`].
     fn refuse_repeats(&mut self) -> Result<(), WebhookError> {
-        // The names sliced once, sorted on the stack with their indexes (decoders stop at
-        // MAX_FIELDS fields). Each carries its first eight bytes as a number: most comparisons
-        // are settled by comparing those, without comparing the names.
-        let mut names = [(0_u64, "", 0_usize); MAX_FIELDS];
+        // The indexes sorted on the stack (decoders stop at MAX_FIELDS fields), each with its
+        // name's first eight bytes as a number: most comparisons are settled by those, without
+        // comparing the names.
+        let mut order = [(0_u64, 0_u8); MAX_FIELDS];
         let mut count = 0;
-        for (field, slot) in self.fields.iter().zip(names.iter_mut()) {
+        for ((field, slot), index) in self.fields.iter().zip(order.iter_mut()).zip(0_u8..) {
             let name = self.text.get(field.name.0..field.name.1).unwrap_or_default();
-            *slot = (name_prefix(name), name, count);
+            *slot = (name_prefix(name), index);
             count += 1;
         }
-        let names = names.get_mut(..count).unwrap_or_default();
-        names
-            .sort_unstable_by(|left, right| left.0.cmp(&right.0).then_with(|| left.1.cmp(right.1)));
-        if let Some([left, _]) =
-            names.windows(2).find(|pair| matches!(pair, [l, r] if l.0 == r.0 && l.1 == r.1))
+        let order = order.get_mut(..count).unwrap_or_default();
+        let name = |index: u8| self.name(usize::from(index));
+        order.sort_unstable_by(|left, right| {
+            left.0.cmp(&right.0).then_with(|| name(left.1).cmp(name(right.1)))
+        });
+        if let Some([left, _]) = order
+            .windows(2)
+            .find(|pair| matches!(pair, [l, r] if l.0 == r.0 && name(l.1) == name(r.1)))
         {
             return Err(WebhookError::Malformed(format!(
                 "field {:?} appears more than once",
-                left.1
+                name(left.1)
             )));
         }
         if count == self.fields.len() {
-            for (field, (_, _, index)) in self.fields.iter_mut().zip(names.iter()) {
-                field.by_name = *index;
+            for (field, (_, index)) in self.fields.iter_mut().zip(order.iter()) {
+                field.by_name = usize::from(*index);
             }
             self.sorted = true;
         }
@@ -344,6 +347,9 @@ impl fmt::Debug for ReceivedFields {
 /// The first eight bytes of `name` (zeros past its end) as a number that orders as the bytes
 /// do: names whose numbers differ compare as their numbers, equal ones must be compared whole.
 fn name_prefix(name: &str) -> u64 {
+    if let Some(Ok(head)) = name.as_bytes().get(..8).map(<[u8; 8]>::try_from) {
+        return u64::from_be_bytes(head);
+    }
     let mut bytes = [0; 8];
     for (slot, byte) in bytes.iter_mut().zip(name.bytes()) {
         *slot = byte;
@@ -411,6 +417,7 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
 /// with spaces, which keeps the whole buffer UTF-8. A component with an escape past ASCII is
 /// checked to be UTF-8; the others are pieces of the body, already checked, cut at ASCII
 /// separators, with ASCII bytes put in.
+#[inline(always)]
 fn decode_in_place(
     text: &mut [u8],
     start: usize,
