@@ -257,8 +257,8 @@ impl ReceivedFields {
     pub fn with_capacity(text_bytes: usize, fields: usize) -> Self {
         Self {
             text: String::with_capacity(text_bytes),
-            spans: Vec::with_capacity(fields),
-            sorted: Vec::new(),
+            fields: Vec::with_capacity(fields),
+            sorted: false,
         }
     }
 
