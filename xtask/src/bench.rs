@@ -7,8 +7,9 @@
 //!   result from `target/criterion/<group>/<bench>/new/estimates.json` and prints ratios
 //!   (ours / raw, from the medians of the same run) and verifications per second on one core.
 //!   The machine is shared and noisy: only figures of one run are compared with each other.
-//! - `build-cost` writes three tiny programs into a temporary directory outside the workspace
-//!   (each depending on the workspace crates by path, with the workspace's `Cargo.lock`), builds
+//! - `build-cost [PROGRAM...]` writes three tiny programs (or only those named:
+//!   `freekassa-signing-only`, `freekassa-default`, `payments-everything`) into a temporary
+//!   directory outside the workspace (each depending on the workspace crates by path, with the workspace's `Cargo.lock`), builds
 //!   each cold in a fresh `CARGO_TARGET_DIR` (dev profile, dependencies fetched beforehand and
 //!   not timed), reports the wall time and the number of crates compiled, and deletes it all.
 #![allow(clippy::float_arithmetic, reason = "benchmark figures are measurements, never money")]
@@ -306,7 +307,7 @@ pub fn bench(options: &[String]) -> Result<(), String> {
     if !skip_stores {
         crate::stores::with_running_servers(|envs| stores(envs))?;
     }
-    let builds = if skip_build_cost { None } else { Some(build_rows(&root)?) };
+    let builds = if skip_build_cost { None } else { Some(build_rows(&root, &[])?) };
     let criterion = target_dir(&root)?.join("criterion");
     let mut summary = summary(&criterion, !skip_stores)?;
     if let Some(rows) = builds {
@@ -573,26 +574,33 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
-/// Builds the three programs cold and prints wall time and compiled crates.
+/// Builds the three programs (or those named in `only`) cold and prints wall time and compiled
+/// crates.
 ///
 /// # Errors
 ///
-/// When a program cannot be written, fetched or built.
-pub fn build_cost() -> Result<(), String> {
+/// When a name is unknown, or a program cannot be written, fetched or built.
+pub fn build_cost(only: &[String]) -> Result<(), String> {
     let root = workspace_root()?;
-    let rows = build_rows(&root)?;
+    if let Some(unknown) =
+        only.iter().find(|name| !PROGRAMS.iter().any(|program| program.name == name.as_str()))
+    {
+        let names: Vec<&str> = PROGRAMS.iter().map(|program| program.name).collect();
+        return Err(format!("no program {unknown}; the programs: {}", names.join(", ")));
+    }
+    let rows = build_rows(&root, only)?;
     println!("{}", build_table(&rows));
     Ok(())
 }
 
-/// Builds the three programs cold in a scratch directory outside the workspace, then deletes
-/// it.
-fn build_rows(root: &Path) -> Result<Vec<Row>, String> {
+/// Builds the three programs (or those named in `only`, when not empty) cold in a scratch
+/// directory outside the workspace, then deletes it.
+fn build_rows(root: &Path, only: &[String]) -> Result<Vec<Row>, String> {
     let scratch = std::env::temp_dir().join(format!("payments-build-cost-{}", std::process::id()));
     if scratch.starts_with(root) {
         return Err(format!("{} is inside the workspace", scratch.display()));
     }
-    let result = build_all(root, &scratch);
+    let result = build_all(root, &scratch, only);
     let cleanup = fs::remove_dir_all(&scratch);
     let rows = result?;
     cleanup.map_err(|error| format!("cannot delete {}: {error}", scratch.display()))?;
@@ -654,11 +662,14 @@ fn children_cpu_seconds() -> Option<f64> {
     Some(total as f64 / 100.0)
 }
 
-fn build_all(root: &Path, scratch: &Path) -> Result<Vec<Row>, String> {
+fn build_all(root: &Path, scratch: &Path, only: &[String]) -> Result<Vec<Row>, String> {
     let root_text =
         root.to_str().ok_or_else(|| format!("{} is not UTF-8", root.display()))?.to_owned();
     let mut rows = Vec::new();
-    for program in PROGRAMS {
+    let chosen = PROGRAMS
+        .iter()
+        .filter(|program| only.is_empty() || only.iter().any(|name| name == program.name));
+    for program in chosen {
         let dir = scratch.join(program.name);
         fs::create_dir_all(dir.join("src"))
             .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;

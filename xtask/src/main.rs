@@ -1,16 +1,17 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
 //! - `ci [--skip-tests]`: formatting, clippy with warnings denied, the tests, signing-only
-//!   builds of the gateway crates, the fuzz targets compiling, and the docs with warnings
-//!   denied.
+//!   builds of the gateway crates (and with only `async` or `subscriptions` on), the fuzz
+//!   targets compiling, and the docs with warnings denied.
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
 //! - `bench [--skip-stores] [--skip-build-cost]`: runs the criterion benchmarks and prints
 //!   each figure as a ratio to the raw digest (or raw HTTP call) measured in the same run,
 //!   with the allocations per operation and (unless skipped) the cold build costs, each
 //!   against its target.
-//! - `build-cost`: cold-builds three tiny programs (signing-only `freekassa`, `freekassa` with
-//!   defaults, the full façade) and reports time and compiled crates.
+//! - `build-cost [PROGRAM...]`: cold-builds three tiny programs (`freekassa-signing-only`,
+//!   `freekassa-default`, `payments-everything`: the full façade), or only those named, and
+//!   reports time and compiled crates.
 //! - `fuzz <target> <seconds> | all <seconds> | list`: runs the libFuzzer targets of
 //!   `crates/payments-fuzz` (cargo-fuzz, installed if missing; nightly, else stable with
 //!   `RUSTC_BOOTSTRAP=1` and no sanitizer), seeded from the test vectors and the committed
@@ -37,6 +38,11 @@ use std::process::{Command, ExitCode};
 /// The crates whose `default-features = false` build must have no HTTP stack and still compile.
 const SIGNING_ONLY_CRATES: &[&str] = &["payments-core", "feennex", "freekassa", "fena"];
 
+/// Features between signing-only and the client, each checked alone on top of
+/// `--no-default-features`: the async traits without an HTTP stack, the subscription model.
+const PARTIAL_FEATURES: &[(&str, &str)] =
+    &[("payments-core", "async"), ("payments-core", "subscriptions"), ("freekassa", "async")];
+
 /// The façade's gateway features; each alone must compile that gateway and no other.
 const GATEWAYS: &[&str] = &["feennex", "freekassa", "fena"];
 
@@ -48,11 +54,11 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("stores") => stores::stores(),
         Some("bench") => bench::bench(args.get(1..).unwrap_or_default()),
-        Some("build-cost") => bench::build_cost(),
+        Some("build-cost") => bench::build_cost(args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench [--skip-stores] [--skip-build-cost] | build-cost \
+                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench [--skip-stores] [--skip-build-cost] | build-cost [PROGRAM...] \
                  | fuzz <target> <seconds> | fuzz all <seconds> | fuzz list>"
             );
             return ExitCode::from(2);
@@ -85,6 +91,12 @@ fn ci(skip_tests: bool) -> Result<(), String> {
             &[("RUSTFLAGS", "-D warnings")],
         )?;
         no_http_stack(krate)?;
+    }
+    for (krate, feature) in PARTIAL_FEATURES {
+        cargo(
+            &["check", "--package", krate, "--no-default-features", "--features", feature],
+            &[("RUSTFLAGS", "-D warnings")],
+        )?;
     }
     for gateway in GATEWAYS {
         cargo(

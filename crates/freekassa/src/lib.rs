@@ -11,8 +11,13 @@
 //! - [`model`]: order statuses, payment-system ids, currencies.
 //!
 //! With `default-features = false` the crate signs, verifies and parses with no HTTP stack.
-//! The default `client` feature adds [`Client`], which also implements the core capability
-//! traits.
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `client` (default) | [`Client`], which also implements the core capability traits (and `async`) |
+//! | `rustls` (default) / `native-tls` | the TLS library of the HTTP client |
+//! | `multipart` (default) | notifications posted as `multipart/form-data` (multer) |
+//! | `async` | `payments_core::gateway::WebhookVerifier` for [`NotificationVerifier`] and `nonce::NonceSource`, without the HTTP client |
 //!
 //! # A payment form link
 //!

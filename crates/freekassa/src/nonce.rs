@@ -31,6 +31,7 @@
 //! `client.with_nonce_source(Arc::new(my_counter))`:
 //!
 //! ```
+//! # #[cfg(feature = "client")] {
 //! use std::sync::Arc;
 //! use freekassa::nonce::{NonceError, NonceSource};
 //!
@@ -47,7 +48,6 @@
 //! }
 //!
 //! let shared = SharedCounter(freekassa::nonce::now_nanos().into());
-//! # #[cfg(feature = "client")] {
 //! let client = freekassa::Client::new(freekassa::Config::new(777).with_api_key("key"))?
 //!     .with_nonce_source(Arc::new(shared));
 //! # }
@@ -65,4 +65,6 @@
 //! two processes of 20 tasks each lose no call this way
 //! (`crates/payments-sandbox/tests/freekassa_nonces.rs`).
 
-pub use payments_core::nonce::{NonceError, NonceSource, ProcessNonce, now_nanos};
+#[cfg(feature = "async")]
+pub use payments_core::nonce::NonceSource;
+pub use payments_core::nonce::{NonceError, ProcessNonce, now_nanos};

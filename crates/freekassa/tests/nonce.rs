@@ -12,7 +12,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use freekassa::nonce::{NonceSource, ProcessNonce, now_nanos};
+#[cfg(feature = "async")]
+use freekassa::nonce::NonceSource;
+use freekassa::nonce::{ProcessNonce, now_nanos};
 
 #[test]
 fn many_threads_get_unique_values_strictly_increasing_in_issue_order() {
@@ -56,6 +58,7 @@ fn many_threads_get_unique_values_strictly_increasing_in_issue_order() {
     }
 }
 
+#[cfg(feature = "async")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_tasks_through_the_trait() {
     let source: Arc<dyn NonceSource> = Arc::new(ProcessNonce);

@@ -14,10 +14,14 @@ use freekassa::source_ip::SourcePolicy;
 use freekassa::webhook::{ACK, NotificationError, NotificationVerifier};
 use freekassa::{Config, PaymentSystemId};
 use http::{HeaderName, HeaderValue, Method};
+#[cfg(feature = "async")]
+use payments_core::WebhookError;
+#[cfg(feature = "async")]
 use payments_core::gateway::WebhookVerifier;
+#[cfg(feature = "async")]
 use payments_core::payment::PaymentStatus;
 use payments_core::webhook::WebhookRequest;
-use payments_core::{Currency, Money, WebhookError};
+use payments_core::{Currency, Money};
 
 /// The documentation's sample notification; SIGN = md5("123:100:secret2:test_order").
 const BODY: &str = "MERCHANT_ID=123&AMOUNT=100&intid=123456&MERCHANT_ORDER_ID=test_order\
@@ -55,6 +59,7 @@ fn with(field: &str, value: &str) -> String {
         .join("&")
 }
 
+#[cfg(feature = "multipart")]
 fn multipart(fields: &[(&str, &str)]) -> WebhookRequest {
     let mut body = String::new();
     for (name, value) in fields {
@@ -84,16 +89,19 @@ fn get_post_and_multipart_notifications_pass() {
     let get = WebhookRequest::new(Method::GET, "").with_query(BODY).with_peer(peer(FREEKASSA));
     assert_eq!(verifier().verify_request(&get).unwrap(), from_post);
 
-    let parts = [
-        ("MERCHANT_ID", "123"),
-        ("AMOUNT", "100"),
-        ("intid", "123456"),
-        ("MERCHANT_ORDER_ID", "test_order"),
-        ("P_EMAIL", "user@site.ru"),
-        ("CUR_ID", "36"),
-        ("SIGN", "30c76991785c43f10af2079878acd3d6"),
-    ];
-    assert_eq!(verifier().verify_request(&multipart(&parts)).unwrap(), from_post);
+    #[cfg(feature = "multipart")]
+    {
+        let parts = [
+            ("MERCHANT_ID", "123"),
+            ("AMOUNT", "100"),
+            ("intid", "123456"),
+            ("MERCHANT_ORDER_ID", "test_order"),
+            ("P_EMAIL", "user@site.ru"),
+            ("CUR_ID", "36"),
+            ("SIGN", "30c76991785c43f10af2079878acd3d6"),
+        ];
+        assert_eq!(verifier().verify_request(&multipart(&parts)).unwrap(), from_post);
+    }
 }
 
 #[test]
@@ -262,15 +270,18 @@ fn malformed_requests_are_refused() {
     assert!(matches!(v.verify_request(&put), Err(NotificationError::Malformed(_))));
     let huge = post(format!("{BODY}&us_pad={}", "a".repeat(70_000)));
     assert_eq!(v.verify_request(&huge).unwrap_err(), NotificationError::TooLarge { limit: 65_536 });
-    let file = multipart(&[("MERCHANT_ID", "123")]);
-    let with_file = WebhookRequest::new(
-        Method::POST,
-        "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.txt\"\r\n\r\nx\r\n--b--\r\n",
-    )
-    .with_header(http::header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=b"))
-    .with_peer(peer(FREEKASSA));
-    assert!(matches!(v.verify_request(&with_file), Err(NotificationError::Malformed(_))));
-    assert!(matches!(v.verify_request(&file), Err(NotificationError::MissingField("AMOUNT"))));
+    #[cfg(feature = "multipart")]
+    {
+        let file = multipart(&[("MERCHANT_ID", "123")]);
+        let with_file = WebhookRequest::new(
+            Method::POST,
+            "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.txt\"\r\n\r\nx\r\n--b--\r\n",
+        )
+        .with_header(http::header::CONTENT_TYPE, HeaderValue::from_static("multipart/form-data; boundary=b"))
+        .with_peer(peer(FREEKASSA));
+        assert!(matches!(v.verify_request(&with_file), Err(NotificationError::Malformed(_))));
+        assert!(matches!(v.verify_request(&file), Err(NotificationError::MissingField("AMOUNT"))));
+    }
 }
 
 #[test]
@@ -304,9 +315,11 @@ fn order_and_amount_are_checked_in_one_call() {
 fn the_answer_is_exactly_yes() {
     assert_eq!(ACK.body, "YES");
     assert_eq!(ACK.status, http::StatusCode::OK);
+    #[cfg(feature = "async")]
     assert_eq!(WebhookVerifier::ack(&verifier()), ACK);
 }
 
+#[cfg(feature = "async")]
 #[tokio::test]
 async fn the_core_verifier_gives_a_paid_notification() {
     let core = WebhookVerifier::verify(&verifier(), &post(BODY)).await.unwrap();
@@ -334,11 +347,15 @@ async fn the_core_verifier_gives_a_paid_notification() {
 
 /// Whether `T` implements [`WebhookVerifier`], answered at compile time without requiring it:
 /// the inherent constant is found only when its bound holds, the trait's default otherwise.
+#[cfg(feature = "client")]
 struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+#[cfg(feature = "client")]
 trait NotAWebhookVerifier {
     const IS_WEBHOOK_VERIFIER: bool = false;
 }
+#[cfg(feature = "client")]
 impl<T: ?Sized> NotAWebhookVerifier for Probe<T> {}
+#[cfg(feature = "client")]
 impl<T: ?Sized + WebhookVerifier> Probe<T> {
     const IS_WEBHOOK_VERIFIER: bool = true;
 }
@@ -347,11 +364,14 @@ impl<T: ?Sized + WebhookVerifier> Probe<T> {
 fn only_a_verifier_holding_secret2_can_be_mounted() {
     // An API client may have no secret word 2; if it were a webhook verifier, a shop could
     // mount one that refuses every notification, and Freekassa would redeliver forever.
-    let mountable = [
-        Probe::<freekassa::Client>::IS_WEBHOOK_VERIFIER,
-        Probe::<NotificationVerifier>::IS_WEBHOOK_VERIFIER,
-    ];
-    assert_eq!(mountable, [false, true], "[Client, NotificationVerifier]");
+    #[cfg(feature = "client")]
+    {
+        let mountable = [
+            Probe::<freekassa::Client>::IS_WEBHOOK_VERIFIER,
+            Probe::<NotificationVerifier>::IS_WEBHOOK_VERIFIER,
+        ];
+        assert_eq!(mountable, [false, true], "[Client, NotificationVerifier]");
+    }
     // The verifier cannot be built without it, and the error says what to set.
     let error = NotificationVerifier::new(&Config::new(123).with_secret1("secret")).unwrap_err();
     let text = error.to_string();

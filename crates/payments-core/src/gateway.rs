@@ -3,21 +3,30 @@
 //! Each gateway implements only what it really supports, so asking a gateway for a capability
 //! it lacks is a compile error when the type is known. All traits are object-safe
 //! (`async-trait`), so a gateway chosen at run time can be held as `Box<dyn CreatePayment>`.
+//! The traits other than [`Gateway`] need the `async` feature (on with `client`);
+//! [`Subscriptions`] also needs `subscriptions`.
 //!
 //! Creating a payment or a payout is never retried blindly: after a timeout, ask for the status
 //! by the shop's own id ([`QueryPaymentStatus`], [`Payouts::payout_status`]).
 
 use std::fmt;
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 
+#[cfg(feature = "async")]
 use crate::error::Error;
+#[cfg(feature = "async")]
 use crate::notification::Notification;
+#[cfg(feature = "async")]
 use crate::payment::{OrderId, PaymentCreated, PaymentRequest};
+#[cfg(feature = "async")]
 use crate::report::{
     Balance, PaymentReport, PayoutReport, PayoutRequest, RefundReport, RefundRequest,
 };
+#[cfg(all(feature = "async", feature = "subscriptions"))]
 use crate::subscription::{Subscription, SubscriptionRequest};
+#[cfg(feature = "async")]
 use crate::webhook::{WebhookAck, WebhookRequest};
 
 /// The gateways this SDK supports.
@@ -59,6 +68,7 @@ pub trait Gateway: Send + Sync {
 }
 
 /// Creates payments: where to send the payer.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait CreatePayment: Gateway {
     /// Creates a payment and says where to send the payer, with the gateway's id of the
@@ -74,6 +84,7 @@ pub trait CreatePayment: Gateway {
 }
 
 /// Reads the status of a payment by the shop's order id.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait QueryPaymentStatus: Gateway {
     /// The current state of the payment for `order_id`.
@@ -85,6 +96,7 @@ pub trait QueryPaymentStatus: Gateway {
 }
 
 /// Pays money out.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait Payouts: Gateway {
     /// Creates a payout. Never retried automatically. After any error other than
@@ -106,6 +118,7 @@ pub trait Payouts: Gateway {
 }
 
 /// Refunds payments.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait Refunds: Gateway {
     /// Refunds all or part of a payment.
@@ -117,6 +130,7 @@ pub trait Refunds: Gateway {
 }
 
 /// Reads the shop's balances.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait Balances: Gateway {
     /// The balance per currency.
@@ -172,6 +186,7 @@ pub trait Balances: Gateway {
 /// # Ok(())
 /// # }
 /// ```
+#[cfg(all(feature = "async", feature = "subscriptions"))]
 #[async_trait]
 pub trait Subscriptions: Gateway {
     /// Creates a subscription and says where to send the payer. Never retried: after an
@@ -264,6 +279,7 @@ pub trait Subscriptions: Gateway {
 }
 
 /// Turns a received webhook into a verified [`Notification`].
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait WebhookVerifier: Send + Sync {
     /// Which gateway's webhooks this verifies.

@@ -11,12 +11,22 @@
 //! - [`transport`]: request descriptions, the [`Transport`](transport::Transport) trait, a
 //!   payment-safe [`RetryPolicy`](transport::RetryPolicy) and, with the default `client`
 //!   feature, a reqwest transport;
-//! - [`seen`]: the seen-store of processed webhook keys (claims with a lease, kept for a
+//! - `seen`: the seen-store of processed webhook keys (claims with a lease, kept for a
 //!   retention period) and its in-memory implementation;
-//! - [`nonce`]: strictly increasing nonce sources, in-process or shared.
+//! - [`nonce`]: strictly increasing nonce sources, in-process or shared;
+//! - `subscription`: recurring payments (requests, states).
 //!
-//! With `default-features = false` the crate has no HTTP stack: signing, verification and
-//! models only.
+//! # Features
+//!
+//! | feature | gives |
+//! |---|---|
+//! | `client` (default) | the reqwest transport (`transport::ReqwestTransport`, `transport::execute`, `transport::parse_retry_after`); turns on `async` |
+//! | `rustls` (default) / `native-tls` | the TLS library of the reqwest transport |
+//! | `async` | the async traits (async-trait): the capabilities of [`gateway`] and `gateway::WebhookVerifier`, `transport::Transport`, `nonce::NonceSource`, and the `seen` module |
+//! | `subscriptions` | the `subscription` module (its dates are the `time` crate's) and, with `async`, `gateway::Subscriptions` |
+//!
+//! With `default-features = false` the crate has no HTTP stack and no async traits: signing,
+//! verification and models only.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod amount_text;
@@ -32,8 +42,10 @@ pub mod payment;
 mod received_fields;
 pub mod report;
 pub mod response;
+#[cfg(feature = "async")]
 pub mod seen;
 pub mod signature;
+#[cfg(feature = "subscriptions")]
 pub mod subscription;
 pub mod transport;
 pub mod webhook;

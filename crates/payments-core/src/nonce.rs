@@ -16,11 +16,17 @@
 //! one to another (the in-process [`ProcessNonce`] to a shared counter of the
 //! `payments-store` crate, on PostgreSQL or Redis) never goes back.
 //!
-//! ```
-//! use payments_core::nonce::{NonceSource, ProcessNonce, now_nanos};
+//! The [`NonceSource`] trait needs the `async` feature (on with `client`); without it,
+//! [`ProcessNonce::next`] issues the same values.
 //!
+//! ```
+//! # #[cfg(not(feature = "async"))]
+//! # fn main() {}
+//! # #[cfg(feature = "async")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), payments_core::nonce::NonceError> {
+//! use payments_core::nonce::{NonceSource, ProcessNonce, now_nanos};
+//!
 //! let before = now_nanos();
 //! let first = ProcessNonce.next_nonce().await?;
 //! let second = ProcessNonce.next_nonce().await?;
@@ -29,10 +35,12 @@
 //! # }
 //! ```
 
+#[cfg(feature = "async")]
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 
 /// Why no nonce could be drawn.
@@ -76,6 +84,7 @@ pub enum NonceError {
 ///     }
 /// }
 /// ```
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait NonceSource: Send + Sync + fmt::Debug {
     /// The next nonce.
@@ -127,6 +136,7 @@ impl ProcessNonce {
     }
 }
 
+#[cfg(feature = "async")]
 #[async_trait]
 impl NonceSource for ProcessNonce {
     async fn next_nonce(&self) -> Result<u64, NonceError> {

@@ -1,13 +1,23 @@
 //! Verifying a notification: source address, shop, `SIGN` over the received text.
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
+#[cfg(feature = "async")]
 use payments_core::GatewayError as _;
+#[cfg(feature = "async")]
+use payments_core::GatewayId;
+#[cfg(feature = "async")]
 use payments_core::gateway::WebhookVerifier;
+#[cfg(feature = "async")]
 use payments_core::notification::Notification;
-use payments_core::webhook::{ReceivedFields, WebhookAck, WebhookRequest};
-use payments_core::{AmountStyle, Currency, Decimal, GatewayId, InputError, SecretString};
+#[cfg(feature = "async")]
+use payments_core::webhook::WebhookAck;
+use payments_core::webhook::{ReceivedFields, WebhookRequest};
+use payments_core::{AmountStyle, Currency, Decimal, InputError, SecretString};
 
-use super::{ACK, DEFAULT_MAX_BODY, NotificationError, PaymentNotification, notification_fields};
+#[cfg(feature = "async")]
+use super::ACK;
+use super::{DEFAULT_MAX_BODY, NotificationError, PaymentNotification, notification_fields};
 use crate::config::Config;
 use crate::model::{PaymentSystemId, check_currency};
 use crate::sign;
@@ -238,6 +248,7 @@ impl NotificationVerifier {
     }
 }
 
+#[cfg(feature = "async")]
 #[async_trait]
 impl WebhookVerifier for NotificationVerifier {
     fn gateway(&self) -> GatewayId {

@@ -1,20 +1,28 @@
 //! Shared test helpers: a client on a mock server with predictable nonces.
 #![allow(dead_code, reason = "each test file uses a part of the helpers")]
 
+#[cfg(feature = "client")]
 use std::sync::Arc;
+#[cfg(feature = "client")]
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[cfg(feature = "client")]
 use freekassa::nonce::{NonceError, NonceSource};
+#[cfg(feature = "client")]
 use freekassa::{Client, Config};
+#[cfg(feature = "client")]
 use httpmock::MockServer;
+#[cfg(feature = "client")]
 use payments_core::transport::ClientOptions;
 
 pub const API_KEY: &str = "test_api_key";
 
 /// Nonces from `start` up, so bodies and signatures can be compared with fixed values.
+#[cfg(feature = "client")]
 #[derive(Debug)]
 pub struct FixedNonces(pub AtomicU64);
 
+#[cfg(feature = "client")]
 #[async_trait::async_trait]
 impl NonceSource for FixedNonces {
     async fn next_nonce(&self) -> Result<u64, NonceError> {
@@ -22,16 +30,19 @@ impl NonceSource for FixedNonces {
     }
 }
 
+#[cfg(feature = "client")]
 pub fn config(server: &MockServer) -> Config {
     Config::new(777).with_api_key(API_KEY).with_api_url(&server.url("/v1/")).unwrap()
 }
 
 /// A client whose first nonce is `first_nonce`.
+#[cfg(feature = "client")]
 pub fn client(server: &MockServer, first_nonce: u64) -> Client {
     client_with(server, first_nonce, &ClientOptions::default())
 }
 
 /// A client with `options` whose first nonce is `first_nonce`.
+#[cfg(feature = "client")]
 pub fn client_with(server: &MockServer, first_nonce: u64, options: &ClientOptions) -> Client {
     Client::with_options(config(server), options)
         .unwrap()

@@ -4,7 +4,7 @@
 //! signature is already in it) and turn the [`HttpResponse`] back into a typed result with
 //! another. A [`Transport`] only sends. The default transport, [`ReqwestTransport`], needs the
 //! `client` feature; anything else (a test double, a middleware stack) can implement the
-//! trait.
+//! trait (which needs the `async` feature, on with `client`).
 
 #[cfg(feature = "client")]
 mod call;
@@ -18,6 +18,7 @@ mod options;
 mod reqwest_transport;
 mod retry;
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 
 #[cfg(feature = "client")]
@@ -30,11 +31,14 @@ pub use message::{BodyKind, HttpRequest, HttpResponse};
 pub use options::ClientOptions;
 #[cfg(feature = "client")]
 pub use reqwest_transport::{ReqwestTransport, TransportConfig};
-pub use retry::{Decision, Outcome, RetryPolicy, is_retryable_status, parse_retry_after};
+#[cfg(feature = "client")]
+pub use retry::parse_retry_after;
+pub use retry::{Decision, Outcome, RetryPolicy, is_retryable_status};
 
 /// Sends one HTTP request and returns the whole response, whatever its status.
 ///
 /// Implementations do not retry; [`execute`] does that, and only where it is safe.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait Transport: Send + Sync + std::fmt::Debug {
     /// Sends `request` once.

@@ -4,7 +4,9 @@
 //! Backoff is exponential with jitter, and a `Retry-After` header from the gateway wins over
 //! the computed backoff (or stops the retries when it asks for too long a wait).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+#[cfg(feature = "client")]
+use std::time::SystemTime;
 
 use http::StatusCode;
 
@@ -185,6 +187,7 @@ pub const fn is_retryable_status(status: u16) -> bool {
 /// );
 /// assert_eq!(parse_retry_after("soon", now), None);
 /// ```
+#[cfg(feature = "client")]
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -290,6 +293,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "client")]
     #[test]
     fn retry_after_parsing() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_490);
