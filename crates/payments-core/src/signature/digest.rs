@@ -3,11 +3,11 @@
 use std::fmt;
 use std::ops::Deref;
 
+use ctutils::CtEq as _;
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::canonical::{CanonicalError, KeyOrder, write_canonical};
 
