@@ -4,7 +4,7 @@
 //! it lacks is a compile error when the type is known. All traits are object-safe
 //! (`async-trait`), so a gateway chosen at run time can be held as `Box<dyn CreatePayment>`.
 //! The traits other than [`Gateway`] need the `async` feature (on with `client`);
-//! [`Subscriptions`] also needs `subscriptions`.
+//! `Subscriptions` also needs `subscriptions`.
 //!
 //! Creating a payment or a payout is never retried blindly: after a timeout, ask for the status
 //! by the shop's own id ([`QueryPaymentStatus`], [`Payouts::payout_status`]).
