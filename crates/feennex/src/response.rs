@@ -4,6 +4,8 @@
 //! "data": ...}`. Errors come with HTTP 200 and `result: false`, so the envelope is checked
 //! first, whatever the HTTP status.
 
+use std::borrow::Cow;
+
 use payments_core::mask::mask_numbers;
 use payments_core::response::{self, CallError};
 use payments_core::transport::HttpResponse;
@@ -30,11 +32,17 @@ struct Envelope<'a> {
 /// A success envelope read in one pass, `data` straight into its type: what nearly every
 /// answer is. Anything else (an error, a missing or unreadable field) is read again by the
 /// full rules of [`parse`], so this changes no result, only the cost of a good answer.
+///
+/// `message` is read (borrowed when it has no escapes) only so that a success with a
+/// `message` the full rules refuse (not a string, or given twice) is refused here too.
 #[derive(Deserialize)]
-struct Success<T> {
+struct Success<'a, T> {
     result: bool,
     #[serde(default, deserialize_with = "lenient_code")]
     error_code: Option<i64>,
+    #[serde(default, borrow)]
+    #[allow(dead_code, reason = "read to be checked as the full rules check it, never used")]
+    message: Option<Cow<'a, str>>,
     data: T,
 }
 
@@ -64,8 +72,8 @@ pub fn parse<T: DeserializeOwned>(
     our_string_to_sign: &str,
 ) -> Result<T, Error> {
     if response.status.is_success()
-        && let Ok(Success { result: true, error_code: None | Some(0), data }) =
-            serde_json::from_slice::<Success<T>>(&response.body)
+        && let Ok(Success { result: true, error_code: None | Some(0), data, .. }) =
+            serde_json::from_slice::<Success<'_, T>>(&response.body)
     {
         return Ok(data);
     }
@@ -332,6 +340,22 @@ mod tests {
             parse::<Data>("x", &respond(200, twice), ""),
             Err(Error::Call { source: CallError::Decode { .. }, .. })
         ));
+        // A `message` the full rules refuse is refused on the short path too.
+        for body in [
+            r#"{"result": true, "error_code": 0, "message": 5, "data": {"id": 7}}"#,
+            r#"{"result": true, "error_code": 0, "message": "a", "message": "b", "data": {"id": 7}}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse::<Data>("x", &respond(200, body), ""),
+                    Err(Error::Call { source: CallError::Decode { .. }, .. })
+                ),
+                "{body}"
+            );
+        }
+        let escaped =
+            r#"{"result": true, "error_code": 0, "message": "O\u006b", "data": {"id": 7}}"#;
+        assert_eq!(parse::<Data>("x", &respond(200, escaped), "").unwrap(), Data { id: 7 });
     }
 
     #[test]
