@@ -15,6 +15,9 @@ use crate::error::WebhookError;
 /// refused before it is decoded or any signature work is done.
 pub const MAX_FIELDS: usize = 100;
 
+// The name sort numbers fields with a `u8`.
+const _: () = assert!(MAX_FIELDS <= 256, "the name sort indexes fields with a u8");
+
 /// The longest field name or value a received notification may have, in bytes once decoded.
 /// The longest the gateways send is Fena's token, about 500 bytes.
 pub const MAX_FIELD_BYTES: usize = 8 * 1024;
@@ -170,7 +173,7 @@ impl ReceivedFields {
     }
 
     /// [`ReceivedFields::refuse_repeats`] for up to `N` fields (decoders stop at
-    /// [`MAX_FIELDS`]; the order is kept only when every field fits).
+    /// [`MAX_FIELDS`]; more fields than `N` are refused, never left unchecked).
     fn sort_names<const N: usize>(&mut self) -> Result<(), WebhookError> {
         // The indexes sorted on the stack, each with its name's first eight bytes as a number:
         // most comparisons are settled by those, without comparing the names.
@@ -180,6 +183,11 @@ impl ReceivedFields {
             let name = self.text.get(field.name.0..field.name.1).unwrap_or_default();
             *slot = (name_prefix(name), index);
             count += 1;
+        }
+        if count < self.fields.len() {
+            // Never with the decoders, which stop at `MAX_FIELDS` (and `N` is at least the
+            // count when called); refused rather than leaving names unchecked.
+            return Err(WebhookError::TooManyFields { limit: N });
         }
         let order = order.get_mut(..count).unwrap_or_default();
         let name = |index: u8| self.name(usize::from(index));
@@ -195,12 +203,10 @@ impl ReceivedFields {
                 name(left.1)
             )));
         }
-        if count == self.fields.len() {
-            for (field, (_, index)) in self.fields.iter_mut().zip(order.iter()) {
-                field.by_name = usize::from(*index);
-            }
-            self.sorted = true;
+        for (field, (_, index)) in self.fields.iter_mut().zip(order.iter()) {
+            field.by_name = usize::from(*index);
         }
+        self.sorted = true;
         Ok(())
     }
 
@@ -688,6 +694,15 @@ mod tests {
                 Err(_) => proptest::prop_assert!(repeated || lossy, "{body:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_sort_too_small_for_the_fields_refuses_them() {
+        // The decoders never get here (they stop at MAX_FIELDS); a repeat past the sort's
+        // room must not go unchecked if that ever changes.
+        let mut fields: ReceivedFields = [("a", "1"), ("b", "2"), ("a", "3")].into_iter().collect();
+        assert!(matches!(fields.sort_names::<2>(), Err(WebhookError::TooManyFields { limit: 2 })));
+        assert!(matches!(fields.sort_names::<3>(), Err(WebhookError::Malformed(_))));
     }
 
     #[test]

@@ -30,6 +30,7 @@ async fn sends_method_headers_and_body_and_returns_everything() {
                 .path("/api/x")
                 .header("user-agent", "payments-test/1")
                 .header("content-type", "application/json")
+                .header("accept", "application/json")
                 .body(r#"{"a":1}"#);
             then.status(201).header("x-reply", "yes").body("created");
         })
@@ -45,6 +46,49 @@ async fn sends_method_headers_and_body_and_returns_everything() {
     assert_eq!(response.status, StatusCode::CREATED);
     assert_eq!(response.headers["x-reply"], "yes");
     assert_eq!(&response.body[..], b"created");
+}
+
+#[tokio::test]
+async fn a_form_goes_with_its_content_type_and_the_extra_headers_win() {
+    // The content headers come from `body_kind`, the API keys from `headers`; a header named
+    // in both is sent once, with the value of `headers`.
+    let server = MockServer::start_async().await;
+    let form = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/form")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-api-key", "key-1")
+                .body("a=1");
+            then.status(200);
+        })
+        .await;
+    let mut request = HttpRequest::post_form(
+        GatewayId::Freekassa,
+        "form",
+        server.url("/form").parse::<url::Url>().unwrap(),
+        b"a=1".to_vec(),
+    );
+    request.headers.insert("x-api-key", http::HeaderValue::from_static("key-1"));
+    transport().send(&request).await.unwrap();
+    form.assert_async().await;
+
+    let overridden = server
+        .mock_async(|when, then| {
+            when.path("/json").header("accept", "text/plain").body("{}");
+            then.status(200);
+        })
+        .await;
+    let mut request = HttpRequest::post_json(
+        GatewayId::Fena,
+        "json",
+        server.url("/json").parse::<url::Url>().unwrap(),
+        b"{}".to_vec(),
+    );
+    request.headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("text/plain"));
+    assert_eq!(request.all_headers().get_all(http::header::ACCEPT).iter().count(), 1);
+    transport().send(&request).await.unwrap();
+    overridden.assert_async().await;
 }
 
 #[tokio::test]

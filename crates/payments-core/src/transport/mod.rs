@@ -41,7 +41,9 @@ pub use retry::{Decision, Outcome, RetryPolicy, is_retryable_status};
 #[cfg(feature = "async")]
 #[async_trait]
 pub trait Transport: Send + Sync + std::fmt::Debug {
-    /// Sends `request` once.
+    /// Sends `request` once, with the headers of [`HttpRequest::all_headers`]: the
+    /// `Content-Type` and `Accept` named by [`HttpRequest::body_kind`] are not in
+    /// [`HttpRequest::headers`], which holds only the extra ones (API keys).
     ///
     /// # Errors
     ///
