@@ -77,9 +77,10 @@ impl CallbackVerifier {
         }
         let fields = callback_fields(request)?;
         // The decoders refused repeated names and kept the name order they sorted in: the
-        // signed values are read in that order, hashed as they go, and `sign` is picked up on
-        // the way (one pass over the fields).
+        // signed values are read in that order, hashed as they go, and `sign` and the fields
+        // the callback is read from are picked up on the way (one pass over the fields).
         let mut received = None;
+        let mut known = Known::default();
         let signed = fields
             .iter_sorted()
             .filter(|(key, value)| {
@@ -87,7 +88,11 @@ impl CallbackVerifier {
                     received = Some(*value);
                     return false;
                 }
-                !value.is_empty()
+                if value.is_empty() {
+                    return false;
+                }
+                known.record(key, value);
+                true
             })
             .map(|(_, value)| value);
         let expected = payments_core::signature::sha256_joined_with_secret(
@@ -99,7 +104,8 @@ impl CallbackVerifier {
         if !payments_core::signature::verify_hex(&expected, received) {
             return Err(WebhookError::BadSignature.into());
         }
-        let callback = Callback::from_fields(fields)?;
+        let mut callback = Callback::from_known(&known)?;
+        callback.fields = fields;
         if callback.shop_id != self.config.shop_id() {
             return Err(WebhookError::WrongMerchant {
                 expected: self.config.shop_id().to_string(),
@@ -251,25 +257,9 @@ pub struct Callback {
 }
 
 impl Callback {
-    fn from_fields(fields: ReceivedFields) -> Result<Self, WebhookError> {
-        // One pass over the fields; an empty value counts as absent.
-        let mut known = Known::default();
-        for (key, value) in fields.iter().filter(|(_, value)| !value.is_empty()) {
-            let slot = match key {
-                "status" => &mut known.status,
-                "shop_id" => &mut known.shop_id,
-                "shop_order_id" => &mut known.shop_order_id,
-                "shop_amount" => &mut known.shop_amount,
-                "shop_currency" => &mut known.shop_currency,
-                "payment_id" => &mut known.payment_id,
-                "payway" => &mut known.payway,
-                "client_price" => &mut known.client_price,
-                "shop_refund" => &mut known.shop_refund,
-                "ps_data" => &mut known.ps_data,
-                _ => continue,
-            };
-            *slot = Some(value);
-        }
+    /// The callback read from `known`, with no fields yet: the caller moves the received
+    /// fields in once the values borrowed from them are copied out.
+    fn from_known(known: &Known<'_>) -> Result<Self, WebhookError> {
         fn required<'a>(key: &str, value: Option<&'a str>) -> Result<&'a str, WebhookError> {
             value.ok_or_else(|| WebhookError::MissingField(key.to_owned()))
         }
@@ -314,7 +304,7 @@ impl Callback {
             client_price: amount("client_price", known.client_price)?,
             shop_refund: amount("shop_refund", known.shop_refund)?,
             ps_data: known.ps_data.map(str::to_owned),
-            fields,
+            fields: ReceivedFields::default(),
         })
     }
 
@@ -368,6 +358,27 @@ struct Known<'a> {
     client_price: Option<&'a str>,
     shop_refund: Option<&'a str>,
     ps_data: Option<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    /// Keeps `value` when `key` is a field the callback is read from. Names are unique (the
+    /// decoders refuse repeats); the caller skips empty values, which count as absent.
+    fn record(&mut self, key: &str, value: &'a str) {
+        let slot = match key {
+            "status" => &mut self.status,
+            "shop_id" => &mut self.shop_id,
+            "shop_order_id" => &mut self.shop_order_id,
+            "shop_amount" => &mut self.shop_amount,
+            "shop_currency" => &mut self.shop_currency,
+            "payment_id" => &mut self.payment_id,
+            "payway" => &mut self.payway,
+            "client_price" => &mut self.client_price,
+            "shop_refund" => &mut self.shop_refund,
+            "ps_data" => &mut self.ps_data,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
 }
 
 impl fmt::Debug for Callback {
