@@ -289,7 +289,7 @@ impl Callback {
         let shop_order_id = required("shop_order_id", known.shop_order_id)?;
         let status = required("status", known.status)?;
         for (key, value) in [("shop_order_id", shop_order_id), ("status", status)] {
-            if value.contains(':') {
+            if value.bytes().any(|byte| byte == b':') {
                 return Err(malformed(key, value));
             }
         }
