@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Deref;
 
-use ctutils::CtEq as _;
+use ctutils::Choice;
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
 use secrecy::{ExposeSecret, SecretString};
@@ -367,7 +367,16 @@ pub fn verify_hex(expected: &str, received: &str) -> bool {
     {
         return false;
     }
-    bool::from(expected_out.ct_eq(received_out))
+    // Both arrays are zero past `len`, so comparing them whole compares the digests: as eight
+    // words, each compared in constant time (a byte-wise compare is a barrier per byte).
+    let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    let equal = expected_bytes
+        .chunks_exact(8)
+        .zip(received_bytes.chunks_exact(8))
+        .fold(Choice::TRUE, |equal, (left, right)| {
+            equal & Choice::from_u64_eq(word(left), word(right))
+        });
+    equal.to_bool()
 }
 
 #[cfg(test)]
@@ -439,6 +448,20 @@ mod tests {
             sha256_joined_with_secret(values.iter().map(String::as_str), ":", &secret),
             sha256_hex_with_secret(&joined, &secret)
         );
+    }
+
+    #[test]
+    fn verify_hex_finds_a_difference_in_any_byte_of_any_digest_length() {
+        for len in [16, 20, 32, 64] {
+            let expected = "5a".repeat(len);
+            assert!(verify_hex(&expected, &expected));
+            for at in 0..len {
+                let mut received = expected.clone().into_bytes();
+                received[2 * at + 1] = b'b';
+                let received = String::from_utf8(received).unwrap();
+                assert!(!verify_hex(&expected, &received), "length {len}, byte {at}");
+            }
+        }
     }
 
     #[test]
