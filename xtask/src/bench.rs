@@ -235,8 +235,16 @@ const ALLOCATIONS: &[(&str, &str, &str)] = &[
 /// every sample and report ratio x 1000 as nanoseconds, so load changes hit both sides alike.
 const CLIENT_GROUP: &str = "feennex_client_call";
 const CLIENT: &[(&str, &str, Option<f64>)] = &[
-    ("Feennex Client::create_bill", "paired_create_bill_x1000", Some(CLIENT_TARGET)),
-    ("  the same against a raw call that never parses", "paired_create_bill_vs_bytes_x1000", None),
+    (
+        "Feennex Client::create_bill vs a raw POST that reads the answer (result, id, url)",
+        "paired_create_bill_x1000",
+        Some(CLIENT_TARGET),
+    ),
+    (
+        "  the same vs a raw POST that never reads its answer (the first pass's floor)",
+        "paired_create_bill_vs_bytes_x1000",
+        Some(CLIENT_TARGET),
+    ),
     (
         "  part (floor: bytes only): reqwest with the transport's settings",
         "paired_reqwest_sdk_settings_x1000",
