@@ -8,7 +8,7 @@
 use payments_core::SecretString;
 use payments_core::signature::{
     CanonicalError, FieldScheme, HexDigest, KeyOrder, sha256_canonical_with_secret,
-    sha256_hex_with_secret, verify_hex,
+    sha256_hex_with_secret, sha256_joined_with_secret, verify_hex,
 };
 
 /// The separator between signed values.
@@ -42,9 +42,9 @@ pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
 }
 
 /// The signature of `fields` (sorted in place), hashing the values where they are: no string
-/// to sign is built. This is what received callbacks are checked with
-/// ([`CallbackVerifier`](crate::webhook::CallbackVerifier)), and what
-/// [`sign_callback`](crate::webhook::sign_callback) signs test callbacks with.
+/// to sign is built. This is what [`sign_callback`](crate::webhook::sign_callback) signs test
+/// callbacks with; received callbacks, whose names the decoder already sorted, are checked
+/// with [`sorted_values_signature`].
 ///
 /// Requests keep their text instead: [`SignedRequest`](crate::request::SignedRequest) builds
 /// it and signs it with [`REQUEST_SCHEME`] (that is, [`sign_string`]), so that an `Invalid sign`
@@ -70,6 +70,25 @@ pub fn signature(
     secret: &SecretString,
 ) -> Result<HexDigest, CanonicalError> {
     sha256_canonical_with_secret(fields, SEPARATOR, KeyOrder::Sorted, secret)
+}
+
+/// The signature of values already in their keys' byte-wise order (the decoder's sorted
+/// order of a received callback), hashed as they come: `sha256_hex(values joined with ':'
+/// + secret)`, as [`signature`] computes after sorting.
+///
+/// ```
+/// use payments_core::SecretString;
+///
+/// let secret = SecretString::from("SecretKey01");
+/// let values = ["12.34", "643", "payeer_rub", "5", "4126"];
+/// let signature = feennex::sign::sorted_values_signature(values, &secret);
+/// assert_eq!(signature, "9cf003e3ad9da90ff00b06349b677261d5539f7e0540fb976c45537a141222c1");
+/// ```
+pub fn sorted_values_signature<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    secret: &SecretString,
+) -> HexDigest {
+    sha256_joined_with_secret(values, SEPARATOR, secret)
 }
 
 /// Signs `fields`: returns the string to sign and the signature.

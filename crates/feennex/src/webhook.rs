@@ -86,20 +86,15 @@ impl CallbackVerifier {
             .filter(|(key, value)| {
                 if *key == "sign" {
                     received = Some(*value);
-                    return false;
                 }
-                if value.is_empty() {
-                    return false;
+                let signed = is_signed(key, value);
+                if signed {
+                    known.record(key, value);
                 }
-                known.record(key, value);
-                true
+                signed
             })
             .map(|(_, value)| value);
-        let expected = payments_core::signature::sha256_joined_with_secret(
-            signed,
-            sign::SEPARATOR,
-            self.config.secret(),
-        );
+        let expected = sign::sorted_values_signature(signed, self.config.secret());
         let received = received.ok_or_else(|| WebhookError::MissingField("sign".into()))?;
         if !payments_core::signature::verify_hex(&expected, received) {
             return Err(WebhookError::BadSignature.into());
@@ -148,9 +143,14 @@ pub fn callback_fields(request: &WebhookRequest) -> Result<ReceivedFields, Webho
     }
 }
 
-/// The signed fields of a callback: every field but `sign` with a non-empty value.
+/// Whether a callback field is signed: every field but `sign` with a non-empty value.
+fn is_signed(key: &str, value: &str) -> bool {
+    key != "sign" && !value.is_empty()
+}
+
+/// The signed fields of a callback ([`is_signed`]).
 fn signed_fields(fields: &ReceivedFields) -> Vec<(&str, &str)> {
-    fields.iter().filter(|(key, value)| *key != "sign" && !value.is_empty()).collect()
+    fields.iter().filter(|(key, value)| is_signed(key, value)).collect()
 }
 
 /// The string to sign of a callback: every field but `sign` with a non-empty value, sorted by
