@@ -44,6 +44,7 @@ pub mod report;
 pub mod response;
 #[cfg(feature = "async")]
 pub mod seen;
+mod short_copy;
 pub mod signature;
 #[cfg(feature = "subscriptions")]
 pub mod subscription;

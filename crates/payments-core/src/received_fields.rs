@@ -454,7 +454,7 @@ fn decode_in_place(
         let rest = text.get(read..).unwrap_or_default();
         let run = find_special(rest).unwrap_or(rest.len());
         if write != read {
-            move_down(text, read, write, run);
+            crate::short_copy::move_within(text, read, write, run);
         }
         (read, write) = (read + run, write + run);
         let (decoded, used) = match text.get(read..) {
@@ -487,42 +487,6 @@ fn decode_in_place(
         return Err(not_utf8());
     }
     Ok((write, read))
-}
-
-/// Moves the `len` bytes at `from` of `text` down to `to`, as `copy_within` does. The runs
-/// between escapes are mostly a few bytes: those are moved with two fixed-size, possibly
-/// overlapping loads and stores each (both loaded before either is stored), instead of a call
-/// to `memmove`, whose set-up costs more than the move.
-#[inline]
-fn move_down(text: &mut [u8], from: usize, to: usize, len: usize) {
-    fn ends<const N: usize>(text: &mut [u8], from: usize, to: usize, len: usize) {
-        let Some(source) = text.get(from..from + len) else { return };
-        let (Some(head), Some(tail)) = (source.first_chunk::<N>(), source.last_chunk::<N>()) else {
-            return;
-        };
-        let (head, tail) = (*head, *tail);
-        let Some(target) = text.get_mut(to..to + len) else { return };
-        if let Some(out) = target.first_chunk_mut::<N>() {
-            *out = head;
-        }
-        if let Some(out) = target.last_chunk_mut::<N>() {
-            *out = tail;
-        }
-    }
-    match len {
-        0 => {}
-        1 => {
-            if let Some(byte) = text.get(from).copied()
-                && let Some(out) = text.get_mut(to)
-            {
-                *out = byte;
-            }
-        }
-        2..=3 => ends::<2>(text, from, to, len),
-        4..=7 => ends::<4>(text, from, to, len),
-        8..=16 => ends::<8>(text, from, to, len),
-        _ => text.copy_within(from..from + len, to),
-    }
 }
 
 fn hex_value(digit: u8) -> Option<u8> {
@@ -739,20 +703,6 @@ mod tests {
         let mut fields: ReceivedFields = [("a", "1"), ("b", "2"), ("a", "3")].into_iter().collect();
         assert!(matches!(fields.sort_names::<2>(), Err(WebhookError::TooManyFields { limit: 2 })));
         assert!(matches!(fields.sort_names::<3>(), Err(WebhookError::Malformed(_))));
-    }
-
-    #[test]
-    fn moving_down_matches_copy_within_for_every_short_length_and_gap() {
-        let source: Vec<u8> = (0..64).collect();
-        for len in 0..=40 {
-            for gap in 1..=6 {
-                let mut moved = source.clone();
-                move_down(&mut moved, gap, 0, len);
-                let mut expected = source.clone();
-                expected.copy_within(gap..gap + len, 0);
-                assert_eq!(moved, expected, "length {len}, gap {gap}");
-            }
-        }
     }
 
     #[test]

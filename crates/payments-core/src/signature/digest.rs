@@ -277,7 +277,7 @@ impl Buffered {
     fn push(&mut self, piece: &str, mut update: impl FnMut(&[u8])) {
         let piece = piece.as_bytes();
         if let Some(slot) = self.bytes.get_mut(self.used..self.used + piece.len()) {
-            copy_piece(slot, piece);
+            crate::short_copy::copy(slot, piece);
             self.used += piece.len();
             return;
         }
@@ -295,38 +295,6 @@ impl Buffered {
     /// Hands what is buffered to `update`.
     fn flush(self, mut update: impl FnMut(&[u8])) {
         update(self.bytes.get(..self.used).unwrap_or_default());
-    }
-}
-
-/// Copies `piece` into `slot` (of the same length). A signed text's pieces are mostly a few
-/// bytes (separators, ids, amounts): those are copied with two fixed-size, possibly
-/// overlapping moves each instead of a call to `memcpy`, whose set-up costs more than the copy.
-#[inline]
-fn copy_piece(slot: &mut [u8], piece: &[u8]) {
-    fn copy_ends<const N: usize>(slot: &mut [u8], piece: &[u8]) {
-        let len = piece.len();
-        let (Some(head), Some(tail)) = (piece.first_chunk::<N>(), piece.last_chunk::<N>()) else {
-            return;
-        };
-        let (head, tail) = (*head, *tail);
-        if let Some(out) = slot.first_chunk_mut::<N>() {
-            *out = head;
-        }
-        if let Some(out) = slot.get_mut(len - N..).and_then(<[u8]>::first_chunk_mut::<N>) {
-            *out = tail;
-        }
-    }
-    match piece.len() {
-        0 => {}
-        1 => {
-            if let (Some(out), Some(byte)) = (slot.first_mut(), piece.first()) {
-                *out = *byte;
-            }
-        }
-        2..=3 => copy_ends::<2>(slot, piece),
-        4..=7 => copy_ends::<4>(slot, piece),
-        8..=16 => copy_ends::<8>(slot, piece),
-        _ => slot.copy_from_slice(piece),
     }
 }
 
@@ -426,16 +394,6 @@ mod tests {
         assert_eq!(format!("{digest:?}"), "\"900150983cd24fb0d6963f7d28e17f72\"");
         assert_eq!(String::from(digest), "900150983cd24fb0d6963f7d28e17f72");
         assert_eq!(serde_json::to_string(&digest).unwrap(), "\"900150983cd24fb0d6963f7d28e17f72\"");
-    }
-
-    #[test]
-    fn pieces_of_every_short_length_are_copied_whole() {
-        let source: Vec<u8> = (1..=40).collect();
-        for len in 0..=source.len() {
-            let mut slot = vec![0_u8; len];
-            copy_piece(&mut slot, &source[..len]);
-            assert_eq!(slot, &source[..len], "length {len}");
-        }
     }
 
     #[test]
