@@ -34,8 +34,9 @@ pub const ENCODED_HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9";
 /// it. `Debug` shows nothing of the key.
 ///
 /// RustCrypto's HMAC-SHA512, not aws-lc's (jsonwebtoken's backend): alternated in one run on
-/// the project's machine, aws-lc took 1.31x to 1.40x as long, with or without the key made
-/// once (`paired_aws_lc_vs_rustcrypto*` in `crates/fena/benches/sign.rs`).
+/// the project's machine, aws-lc took 1.13x to 1.14x as long per call, 1.08x to 1.10x with the
+/// key made once (`paired_aws_lc_vs_rustcrypto*` in `crates/fena/benches/sign.rs`; the
+/// README's performance section).
 #[derive(Clone)]
 pub struct SigningKey {
     mac: Hmac<Sha512>,
