@@ -2,7 +2,9 @@
 //!
 //! - `ci [--skip-tests]`: formatting, clippy with warnings denied, the tests, signing-only
 //!   builds of the gateway crates (and with only `async` or `subscriptions` on), the fuzz
-//!   targets compiling, and the docs with warnings denied.
+//!   targets compiling, and the docs (as `docs`).
+//! - `docs`: the workspace's docs with rustdoc warnings denied; fails when two targets would
+//!   write the same doc directory (cargo reports an output filename collision).
 //! - `deny`: installs cargo-deny if it is missing and runs the checks that work offline
 //!   (bans, licenses, sources).
 //! - `bench [--skip-stores] [--skip-build-cost]`: runs the criterion benchmarks and prints
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(args.iter().any(|arg| arg == "--skip-tests")),
         Some("deny") => deny(),
+        Some("docs") => docs(),
         Some("e2e") => e2e(),
         Some("stores") => stores::stores(),
         Some("bench") => bench::bench(args.get(1..).unwrap_or_default()),
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--skip-tests] | deny | e2e | stores | bench [--skip-stores] [--skip-build-cost] | build-cost [PROGRAM...] \
+                "usage: cargo xtask <ci [--skip-tests] | docs | deny | e2e | stores | bench [--skip-stores] [--skip-build-cost] | build-cost [PROGRAM...] \
                  | fuzz <target> <seconds> | fuzz all <seconds> | fuzz list>"
             );
             return ExitCode::from(2);
@@ -115,11 +118,35 @@ fn ci(skip_tests: bool) -> Result<(), String> {
         &["check", "--manifest-path", &manifest.to_string_lossy(), "--bins"],
         &[("RUSTFLAGS", "-D warnings"), ("CARGO_TARGET_DIR", &target.to_string_lossy())],
     )?;
-    cargo(
-        &["doc", "--workspace", "--all-features", "--no-deps"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )?;
+    docs()?;
     println!("xtask ci: all checks passed");
+    Ok(())
+}
+
+/// Builds the workspace's docs with rustdoc warnings as errors, and fails when cargo reports an
+/// output filename collision: two targets writing the same doc directory race each other, and
+/// the loser fails with "No such file or directory" only some of the time
+/// (<https://github.com/rust-lang/cargo/issues/6313>).
+fn docs() -> Result<(), String> {
+    let args = ["doc", "--workspace", "--all-features", "--no-deps"];
+    println!("$ cargo {}", args.join(" "));
+    let output = Command::new(cargo_bin())
+        .args(args)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .output()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprint!("{stderr}");
+    if !output.status.success() {
+        return Err(format!("`cargo {}` failed ({})", args.join(" "), output.status));
+    }
+    if stderr.contains("output filename collision") {
+        return Err(format!(
+            "`cargo {}` found two targets writing the same docs (see the collision above): \
+             give one of them `doc = false`",
+            args.join(" ")
+        ));
+    }
     Ok(())
 }
 
