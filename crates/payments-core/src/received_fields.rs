@@ -37,7 +37,7 @@ pub const MAX_FIELD_BYTES: usize = 8 * 1024;
 #[derive(Clone, Default)]
 pub struct ReceivedFields {
     /// The decoded names and values. A decoded form keeps its separators and blanks what
-    /// escapes freed (see [`decode_in_place`]): only the fields' ranges are its text.
+    /// escapes freed (see [`InPlace`]): only the fields' ranges are its text.
     text: String,
     fields: Vec<Field>,
     /// Whether [`Field::by_name`] holds the name order: set by the decoders when they check
@@ -73,40 +73,42 @@ impl ReceivedFields {
     /// [`WebhookError::Malformed`]; [`WebhookError::TooManyFields`] past [`MAX_FIELDS`] fields
     /// and [`WebhookError::FieldTooLong`] for a name or value over [`MAX_FIELD_BYTES`].
     pub fn decode_form(body: &[u8]) -> Result<Self, WebhookError> {
-        // Counting separators is far cheaper than decoding: a body of thousands of empty
-        // fields is refused before any of them is decoded.
-        let pairs = count_ampersands(body) + 1;
+        let (ampersands, ascii) = scan(body);
+        let pairs = ampersands + 1;
         if pairs > MAX_FIELDS {
             return Err(WebhookError::TooManyFields { limit: MAX_FIELDS });
         }
-        // Separators are ASCII, so a body that is UTF-8 splits into UTF-8 components: only a
-        // component with `%XX` escapes needs checking after decoding.
-        std::str::from_utf8(body).map_err(|_| not_utf8())?;
-        // The body is decoded where it is, in one copy of it: `&` ends a pair (empty pairs
-        // are skipped), the first `=` in it ends the name.
-        let mut text = body.to_vec();
-        let mut fields = Vec::with_capacity(pairs);
-        let mut at = 0;
-        loop {
-            let (name_end, stop) = decode_in_place(&mut text, at, Component::Name)?;
-            let (value, next) = if text.get(stop) == Some(&b'=') {
-                let (value_end, next) = decode_in_place(&mut text, stop + 1, Component::Value)?;
-                ((stop + 1, value_end), next)
-            } else {
-                ((name_end, name_end), stop)
-            };
-            if next > at {
-                check_length(name_end - at)?;
-                check_length(value.1 - value.0)?;
-                fields.push(Field { name: (at, name_end), value, by_name: 0 });
-            }
-            if next >= text.len() {
-                break;
-            }
-            at = next + 1;
+        // An ASCII body is UTF-8. Another is checked as received: escapes that decode to
+        // UTF-8 do not make up for bytes that were not UTF-8 as sent.
+        if !ascii {
+            std::str::from_utf8(body).map_err(|_| not_utf8())?;
         }
-        // Each component was checked (unescaped ones are pieces of the UTF-8 body), the rest
-        // is separators and blanks.
+        let mut form = InPlace {
+            text: body.to_vec(),
+            fields: Vec::with_capacity(pairs),
+            pair: 0,
+            name: None,
+            component: 0,
+            read: 0,
+            write: 0,
+        };
+        let (blocks, rest) = body.as_chunks::<64>();
+        let mut last = [0_u8; 64];
+        if let Some(slot) = last.get_mut(..rest.len()) {
+            slot.copy_from_slice(rest);
+        }
+        for (block, start) in blocks.iter().chain([&last]).zip((0..).step_by(64)) {
+            let mut specials = special_mask(block);
+            while specials != 0 {
+                let at = start + specials.trailing_zeros() as usize;
+                specials &= specials - 1;
+                form.special(at)?;
+            }
+        }
+        form.plain_to(body.len());
+        form.end_pair()?;
+        // The one UTF-8 check of the decoded text (see `InPlace`).
+        let InPlace { text, fields, .. } = form;
         let text = String::from_utf8(text).map_err(|_| not_utf8())?;
         let mut fields = Self { text, fields, sorted: false };
         fields.refuse_repeats()?;
@@ -381,112 +383,152 @@ fn name_prefix(name: &str) -> u64 {
     }
 }
 
-/// How many `&` are in `body`, counted 255 bytes at a time into a byte-wide sum, which the
-/// compiler turns into wide compares (a sum per byte as wide as the count took four times as
-/// many instructions).
-fn count_ampersands(body: &[u8]) -> usize {
-    body.chunks(255)
-        .map(|chunk| {
-            let in_chunk = chunk.iter().fold(0_u8, |sum, byte| sum + u8::from(*byte == b'&'));
-            usize::from(in_chunk)
-        })
-        .sum()
-}
-
-/// Which part of a pair [`decode_in_place`] reads: a name ends at the first `=`, a value
-/// takes it as text.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Component {
-    Name,
-    Value,
+/// One pass over a form body before decoding: how many `&` it has (so a body of thousands of
+/// empty fields is refused before any is decoded) and whether it is all ASCII (then it is
+/// UTF-8 without a check). Counted 255 bytes at a time into byte-wide sums, which the compiler
+/// turns into wide compares (a sum per byte as wide as the count took four times as many
+/// instructions).
+fn scan(body: &[u8]) -> (usize, bool) {
+    body.chunks(255).fold((0, true), |(ampersands, ascii), chunk| {
+        let (in_chunk, high) = chunk
+            .iter()
+            .fold((0_u8, 0_u8), |(sum, high), byte| (sum + u8::from(*byte == b'&'), high | byte));
+        (ampersands + usize::from(in_chunk), ascii && high.is_ascii())
+    })
 }
 
 /// The bytes decoding stops at: `%`, `&`, `+` and `=`.
 const SPECIAL: [u8; 4] = [b'%', b'&', b'+', b'='];
 
-/// Where the first [`SPECIAL`] byte of `bytes` is, testing eight bytes at a time.
+/// Where the [`SPECIAL`] bytes of a 64-byte block are: bit `i` is set when byte `i` is one.
 ///
-/// Each word is XORed with a special byte repeated eight times, so a byte that matched
-/// becomes zero; `(x - 0x01..01) & !x & 0x80..80` sets the top bit of the lowest zero byte
-/// (higher ones may be set spuriously by the borrow, which the lowest set bit ignores). About
-/// three instructions per byte, against ten when testing a byte at a time; a runtime-dispatched
-/// SIMD search (the `memchr` crate) stops at three needles and costs more per call than the
-/// short runs of a form take.
-fn find_special(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// Eight bytes at a time: each word is XORed with a special byte repeated, so a byte that
+/// matched becomes zero, and `!(((x & 0x7F..7F) + 0x7F..7F) | x) & 0x80..80` sets the top bit
+/// of exactly the zero bytes (no carry crosses a byte, and a byte past ASCII keeps its top
+/// bit in `| x`). The eight top bits are gathered into one byte with a multiply
+/// (`0x0102_0408_1020_4080` moves byte `i`'s bit to bit `56 + i`, and no two partial products
+/// meet there). The decoder then visits the set bits: a branch per special byte and none per
+/// plain run, where searching run by run mispredicted at the end of nearly every run.
+fn special_mask(block: &[u8; 64]) -> u64 {
+    const LOWS: u64 = u64::from_le_bytes([0x7F; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        let zero_at = |special: u8| {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    block.as_chunks::<8>().0.iter().zip((0..64).step_by(8)).fold(0, |mask, (chunk, shift)| {
+        let word = u64::from_le_bytes(*chunk);
+        let nonzero = |special: u8| {
             let x = word ^ (ONES * u64::from(special));
-            x.wrapping_sub(ONES) & !x & HIGHS
+            ((x & LOWS) + LOWS) | x
         };
-        let found = SPECIAL.iter().fold(0, |found, special| found | zero_at(*special));
-        if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks.remainder().iter().position(|byte| SPECIAL.contains(byte)).map(|at| offset + at)
+        let all_nonzero = SPECIAL.iter().fold(u64::MAX, |all, special| all & nonzero(*special));
+        let found = !all_nonzero & HIGHS;
+        mask | (((found >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << shift)
+    })
 }
 
-/// Decodes the name or value that starts at `start` of `text`, where it is: `+` becomes a
-/// space and `%XX` a byte (`%` without two hex digits stays as it is). Returns where the
-/// decoded text ends and where the component did (its `&`, the `=` ending a name, or the end).
+/// Decodes a form body where it is, in a copy of it, visiting only its [`SPECIAL`] bytes
+/// (from [`special_mask`]): `&` ends a pair (empty pairs are skipped), the first `=` of a pair
+/// ends its name, `+` becomes a space and `%XX` a byte (`%` without two hex digits stays).
 ///
 /// Decoding never lengthens text, and a component without `%XX` keeps its length (so the
-/// common case moves no byte). Bytes a shorter decoded text no longer covers are blanked
-/// with spaces, which keeps the whole buffer UTF-8. A component with an escape past ASCII is
-/// checked to be UTF-8; the others are pieces of the body, already checked, cut at ASCII
-/// separators, with ASCII bytes put in.
-#[inline(always)]
-fn decode_in_place(
-    text: &mut [u8],
-    start: usize,
-    component: Component,
-) -> Result<(usize, usize), WebhookError> {
-    let (mut read, mut write) = (start, start);
-    let mut escaped = false;
-    loop {
-        // A run of plain bytes stays where it is, or moves down behind an escape.
-        let rest = text.get(read..).unwrap_or_default();
-        let run = find_special(rest).unwrap_or(rest.len());
-        if write != read {
-            crate::short_copy::move_within(text, read, write, run);
+/// common case moves no byte): a run of plain bytes stays where it is, or moves down behind
+/// an escape. Bytes a shorter decoded component no longer covers are blanked with spaces, and
+/// separators stay, so components are always apart by ASCII bytes: the whole buffer is UTF-8
+/// exactly when every decoded component is, and one check of it covers them all.
+struct InPlace {
+    text: Vec<u8>,
+    fields: Vec<Field>,
+    /// Where the pair being read starts.
+    pair: usize,
+    /// Its name, once its first `=` was read; until then the pair is its name.
+    name: Option<(usize, usize)>,
+    /// Where the component being read starts.
+    component: usize,
+    /// The next byte to read, and where its decoded byte goes (never past `read`).
+    read: usize,
+    write: usize,
+}
+
+impl InPlace {
+    /// Reads the plain bytes up to `at` (a special byte, or the end of the text).
+    #[inline(always)]
+    fn plain_to(&mut self, at: usize) {
+        let run = at - self.read;
+        if self.write != self.read {
+            crate::short_copy::move_within(&mut self.text, self.read, self.write, run);
         }
-        (read, write) = (read + run, write + run);
-        let (decoded, used) = match text.get(read..) {
-            Some([b'&', ..]) | Some([]) | None => break,
-            Some([b'=', ..]) if component == Component::Name => break,
+        (self.read, self.write) = (at, self.write + run);
+    }
+
+    /// Reads the special byte at `at` (the bytes before it were read).
+    #[inline(always)]
+    fn special(&mut self, at: usize) -> Result<(), WebhookError> {
+        self.plain_to(at);
+        let (decoded, used) = match self.text.get(at..) {
+            Some([b'&', ..]) => return self.end_pair(),
+            Some([b'=', ..]) if self.name.is_none() => {
+                self.name = Some(self.end_component());
+                return Ok(());
+            }
             Some([b'+', ..]) => (b' ', 1),
             Some([b'%', high, low, ..]) => match (hex_value(*high), hex_value(*low)) {
-                (Some(high), Some(low)) => {
-                    let byte = (high << 4) | low;
-                    // Only a byte past ASCII can leave the text not UTF-8.
-                    escaped |= !byte.is_ascii();
-                    (byte, 3)
-                }
+                (Some(high), Some(low)) => ((high << 4) | low, 3),
                 _ => (b'%', 1),
             },
             // `=` in a value, or `%` without two digits.
             Some([other, ..]) => (*other, 1),
+            Some([]) | None => return Ok(()),
         };
-        if let Some(slot) = text.get_mut(write) {
+        if let Some(slot) = self.text.get_mut(self.write) {
             *slot = decoded;
         }
-        (read, write) = (read + used, write + 1);
+        (self.read, self.write) = (self.read + used, self.write + 1);
+        Ok(())
     }
-    if write != read
-        && let Some(freed) = text.get_mut(write..read)
-    {
-        freed.fill(b' ');
+
+    /// Ends the component at `read` (a separator or the end): blanks what decoding freed and
+    /// returns its decoded range; the next component starts past the separator.
+    #[inline(always)]
+    fn end_component(&mut self) -> (usize, usize) {
+        if self.write != self.read
+            && let Some(freed) = self.text.get_mut(self.write..self.read)
+        {
+            freed.fill(b' ');
+        }
+        let decoded = (self.component, self.write);
+        self.component = self.read + 1;
+        (self.read, self.write) = (self.component, self.component);
+        decoded
     }
-    if escaped && std::str::from_utf8(text.get(start..write).unwrap_or_default()).is_err() {
-        return Err(not_utf8());
+
+    /// Ends the pair at `read` (an `&` or the end), keeping it unless it is empty.
+    #[inline(always)]
+    fn end_pair(&mut self) -> Result<(), WebhookError> {
+        let end = self.read;
+        let last = self.end_component();
+        let (name, value) = match self.name.take() {
+            Some(name) => (name, last),
+            None => (last, (last.1, last.1)),
+        };
+        if end > self.pair {
+            if name.1 - name.0 > MAX_FIELD_BYTES || value.1 - value.0 > MAX_FIELD_BYTES {
+                return Err(self.too_long());
+            }
+            self.fields.push(Field { name, value, by_name: 0 });
+        }
+        self.pair = self.component;
+        Ok(())
     }
-    Ok((write, read))
+
+    /// The error for a field over [`MAX_FIELD_BYTES`]: a component before it that is not
+    /// UTF-8 is reported first, as a decoder checking each component as it goes would.
+    /// (The rest of the text is as received, and the received body was checked.)
+    #[cold]
+    fn too_long(&self) -> WebhookError {
+        if std::str::from_utf8(&self.text).is_err() {
+            return not_utf8();
+        }
+        WebhookError::FieldTooLong { limit: MAX_FIELD_BYTES }
+    }
 }
 
 fn hex_value(digit: u8) -> Option<u8> {
@@ -669,11 +711,13 @@ mod tests {
             parts in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "a", "b", "=", "&", "+", "%", "%41", "%3D", "%26", "%2B", "%C3", "%A9",
-                    "%E2%82%AC", "\u{e9}", "%4", "%zz", "x",
+                    "%E2%82%AC", "\u{e9}", "%4", "%zz", "x", "0123456789abcdefghijklmnopq",
                 ]),
-                0..24,
+                0..48,
             )
         ) {
+            // Long parts put specials, escapes and characters across the decoder's 64-byte
+            // blocks.
             let body = parts.concat();
             let reference: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
                 .map(|(name, value)| (name.into_owned(), value.into_owned()))
@@ -694,6 +738,73 @@ mod tests {
                 Err(_) => proptest::prop_assert!(repeated || lossy, "{body:?}"),
             }
         }
+    }
+
+    proptest::proptest! {
+        /// A body that is not UTF-8 as received is refused, even where its escapes would
+        /// complete a character (`form_urlencoded` would take `\xC3%A9` as `é`); one that is
+        /// decodes as its text does.
+        #[test]
+        fn bodies_not_utf8_as_received_are_refused(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"a"[..], b"=", b"&", b"%C3", b"%A9", b"\xC3", b"\xA9", b"\xFF", b"\xC3\xA9",
+                    b"0123456789abcdefghijklmnopq",
+                ]),
+                0..32,
+            )
+        ) {
+            let body = parts.concat();
+            let decoded = ReceivedFields::decode_form(&body);
+            match std::str::from_utf8(&body) {
+                Err(_) => proptest::prop_assert!(decoded.is_err(), "{body:?}"),
+                Ok(text) => {
+                    let escaped = text.replace('\u{e9}', "%C3%A9");
+                    let reference = ReceivedFields::decode_form(escaped.as_bytes());
+                    proptest::prop_assert_eq!(decoded, reference, "{:?}", body);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn special_masks_mark_exactly_the_special_bytes() {
+        // Every byte value at every position, next to specials and bytes past ASCII (whose
+        // top bit must not read as a match).
+        for byte in 0..=u8::MAX {
+            for at in 0..64 {
+                let mut block = [0x80_u8; 64];
+                block[(at + 1) % 64] = b'%';
+                block[at] = byte;
+                let expected = block
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, byte)| SPECIAL.contains(byte))
+                    .fold(0_u64, |mask, (at, _)| mask | (1 << at));
+                assert_eq!(special_mask(&block), expected, "byte {byte:#x} at {at}");
+            }
+        }
+        // Every pattern of specials within a word.
+        for pattern in 0..=u8::MAX {
+            let mut block = [b'a'; 64];
+            for bit in 0..8 {
+                if pattern & (1 << bit) != 0 {
+                    block[8 + bit] = SPECIAL[bit % 4];
+                }
+            }
+            assert_eq!(special_mask(&block), u64::from(pattern) << 8, "{pattern:#010b}");
+        }
+    }
+
+    #[test]
+    fn a_field_too_long_after_one_not_utf8_is_refused_as_not_utf8() {
+        let long = "a".repeat(MAX_FIELD_BYTES + 1);
+        let not_utf8 = ReceivedFields::decode_form(format!("a=%FF&b={long}").as_bytes());
+        assert!(matches!(not_utf8, Err(WebhookError::Malformed(_))));
+        let too_long = ReceivedFields::decode_form(format!("b={long}&a=%FF").as_bytes());
+        assert_eq!(too_long, Err(WebhookError::FieldTooLong { limit: MAX_FIELD_BYTES }));
+        let raw = [format!("b={long}&a=").as_bytes(), &[0xFF]].concat();
+        assert!(matches!(ReceivedFields::decode_form(&raw), Err(WebhookError::Malformed(_))));
     }
 
     #[test]
