@@ -492,7 +492,7 @@ impl InPlace {
         if self.write != self.read
             && let Some(freed) = self.text.get_mut(self.write..self.read)
         {
-            freed.fill(b' ');
+            crate::short_copy::fill(freed, b' ');
         }
         let decoded = (self.component, self.write);
         self.component = self.read + 1;

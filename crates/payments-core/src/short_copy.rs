@@ -1,8 +1,8 @@
-//! Copies of a few bytes without a call to `memcpy`/`memmove`, whose set-up costs more than
-//! the copy: a signed text's pieces and a form's runs between escapes are mostly a few bytes
-//! (separators, ids, amounts). Such a copy is two fixed-size, possibly overlapping loads of
-//! the source's ends, then two stores; both are loaded before either is stored, so a source
-//! and target that overlap are copied right too.
+//! Copies (and fills) of a few bytes without a call to `memcpy`/`memmove`/`memset`, whose
+//! set-up costs more than the copy: a signed text's pieces and a form's runs between escapes
+//! are mostly a few bytes (separators, ids, amounts). Such a copy is two fixed-size, possibly
+//! overlapping loads of the source's ends, then two stores; both are loaded before either is
+//! stored, so a source and target that overlap are copied right too.
 
 /// The ends of a short source, loaded; `Long` for a source left to the slice copies.
 #[derive(Clone, Copy)]
@@ -67,6 +67,23 @@ pub(crate) fn copy(target: &mut [u8], source: &[u8]) {
     }
 }
 
+/// Sets every byte of `target` to `byte`, as `fill` does: the blanks a form's escapes free
+/// are a few bytes each (two per escape).
+#[inline]
+pub(crate) fn fill(target: &mut [u8], byte: u8) {
+    let ends = match target.len() {
+        0 => Ends::Empty,
+        1 => Ends::One(byte),
+        2..=3 => Ends::Two([byte; 2], [byte; 2]),
+        4..=7 => Ends::Four([byte; 4], [byte; 4]),
+        8..=16 => Ends::Eight([byte; 8], [byte; 8]),
+        _ => Ends::Long,
+    };
+    if !ends.store(target) {
+        target.fill(byte);
+    }
+}
+
 /// Moves the `len` bytes at `from` of `text` to `to`, as `copy_within` does (the ranges may
 /// overlap). Does nothing for ranges outside `text`.
 #[inline]
@@ -90,6 +107,19 @@ mod tests {
             let mut target = vec![0_u8; len];
             copy(&mut target, &source[..len]);
             assert_eq!(target, source[..len], "length {len}");
+        }
+    }
+
+    #[test]
+    fn fills_set_every_byte_and_no_other_for_every_short_length() {
+        for len in 0..=40 {
+            let mut text = vec![0_u8; len + 2];
+            if let Some(inner) = text.get_mut(1..=len) {
+                fill(inner, b' ');
+            }
+            let expected: Vec<u8> =
+                (0..len + 2).map(|at| if at == 0 || at == len + 1 { 0 } else { b' ' }).collect();
+            assert_eq!(text, expected, "length {len}");
         }
     }
 
