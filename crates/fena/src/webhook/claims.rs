@@ -19,11 +19,11 @@ use crate::error::TokenError;
 /// the last of a repeated name kept. The same reading as a `serde_json::Map` (a `BTreeMap`),
 /// but names and string values are borrowed from the payload when they have no escapes, so
 /// that reading them allocates nothing per claim.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Claims<'a>(Vec<(Cow<'a, str>, Claim<'a>)>);
 
 /// One claim's value: a string (its content), or any other JSON value.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Claim<'a> {
     /// A JSON string.
     Text(Cow<'a, str>),
@@ -35,11 +35,31 @@ impl<'a> Claims<'a> {
     /// Reads the JSON object of a token's payload.
     pub(crate) fn from_json(json: &'a [u8]) -> Result<Self, serde_json::Error> {
         // Checked as UTF-8 once, so that serde_json does not check each string again; JSON
-        // that is not UTF-8 is read as bytes, for the same error as before.
+        // that is not UTF-8 is read as bytes, for the same error as before. The flat objects
+        // Fena signs are read by `flat_claims`, anything else by serde_json.
         match std::str::from_utf8(json) {
-            Ok(text) => serde_json::from_str(text),
+            Ok(text) => match super::flat_claims::members(text) {
+                Some(members) => Ok(Self::from_members(members)),
+                None => serde_json::from_str(text),
+            },
             Err(_) => serde_json::from_slice(json),
         }
+    }
+
+    /// The claims of an object's members, given in the order sent: put in name order, the
+    /// last of a repeated name kept, as a map inserting them in turn would keep them.
+    pub(super) fn from_members(mut claims: Vec<(Cow<'a, str>, Claim<'a>)>) -> Self {
+        // Stable: the members of one name stay in the order sent, and the last one's value is
+        // kept (a map's insert replaces the value).
+        claims.sort_by(|left, right| name_order(&left.0, &right.0));
+        claims.dedup_by(|later, kept| {
+            let repeated = later.0 == kept.0;
+            if repeated {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            repeated
+        });
+        Claims(claims)
     }
 
     /// The place of `name` in name order (in [`Claims::to_text_fields`] too), if present.
@@ -49,11 +69,30 @@ impl<'a> Claims<'a> {
 
     /// The value of `name`, if present.
     pub(crate) fn get(&self, name: &str) -> Option<&Claim<'a>> {
-        self.0
-            .binary_search_by(|(claim, _)| name_order(claim, name))
-            .ok()
-            .and_then(|index| self.0.get(index))
-            .map(|(_, value)| value)
+        self.value(self.position(name))
+    }
+
+    /// The places of `names` (as [`Claims::position`] gives them), found in one pass over the
+    /// claims: a verifier reads several claims, and a binary search for each took three to
+    /// four name comparisons where this takes mostly length comparisons (instructions of the
+    /// webhook row's lookups: 2,100 with a search per name, 400 in one pass).
+    pub(crate) fn find<const N: usize>(&self, names: [&str; N]) -> [Option<usize>; N] {
+        let mut found = [None; N];
+        for (place, (name, _)) in self.0.iter().enumerate() {
+            if let Some(slot) = names
+                .iter()
+                .position(|wanted| *wanted == name.as_ref())
+                .and_then(|at| found.get_mut(at))
+            {
+                *slot = Some(place);
+            }
+        }
+        found
+    }
+
+    /// The value at `place` (from [`Claims::find`] or [`Claims::position`]), if any.
+    pub(crate) fn value(&self, place: Option<usize>) -> Option<&Claim<'a>> {
+        self.0.get(place?).map(|(_, value)| value)
     }
 
     /// Every claim as text, in name order, in one buffer: a string as its content, anything
@@ -109,17 +148,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         while let Some((Name(name), claim)) = access.next_entry::<Name<'de>, Claim<'de>>()? {
             claims.push((name, claim));
         }
-        // Stable: the members of one name stay in the order sent, and the last one's value is
-        // kept (a map's insert replaces the value).
-        claims.sort_by(|left: &(Cow<'de, str>, Claim<'de>), right| name_order(&left.0, &right.0));
-        claims.dedup_by(|later, kept| {
-            let repeated = later.0 == kept.0;
-            if repeated {
-                std::mem::swap(&mut later.1, &mut kept.1);
-            }
-            repeated
-        });
-        Ok(Claims(claims))
+        Ok(Claims::from_members(claims))
     }
 }
 
@@ -243,18 +272,18 @@ pub(crate) fn check_times(claims: &Claims<'_>, config: &Config) -> Result<Times,
     let now = unix_seconds(config.clock());
     let leeway = config.leeway().as_secs();
     let leeway_i64 = i64::try_from(leeway).unwrap_or(i64::MAX);
-    let exp =
-        numeric_date(claims, "exp", Rounding::Down)?.ok_or(TokenError::MissingClaim("exp"))?;
+    let [exp, iat, nbf] = claims.find(["exp", "iat", "nbf"]).map(|place| claims.value(place));
+    let exp = numeric_date(exp, "exp", Rounding::Down)?.ok_or(TokenError::MissingClaim("exp"))?;
     if now >= exp.saturating_add(leeway_i64) {
         return Err(TokenError::Expired { exp, now, leeway });
     }
-    let iat = numeric_date(claims, "iat", Rounding::Up)?;
+    let iat = numeric_date(iat, "iat", Rounding::Up)?;
     if let Some(iat) = iat
         && iat > now.saturating_add(leeway_i64)
     {
         return Err(TokenError::IssuedInFuture { iat, now, leeway });
     }
-    if let Some(nbf) = numeric_date(claims, "nbf", Rounding::Up)?
+    if let Some(nbf) = numeric_date(nbf, "nbf", Rounding::Up)?
         && nbf > now.saturating_add(leeway_i64)
     {
         return Err(TokenError::NotYetValid { nbf, now, leeway });
@@ -268,15 +297,15 @@ enum Rounding {
     Up,
 }
 
-/// Reads a JWT `NumericDate` (seconds, possibly fractional) exactly, rounding towards the
-/// stricter side.
+/// Reads a JWT `NumericDate` (seconds, possibly fractional), the value of `claim`, exactly,
+/// rounding towards the stricter side.
 fn numeric_date(
-    claims: &Claims<'_>,
+    value: Option<&Claim<'_>>,
     claim: &'static str,
     rounding: Rounding,
 ) -> Result<Option<i64>, TokenError> {
     let invalid = |reason: String| TokenError::InvalidClaim { claim, reason };
-    match claims.get(claim) {
+    match value {
         None | Some(Claim::Other(Value::Null)) => Ok(None),
         Some(Claim::Other(Value::Number(number))) => {
             if let Some(seconds) = number.as_i64() {
@@ -309,7 +338,16 @@ pub(crate) fn claim_text<'c>(
     claim: &'static str,
     allow_empty: bool,
 ) -> Result<&'c str, TokenError> {
-    match claims.get(claim) {
+    text_value(claims.get(claim), claim, allow_empty)
+}
+
+/// [`claim_text`] for a value already looked up (with [`Claims::find`]).
+pub(crate) fn text_value<'c>(
+    value: Option<&'c Claim<'_>>,
+    claim: &'static str,
+    allow_empty: bool,
+) -> Result<&'c str, TokenError> {
+    match value {
         None | Some(Claim::Other(Value::Null)) => Err(TokenError::MissingClaim(claim)),
         Some(Claim::Text(text)) if text.is_empty() && !allow_empty => {
             Err(TokenError::InvalidClaim { claim, reason: "is empty".to_owned() })
@@ -396,9 +434,10 @@ mod tests {
     #[test]
     fn fractional_times_round_to_the_strict_side() {
         let claims = Claims::from_json(br#"{"exp": 100.7, "iat": 99.2, "bad": "1"}"#).unwrap();
-        assert_eq!(numeric_date(&claims, "exp", Rounding::Down).unwrap(), Some(100));
-        assert_eq!(numeric_date(&claims, "iat", Rounding::Up).unwrap(), Some(100));
-        assert!(numeric_date(&claims, "bad", Rounding::Up).is_err());
-        assert_eq!(numeric_date(&claims, "nbf", Rounding::Up).unwrap(), None);
+        let date = |name, rounding| numeric_date(claims.get(name), name, rounding);
+        assert_eq!(date("exp", Rounding::Down).unwrap(), Some(100));
+        assert_eq!(date("iat", Rounding::Up).unwrap(), Some(100));
+        assert!(date("bad", Rounding::Up).is_err());
+        assert_eq!(date("nbf", Rounding::Up).unwrap(), None);
     }
 }

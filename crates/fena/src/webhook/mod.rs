@@ -36,6 +36,7 @@
 use payments_core::webhook::WebhookAck;
 
 mod claims;
+mod flat_claims;
 mod token;
 pub(crate) mod toolkit;
 

@@ -7,7 +7,7 @@ use payments_core::payment::PaymentStatus as CoreStatus;
 use payments_core::webhook::{MAX_FIELD_BYTES, ReceivedFields, WebhookRequest};
 use payments_core::{Decimal, Money};
 
-use super::claims::{Claim, Claims, check_times, claim_text};
+use super::claims::{Claim, Claims, check_times, text_value};
 use crate::amount::parse_amount;
 use crate::config::Config;
 use crate::error::TokenError;
@@ -15,11 +15,6 @@ use crate::sign;
 
 /// The media type of a form body.
 const FORM: &str = "application/x-www-form-urlencoded";
-
-fn amount_claim(claims: &Claims<'_>, claim: &'static str) -> Result<Money, TokenError> {
-    let text = claim_text(claims, claim, false)?;
-    parse_amount(text).map_err(|reason| TokenError::InvalidClaim { claim, reason })
-}
 
 /// The token of a body that is exactly `token=...` with nothing to decode in it (no `&`,
 /// `%` or `+`, UTF-8, not over [`MAX_FIELD_BYTES`]), as Fena sends it: read in place.
@@ -136,26 +131,27 @@ impl TokenVerifier {
         let claims = Claims::from_json(json).map_err(sign::not_the_expected_json)?;
         let times = check_times(&claims, &self.config)?;
         // The typed values are kept as places in the raw fields (a string claim's text is its
-        // content), so that nothing is copied twice.
-        let payment_id = if self.config.requires_payment_id() {
-            claim_text(&claims, "id", false)?;
-            claims.position("id")
-        } else {
-            match claim_text(&claims, "id", false) {
-                Ok(_) => claims.position("id"),
-                Err(TokenError::MissingClaim(_)) => None,
-                Err(other) => return Err(other),
-            }
+        // content), so that nothing is copied twice. Checked in this order: `id`, `orderID`,
+        // `requestAmount`, `netAmount`, `terminal`.
+        let [id, order_id, request_amount, net_amount, terminal, completed_at] =
+            claims.find(["id", "orderID", "requestAmount", "netAmount", "terminal", "completedAt"]);
+        let text = |place, claim| text_value(claims.value(place), claim, false);
+        let payment_id = match text(id, "id") {
+            Ok(_) => id,
+            Err(TokenError::MissingClaim(_)) if !self.config.requires_payment_id() => None,
+            Err(other) => return Err(other),
         };
-        claim_text(&claims, "orderID", false)?;
-        let order_id = claims.position("orderID").unwrap_or_default();
-        let request_amount = amount_claim(&claims, "requestAmount")?;
-        let net_amount = amount_claim(&claims, "netAmount")?;
-        let terminal = claim_text(&claims, "terminal", false)?;
-        let completed_at = match claims.get("completedAt") {
-            Some(Claim::Text(_)) => claims.position("completedAt"),
-            _ => None,
+        text(order_id, "orderID")?;
+        let order_id = order_id.unwrap_or_default();
+        let amount = |place, claim| {
+            parse_amount(text(place, claim)?)
+                .map_err(|reason| TokenError::InvalidClaim { claim, reason })
         };
+        let request_amount = amount(request_amount, "requestAmount")?;
+        let net_amount = amount(net_amount, "netAmount")?;
+        let terminal = text(terminal, "terminal")?;
+        let completed_at =
+            completed_at.filter(|&place| matches!(claims.value(Some(place)), Some(Claim::Text(_))));
         if terminal != self.config.terminal_id() {
             return Err(TokenError::WrongTerminal {
                 expected: self.config.terminal_id().to_owned(),
