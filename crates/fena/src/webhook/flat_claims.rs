@@ -22,8 +22,7 @@ pub(super) fn members(json: &str) -> Option<Vec<(Cow<'_, str>, Claim<'_>)>> {
     // One pass over the whole object (it vectorises) instead of a test per byte of each
     // string: with no backslash and no byte below 0x20 (so no whitespace either: Fena writes
     // its claims compactly), every string is plain and ends at the next quote.
-    let plain =
-        json.bytes().fold(true, |plain, byte| plain & (byte != b'\\') & (byte >= 0x20));
+    let plain = json.bytes().fold(true, |plain, byte| plain & (byte != b'\\') & (byte >= 0x20));
     if !plain {
         return None;
     }
