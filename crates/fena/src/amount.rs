@@ -83,9 +83,25 @@ pub fn parse_amount(text: &str) -> Result<Money, String> {
     if !well_formed {
         return Err(format!("{:?} is not an amount with exactly two decimals", shown()));
     }
-    let value =
-        payments_core::amount_text::parse_plain_decimal(text).map_err(|error| error.to_string())?;
+    // The usual amount is read here as pence (16 digits before the point fit an `i64`), the
+    // same decimal as `parse_plain_decimal` gives (mantissa in pence, scale 2); longer ones
+    // take its exact checks.
+    let value = match pence(text) {
+        Some(pence) => Decimal::new(pence, 2),
+        None => payments_core::amount_text::parse_plain_decimal(text)
+            .map_err(|error| error.to_string())?,
+    };
     Money::new(value, CURRENCY).map_err(|error| error.to_string())
+}
+
+/// `text` (checked as `digits "." two digits`) in pence, when it has at most 16 digits before
+/// the point (18 digits in all stay below `i64::MAX`).
+fn pence(text: &str) -> Option<i64> {
+    (text.len() <= 16 + 3).then(|| {
+        text.bytes()
+            .filter(u8::is_ascii_digit)
+            .fold(0_i64, |value, digit| value * 10 + i64::from(digit - b'0'))
+    })
 }
 
 /// The range a payment-link amount must fall in.
@@ -198,6 +214,36 @@ mod tests {
         }
         assert_eq!(parse_amount("0.50").unwrap(), gbp("0.50"));
         assert_eq!(parse_amount("010.00").unwrap(), gbp("10"));
+    }
+
+    #[test]
+    fn amounts_read_as_the_plain_decimal_reader_reads_them() {
+        let long = "9".repeat(16);
+        let longer = "9".repeat(17);
+        let too_long = "9".repeat(40);
+        for text in [
+            "0.01",
+            "0.50",
+            "10.00",
+            "010.00",
+            "4999.99",
+            "0.00",
+            "00.00",
+            &format!("{long}.99"),
+            &format!("{longer}.99"),
+            &format!("{too_long}.99"),
+        ] {
+            let reference = payments_core::amount_text::parse_plain_decimal(text)
+                .map_err(|error| error.to_string())
+                .and_then(|value| Money::new(value, CURRENCY).map_err(|error| error.to_string()));
+            let ours = parse_amount(text);
+            assert_eq!(ours, reference, "{text}");
+            // The same representation too (scale 2), not only an equal value.
+            if let (Ok(ours), Ok(reference)) = (ours, reference) {
+                assert_eq!(ours.amount().to_string(), reference.amount().to_string(), "{text}");
+                assert_eq!(ours.amount().scale(), reference.amount().scale(), "{text}");
+            }
+        }
     }
 
     #[test]
