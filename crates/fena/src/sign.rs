@@ -183,23 +183,7 @@ pub(crate) fn verify_payload<'b>(
     if key.empty {
         return Err(TokenError::EmptySecret);
     }
-    // Exactly two dots: the signing input is everything before the last one. Counted in one
-    // pass, 255 bytes at a time into a byte-wide sum (which vectorises; a sum as wide as the
-    // count does not), then each end found by a short search from its side.
-    let dots: usize = token
-        .as_bytes()
-        .chunks(255)
-        .map(|chunk| {
-            usize::from(chunk.iter().fold(0_u8, |dots, byte| dots + u8::from(*byte == b'.')))
-        })
-        .sum();
-    let three_parts = (dots == 2)
-        .then(|| token.rsplit_once('.').zip(token.split_once('.')))
-        .flatten()
-        .and_then(|((signing_input, signature), (header, _))| {
-            let payload = signing_input.get(header.len() + 1..)?;
-            Some((signing_input, header, payload, signature))
-        });
+    let three_parts = three_parts(token);
     let Some((signing_input, header, payload, signature)) = three_parts else {
         return Err(malformed("token", "expected three dot-separated parts"));
     };
@@ -365,6 +349,42 @@ mod base64url {
     }
 }
 
+/// The signing input, header, payload and signature of a token with exactly two dots.
+fn three_parts(token: &str) -> Option<(&str, &str, &str, &str)> {
+    // Exactly two dots: the signing input is everything before the last one. Counted in one
+    // pass, 255 bytes at a time into a byte-wide sum (which vectorises; a sum as wide as the
+    // count does not).
+    let dots: usize = token
+        .as_bytes()
+        .chunks(255)
+        .map(|chunk| {
+            usize::from(chunk.iter().fold(0_u8, |dots, byte| dots + u8::from(*byte == b'.')))
+        })
+        .sum();
+    // With two dots, each is found from its side. The usual token needs no search: it starts
+    // with the header signing writes (which has no dot), and ends with an HS512 tag's 86
+    // characters, so a dot just before them that is not the first is the last one.
+    let bytes = token.as_bytes();
+    (dots == 2)
+        .then(|| {
+            let first = match bytes.get(ENCODED_HEADER.len()) {
+                Some(b'.') if token.starts_with(ENCODED_HEADER) => ENCODED_HEADER.len(),
+                _ => token.find('.')?,
+            };
+            let last = match token.len().checked_sub(TAG_CHARACTERS + 1) {
+                Some(at) if at != first && bytes.get(at) == Some(&b'.') => at,
+                _ => token.rfind('.')?,
+            };
+            let signing_input = token.get(..last)?;
+            let (header, payload) = (token.get(..first)?, token.get(first + 1..last)?);
+            Some((signing_input, header, payload, token.get(last + 1..)?))
+        })
+        .flatten()
+}
+
+/// The length of an HS512 tag (64 bytes) in base64url without padding.
+const TAG_CHARACTERS: usize = 86;
+
 /// A decoded payload up to this many bytes stays on the stack (a webhook's claims are about
 /// 250 bytes, a payment link's about 450).
 const INLINE_PAYLOAD: usize = 1024;
@@ -464,6 +484,32 @@ mod tests {
         // An empty key would let anyone sign: refused both ways.
         assert_eq!(verify(&token, &SecretString::from("")), Err(TokenError::EmptySecret));
         assert!(matches!(sign(&claims, &SecretString::from("")), Err(Error::Input(_))));
+    }
+
+    #[test]
+    fn parts_are_split_as_a_plain_split_splits_them() {
+        let tag = "t".repeat(TAG_CHARACTERS);
+        let mut tokens = vec![String::new(), ".".into(), "..".into(), "...".into()];
+        for header in [ENCODED_HEADER, "eyJ", "", "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9x"] {
+            for signature in [tag.as_str(), &tag[1..], "", "x", &format!("x{tag}")] {
+                for payload in ["e30", "", "a.b", &tag] {
+                    tokens.push(format!("{header}.{payload}.{signature}"));
+                    // A dot where the usual tag would start, or inside it.
+                    tokens.push(format!("{header}.{payload}.{}", signature.replacen('t', ".", 1)));
+                    tokens.push(format!("{header}{payload}.{signature}"));
+                }
+            }
+        }
+        for token in &tokens {
+            let parts: Vec<&str> = token.split('.').collect();
+            let expected = match parts[..] {
+                [header, payload, signature] => {
+                    Some((&token[..header.len() + 1 + payload.len()], header, payload, signature))
+                }
+                _ => None,
+            };
+            assert_eq!(three_parts(token), expected, "{token}");
+        }
     }
 
     #[test]
