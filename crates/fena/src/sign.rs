@@ -3,8 +3,8 @@
 //!
 //! Signing writes the header `{"typ":"JWT","alg":"HS512"}` (the bytes Fena's PHP and Node
 //! libraries write) and the claims in the order of their struct. Verification reads the
-//! header first and refuses any `alg` but `HS512` before the signature is checked, then lets
-//! `jsonwebtoken` (aws-lc backend) compare the HMAC in constant time. Claim checks (times,
+//! header first and refuses any `alg` but `HS512` before the signature is checked, then
+//! compares the HMAC in constant time (`hmac`'s `verify_slice`). Claim checks (times,
 //! terminal, amount) are done by the caller with an injectable clock, so the library's own
 //! time checks are switched off here.
 
