@@ -71,22 +71,13 @@ pub fn parse_amount(text: &str) -> Result<Money, String> {
         }
         shown
     };
-    let well_formed = match text.split_once('.') {
-        Some((whole, cents)) => {
-            !whole.is_empty()
-                && whole.bytes().all(|b| b.is_ascii_digit())
-                && cents.len() == 2
-                && cents.bytes().all(|b| b.is_ascii_digit())
-        }
-        None => false,
-    };
-    if !well_formed {
+    let Some(value) = pence(text) else {
         return Err(format!("{:?} is not an amount with exactly two decimals", shown()));
-    }
+    };
     // The usual amount is read here as pence (16 digits before the point fit an `i64`), the
     // same decimal as `parse_plain_decimal` gives (mantissa in pence, scale 2); longer ones
     // take its exact checks.
-    let value = match pence(text) {
+    let value = match value {
         Some(pence) => Decimal::new(pence, 2),
         None => payments_core::amount_text::parse_plain_decimal(text)
             .map_err(|error| error.to_string())?,
@@ -94,14 +85,22 @@ pub fn parse_amount(text: &str) -> Result<Money, String> {
     Money::new(value, CURRENCY).map_err(|error| error.to_string())
 }
 
-/// `text` (checked as `digits "." two digits`) in pence, when it has at most 16 digits before
-/// the point (18 digits in all stay below `i64::MAX`).
-fn pence(text: &str) -> Option<i64> {
-    (text.len() <= 16 + 3).then(|| {
-        text.bytes()
-            .filter(u8::is_ascii_digit)
-            .fold(0_i64, |value, digit| value * 10 + i64::from(digit - b'0'))
-    })
+/// `None` unless `text` is `digits "." two digits`; then its pence when it has at most 16
+/// digits before the point (18 digits in all stay below `i64::MAX`), `Some(None)` when longer.
+/// One pass over the bytes, which are all digits but the third from the end.
+fn pence(text: &str) -> Option<Option<i64>> {
+    let point = text.len().checked_sub(3).filter(|point| *point > 0)?;
+    let mut pence = 0_i64;
+    for (at, byte) in text.bytes().enumerate() {
+        match byte {
+            b'0'..=b'9' if at != point => {
+                pence = pence.wrapping_mul(10).wrapping_add(i64::from(byte - b'0'));
+            }
+            b'.' if at == point => {}
+            _ => return None,
+        }
+    }
+    Some((point <= 16).then_some(pence))
 }
 
 /// The range a payment-link amount must fall in.

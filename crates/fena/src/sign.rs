@@ -270,7 +270,22 @@ mod base64url {
         let (out_head, out_last) = out.split_at_mut_checked(quads * 3)?;
         let (head, _) = head.as_chunks::<4>();
         let mut invalid = 0;
-        for (quad, bytes) in head.iter().zip(out_head.chunks_exact_mut(3)) {
+        // Four quads at a time, their 12 bytes written as one `u64` and one `u32` (a quad at a
+        // time took 20 instructions a quad, 3 of its 5 stores and shifts).
+        let (blocks, rest) = head.as_chunks::<4>();
+        let (out_blocks, out_rest) = out_head.split_at_mut_checked(blocks.len() * 12)?;
+        for (block, bytes) in blocks.iter().zip(out_blocks.chunks_exact_mut(12)) {
+            let [a, b, c, d] = block.each_ref().map(|quad| word(quad));
+            invalid |= a | b | c | d;
+            // An invalid character's bit is shifted out or into the data: either way the text
+            // goes to the crate, and these bytes are not used.
+            let high = u64::from(a) << 40 | u64::from(b) << 16 | u64::from(c) >> 8;
+            let low = c << 24 | d;
+            let (first, second) = bytes.split_at_mut_checked(8)?;
+            first.copy_from_slice(&high.to_be_bytes());
+            second.copy_from_slice(&low.to_be_bytes());
+        }
+        for (quad, bytes) in rest.iter().zip(out_rest.chunks_exact_mut(3)) {
             let word = word(quad);
             invalid |= word;
             bytes.copy_from_slice(word.to_be_bytes().get(1..)?);
