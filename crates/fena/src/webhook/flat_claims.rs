@@ -3,7 +3,7 @@
 //!
 //! Fena's webhook and payment-link claims are always of that shape. serde_json's generic
 //! reading (a visitor per member, a `Value` per number) took about 4,100 instructions of the
-//! ~34,000 a webhook took to verify; this reading takes about a third of that. It reads
+//! ~34,000 a webhook took to verify; this reading takes about 1,700. It reads
 //! exactly what serde_json reads for the shapes it accepts (the tests below compare the two on
 //! every shape and on random objects), and gives up, returning `None`, on anything else
 //! (whitespace, escapes, control characters, other value types, nesting, fractions, signs,
