@@ -191,7 +191,7 @@ pub(crate) fn verify_payload<'b>(
         check_header(header)?;
     }
     let mut tag = [0_u8; 64];
-    let tag_len = match base64url::decode_slice(signature, &mut tag) {
+    let tag_len = match URL_SAFE_NO_PAD.decode_slice(signature, &mut tag) {
         Ok(len) => len,
         // Longer than any HS512 tag: it cannot match.
         Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
@@ -206,162 +206,6 @@ pub(crate) fn verify_payload<'b>(
     mac.verify_slice(tag.get(..tag_len).unwrap_or_default())
         .map_err(|_| TokenError::BadSignature)?;
     buffer.decode(payload).map_err(|error| malformed("token", format!("not base64url: {error}")))
-}
-
-/// base64url (no padding) decoding of a token's payload and signature, reading exactly as
-/// `URL_SAFE_NO_PAD.decode_slice` (the `base64` crate) does: same bytes, same errors.
-///
-/// The crate tests and branches on each character (about 7.5 instructions a character, 3,100
-/// of the webhook row's ~30,000; 1,600 here). Each character's table entry is its six bits already
-/// shifted into place in a quad's 24, with a bit above them marking an invalid character: a
-/// quad is four look-ups ORed together, and validity is tested once for the whole text. The
-/// last group (1 to 4 characters) is decoded the same way, with the crate's rule that bits
-/// past the last byte must be zero. Anything refused here is decoded again by the crate,
-/// which gives its own error (or, should this be stricter than it, its own result); the
-/// tests compare both on random texts.
-mod base64url {
-    use base64::DecodeSliceError;
-    use base64::Engine as _;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    /// Set in the table entry of any byte outside the alphabet (and above a quad's 24 bits).
-    const INVALID: u32 = 1 << 31;
-
-    /// The entry of each byte for the character at `position` (0 to 3) of a quad.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "a const fn (no `get_mut`), run at compile time: indexes below 64 and 256"
-    )]
-    const fn table(position: u32) -> [u32; 256] {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut table = [INVALID; 256];
-        let mut value = 0;
-        while value < 64 {
-            table[ALPHABET[value] as usize] = (value as u32) << (18 - 6 * position);
-            value += 1;
-        }
-        table
-    }
-
-    static TABLES: [[u32; 256]; 4] = [table(0), table(1), table(2), table(3)];
-
-    /// The bits of the characters of `group` (up to four), ORed into place.
-    fn word(group: &[u8]) -> u32 {
-        group.iter().zip(&TABLES).fold(0, |word, (byte, table)| {
-            // A byte is below 256: always in the table.
-            word | table.get(usize::from(*byte)).copied().unwrap_or(INVALID)
-        })
-    }
-
-    /// Decodes `text` into `out` as `URL_SAFE_NO_PAD.decode_slice(text, out)` does.
-    pub(super) fn decode_slice(text: &str, out: &mut [u8]) -> Result<usize, DecodeSliceError> {
-        decode_quickly(text.as_bytes(), out)
-            .ok_or(())
-            .or_else(|()| URL_SAFE_NO_PAD.decode_slice(text, out))
-    }
-
-    /// The decoded length, or `None` for anything the crate should decide on (an invalid
-    /// character or length, non-zero trailing bits, too small an output).
-    fn decode_quickly(text: &[u8], out: &mut [u8]) -> Option<usize> {
-        // Whole quads, then a last group of 1 to 4 characters (as the crate splits them).
-        let quads = text.len().saturating_sub(1) / 4;
-        let (head, last) = text.split_at_checked(quads * 4)?;
-        let (out_head, out_last) = out.split_at_mut_checked(quads * 3)?;
-        let (head, _) = head.as_chunks::<4>();
-        let mut invalid = 0;
-        // Four quads at a time, their 12 bytes written as one `u64` and one `u32` (a quad at a
-        // time took 20 instructions a quad, 3 of its 5 stores and shifts).
-        let (blocks, rest) = head.as_chunks::<4>();
-        let (out_blocks, out_rest) = out_head.split_at_mut_checked(blocks.len() * 12)?;
-        for (block, bytes) in blocks.iter().zip(out_blocks.chunks_exact_mut(12)) {
-            let [a, b, c, d] = block.each_ref().map(|quad| word(quad));
-            invalid |= a | b | c | d;
-            // An invalid character's bit is shifted out or into the data: either way the text
-            // goes to the crate, and these bytes are not used.
-            let high = u64::from(a) << 40 | u64::from(b) << 16 | u64::from(c) >> 8;
-            let low = c << 24 | d;
-            let (first, second) = bytes.split_at_mut_checked(8)?;
-            first.copy_from_slice(&high.to_be_bytes());
-            second.copy_from_slice(&low.to_be_bytes());
-        }
-        for (quad, bytes) in rest.iter().zip(out_rest.chunks_exact_mut(3)) {
-            let word = word(quad);
-            invalid |= word;
-            bytes.copy_from_slice(word.to_be_bytes().get(1..)?);
-        }
-        // 2, 3 or 4 characters make 1, 2 or 3 bytes; the bits past them must be zero.
-        let last_len = match last.len() {
-            0 => 0,
-            1 => return None,
-            characters => characters - 1,
-        };
-        let last_word = word(last);
-        let unused_bits = (1_u32 << (24 - 8 * last_len)) - 1;
-        if (invalid | last_word) & INVALID != 0 || last_word & unused_bits != 0 {
-            return None;
-        }
-        out_last.get_mut(..last_len)?.copy_from_slice(last_word.to_be_bytes().get(1..=last_len)?);
-        Some(quads * 3 + last_len)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use proptest::prelude::*;
-
-        use super::*;
-
-        fn same_as_the_crate(text: &str, out_len: usize) {
-            let mut ours = vec![0; out_len];
-            let mut theirs = vec![0; out_len];
-            let result = decode_slice(text, &mut ours);
-            assert_eq!(result, URL_SAFE_NO_PAD.decode_slice(text, &mut theirs), "{text:?}");
-            if let Ok(len) = result {
-                assert_eq!(ours.get(..len), theirs.get(..len), "{text:?}");
-            }
-        }
-
-        #[test]
-        fn decodes_as_the_base64_crate() {
-            for text in [
-                "", "A", "AA", "AB", "AAA", "AAB", "AAAA", "QUJD", "QUI", "QUE", "QR", "_-_-",
-                "A=", "AA==", "QUJD.", "QU JD", "+/+/",
-            ] {
-                for out_len in [0, 1, 2, 3, 4, 64] {
-                    same_as_the_crate(text, out_len);
-                }
-            }
-            // Every valid length of real data, with the quick path taken.
-            for len in 0..70 {
-                let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-                let text = URL_SAFE_NO_PAD.encode(&data);
-                let mut out = [0; 128];
-                assert_eq!(decode_quickly(text.as_bytes(), &mut out), Some(len));
-                assert_eq!(out.get(..len), Some(&data[..]));
-                same_as_the_crate(&text, len);
-            }
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(4096))]
-
-            #[test]
-            fn any_text_decodes_as_the_base64_crate_decodes_it(
-                text in "[A-Za-z0-9_=+/. -]{0,40}",
-                out_len in 0..40_usize,
-            ) {
-                same_as_the_crate(&text, out_len);
-            }
-
-            #[test]
-            fn any_data_round_trips(data in proptest::collection::vec(any::<u8>(), 0..100)) {
-                let text = URL_SAFE_NO_PAD.encode(&data);
-                same_as_the_crate(&text, data.len());
-                same_as_the_crate(&text, data.len() + 3);
-                same_as_the_crate(&text, data.len().saturating_sub(1));
-            }
-        }
-    }
 }
 
 /// The signing input, header, payload and signature of a token with exactly two dots.
@@ -417,7 +261,7 @@ impl PayloadBuffer {
     }
 
     fn decode(&mut self, payload: &str) -> Result<&[u8], base64::DecodeError> {
-        match base64url::decode_slice(payload, &mut self.inline) {
+        match URL_SAFE_NO_PAD.decode_slice(payload, &mut self.inline) {
             Ok(len) => Ok(self.inline.get(..len).unwrap_or_default()),
             Err(base64::DecodeSliceError::DecodeError(error)) => Err(error),
             Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
