@@ -1,6 +1,7 @@
 //! Payments from a Feennex wallet ("bills").
 
 use payments_core::payment::{OrderId, validate_text};
+use payments_core::signature::{Member, SortedLayout};
 use payments_core::transport::HttpResponse;
 use payments_core::{Currency, Decimal, InputError, Money};
 use serde::Deserialize;
@@ -12,9 +13,35 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::BillStatus;
 use crate::request::status_query;
-use crate::request::{Prepared, SignedRequest};
+use crate::request::{Prepared, build_sorted};
 use crate::response::{self, check_echo};
+use crate::sign::REQUEST_SCHEME;
 use std::time::SystemTime;
+
+/// The members of a `bill/create` body, in key order (the signature, `sign`, comes after
+/// `shop_order_id`).
+const LAYOUT: SortedLayout<12> = SortedLayout::new(
+    REQUEST_SCHEME,
+    [
+        "callback_rejected_url",
+        "callback_url",
+        "description",
+        "failed_url",
+        "lifetime",
+        "payer_account",
+        "payer_currency",
+        "shop_amount",
+        "shop_currency",
+        "shop_id",
+        "shop_order_id",
+        "success_url",
+    ],
+);
+
+/// An optional URL as an unsigned member.
+fn url_member(url: &Option<Url>) -> Member<'_> {
+    Member::text(url.as_ref().map(Url::as_str))
+}
 
 /// `bill/create`: a bill the payer pays in their Feennex wallet.
 ///
@@ -130,6 +157,32 @@ impl BillCreate {
     /// [`Error::Input`] for a description over 255 characters, a zero lifetime, or an empty
     /// payer account.
     pub fn prepare(&self, config: &Config) -> Result<Prepared, Error> {
+        self.validate()?;
+        let amount = amount_text(&self.amount)?;
+        build_sorted(
+            Self::ENDPOINT,
+            false,
+            &LAYOUT,
+            &[
+                ("callback_rejected_url", url_member(&self.callback_rejected_url)),
+                ("callback_url", url_member(&self.callback_url)),
+                ("description", Member::text(self.description.as_deref())),
+                ("failed_url", url_member(&self.failed_url)),
+                ("lifetime", Member::integer(self.lifetime_minutes)),
+                ("payer_account", Member::text(self.payer_account.as_deref())),
+                ("payer_currency", Member::signed(self.payer_currency.numeric())),
+                ("shop_amount", Member::signed(amount.as_str())),
+                ("shop_currency", Member::signed(self.amount.currency().numeric())),
+                ("shop_id", Member::signed(config.shop_id())),
+                ("shop_order_id", Member::signed(self.shop_order_id.as_str())),
+                ("success_url", url_member(&self.success_url)),
+            ],
+            config,
+        )
+    }
+
+    /// What `prepare` refuses before anything is built.
+    fn validate(&self) -> Result<(), Error> {
         if let Some(description) = &self.description {
             validate_text("description", description, MAX_TEXT_CHARS)?;
         }
@@ -139,9 +192,16 @@ impl BillCreate {
         if self.lifetime_minutes == Some(0) {
             return Err(InputError::field("lifetime", "must be at least one minute").into());
         }
+        Ok(())
+    }
+
+    /// `prepare` through the generic field list, the reference the layout must match.
+    #[cfg(test)]
+    fn prepare_generic(&self, config: &Config) -> Result<Prepared, Error> {
+        self.validate()?;
         let url_text = |url: &Option<Url>| url.as_ref().map(|url| url.as_str().to_owned());
         let amount = amount_text(&self.amount)?;
-        SignedRequest::new(Self::ENDPOINT, false)
+        crate::request::SignedRequest::new(Self::ENDPOINT, false)
             .signed("payer_currency", self.payer_currency.numeric())
             .signed("shop_amount", amount.as_str())
             .signed("shop_currency", self.amount.currency().numeric())
@@ -331,6 +391,7 @@ pub struct BillReport {
 mod tests {
     use http::StatusCode;
     use payments_core::response::CallError;
+    use proptest::prelude::*;
 
     use super::*;
 
@@ -396,6 +457,67 @@ mod tests {
         assert!(request().with_description("x".repeat(256)).prepare(&config()).is_err());
         assert!(request().with_description("").prepare(&config()).is_err());
         assert!(request().with_lifetime_minutes(0).prepare(&config()).is_err());
+    }
+
+    /// Any text: JSON escapes, control characters (refused), non-ASCII, `:`, empty.
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof!["\\PC{0,12}", "[\"\\\\\u{1}a-z:é€😀 ]{0,10}", Just(String::new())]
+    }
+
+    fn any_url() -> impl Strategy<Value = Option<Url>> {
+        proptest::option::of(
+            prop_oneof![
+                Just("https://shop.example/cb"),
+                Just("https://shop.example/a b?q=\"é\"&x=1#f"),
+                Just("http://127.0.0.1:8080/"),
+            ]
+            .prop_map(|url| Url::parse(url).unwrap()),
+        )
+    }
+
+    proptest! {
+        /// The compile-time layout writes what the generic field list writes, byte for byte,
+        /// and refuses what it refuses.
+        #[test]
+        fn the_layout_writes_what_the_field_list_writes(
+            order in any_text(),
+            amount in "(0|[1-9][0-9]{0,5})(\\.[0-9]{1,3})?",
+            currencies in (0..3_usize, 0..3_usize),
+            shop_id in any::<u64>(),
+            description in proptest::option::of(any_text()),
+            payer_account in proptest::option::of(any_text()),
+            lifetime in proptest::option::of(0..100_000_u32),
+            urls in (any_url(), any_url(), any_url(), any_url()),
+        ) {
+            let currency = [Currency::RUB, Currency::USD, Currency::EUR];
+            let (Ok(order), Ok(money)) = (
+                OrderId::new(order),
+                Money::parse(&amount, currency[currencies.0]),
+            ) else {
+                return Ok(());
+            };
+            let mut request = BillCreate::new(order, money)
+                .with_payer_currency(currency[currencies.1])
+                .with_return_urls(urls.0, urls.1)
+                .with_callback_urls(urls.2, urls.3);
+            request.description = description;
+            request.payer_account = payer_account;
+            request.lifetime_minutes = lifetime;
+            let config = Config::new(shop_id, "SecretKey01");
+            match (request.prepare(&config), request.prepare_generic(&config)) {
+                (Ok(sorted), Ok(generic)) => {
+                    prop_assert_eq!(&sorted.request().body, &generic.request().body);
+                    prop_assert_eq!(sorted.string_to_sign(), generic.string_to_sign());
+                    prop_assert_eq!(sorted.signed_keys(), generic.signed_keys());
+                    prop_assert_eq!(sorted.request().url.as_str(), generic.request().url.as_str());
+                    prop_assert_eq!(sorted.request().safe_to_repeat, generic.request().safe_to_repeat);
+                }
+                (Err(sorted), Err(generic)) => {
+                    prop_assert_eq!(sorted.to_string(), generic.to_string());
+                }
+                (sorted, generic) => prop_assert!(false, "{:?} but {:?}", sorted, generic),
+            }
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl FieldValue<'_> {
     }
 
     /// Refuses an amount whose digits a JSON reader might not keep exactly.
-    fn check(&self, key: &str) -> Result<(), InputError> {
+    pub(super) fn check(&self, key: &str) -> Result<(), InputError> {
         match self {
             Self::Amount(text) if !is_shortest_plain_decimal(text) => Err(InputError::field(
                 "amount",
@@ -52,7 +52,7 @@ impl FieldValue<'_> {
     }
 
     /// The length of the signed text.
-    fn signed_len(&self) -> usize {
+    pub(super) fn signed_len(&self) -> usize {
         match self {
             Self::Text(text) | Self::Amount(text) => text.len(),
             Self::Integer(number) => decimal_digits(*number),
@@ -69,7 +69,7 @@ impl FieldValue<'_> {
 }
 
 /// How many decimal digits `number` is written with.
-fn decimal_digits(number: u64) -> usize {
+pub(super) fn decimal_digits(number: u64) -> usize {
     number.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
@@ -223,7 +223,7 @@ impl Default for SignedFields<'_> {
 /// The keys of a request's signed fields, in the order given, held in place (no allocation
 /// for the field counts requests have). It dereferences to a slice.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedKeys(SmallVec<[&'static str; INLINE_FIELDS]>);
+pub struct SignedKeys(pub(super) SmallVec<[&'static str; INLINE_FIELDS]>);
 
 impl std::ops::Deref for SignedKeys {
     type Target = [&'static str];
@@ -366,7 +366,7 @@ impl<'a> SignedFields<'a> {
 /// Whether `text` has a byte that a JSON string escapes (a control character, quote or
 /// backslash, as `serde_json` does), looked up in a table: one load per byte (a third fewer
 /// instructions than comparing each byte three times).
-fn needs_escape(text: &str) -> bool {
+pub(super) fn needs_escape(text: &str) -> bool {
     text.bytes().any(|byte| ESCAPED.get(usize::from(byte)).copied().unwrap_or(true))
 }
 
@@ -415,7 +415,7 @@ fn json_string_len(text: &str) -> Result<usize, InputError> {
 }
 
 /// The length of `value` as `serde_json` writes it, counted without writing it.
-fn json_len(value: &impl serde::Serialize) -> Result<usize, InputError> {
+pub(super) fn json_len(value: &impl serde::Serialize) -> Result<usize, InputError> {
     let mut counter = ByteCounter(0);
     serde_json::to_writer(&mut counter, value)
         .map_err(|error| InputError::field("body", format!("cannot serialise: {error}")))?;

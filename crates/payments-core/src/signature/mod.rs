@@ -21,6 +21,7 @@
 mod canonical;
 mod digest;
 mod fields;
+mod sorted;
 
 pub use canonical::{
     CanonicalError, KeyOrder, canonical_string, sort_by_key_unique, write_canonical,
@@ -30,3 +31,4 @@ pub use digest::{
     sha256_hex_with_secret, sha256_joined_with_secret, verify_hex,
 };
 pub use fields::{FieldScheme, FieldValue, SignedBody, SignedFields, SignedKeys};
+pub use sorted::{Member, SignedText, SortedBody, SortedLayout};
