@@ -120,6 +120,13 @@ fn check_id(key: &'static str, value: &FieldValue<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// The layout of an endpoint's body `keys` (sorted byte-wise; `sign` is placed among them),
+/// signed as [`SignedRequest::build`] signs: for a `const` item, where a key out of order or
+/// given twice fails the build.
+pub(crate) const fn layout<const N: usize>(keys: [&'static str; N]) -> SortedLayout<N> {
+    SortedLayout::new(sign::REQUEST_SCHEME, sign::sign_bytes, keys)
+}
+
 /// Signs a request whose members an endpoint lays out when the crate is built (in key order,
 /// the `sign` member's place included), writing the string to sign and the body straight from
 /// them: the same bytes as [`SignedRequest::build`] writes for the same fields, with one
@@ -136,8 +143,8 @@ pub(crate) fn build_sorted<const N: usize>(
     config: &Config,
 ) -> Result<Prepared, Error> {
     for (key, member) in members {
-        if let Member::Signed(value) = member {
-            check_id(key, value)?;
+        if let Member::SignedText(text) = member {
+            check_id(key, &FieldValue::Text((*text).into()))?;
         }
     }
     let SortedBody { string_to_sign, body, signed_keys } = layout.sign(members, config.secret())?;

@@ -8,7 +8,7 @@
 use payments_core::SecretString;
 use payments_core::signature::{
     CanonicalError, FieldScheme, HexDigest, KeyOrder, sha256_canonical_with_secret,
-    sha256_hex_with_secret, sha256_joined_with_secret, verify_hex,
+    sha256_hex_bytes_with_secret, sha256_joined_with_secret, verify_hex,
 };
 
 /// The separator between signed values.
@@ -38,7 +38,24 @@ pub const REQUEST_SCHEME: FieldScheme =
 
 /// The signature of a string to sign: `sha256_hex(string_to_sign + secret)`.
 pub fn sign_string(string_to_sign: &str, secret: &SecretString) -> HexDigest {
-    sha256_hex_with_secret(string_to_sign, secret)
+    sign_bytes(string_to_sign.as_bytes(), secret)
+}
+
+/// [`sign_string`] of a string to sign written as bytes (what the endpoints' compile-time
+/// layouts sign with).
+///
+/// ```
+/// use payments_core::SecretString;
+///
+/// let secret = SecretString::from("SecretKey01");
+/// let text = "12.34:643:payeer_rub:5:4126";
+/// assert_eq!(
+///     feennex::sign::sign_bytes(text.as_bytes(), &secret),
+///     feennex::sign::sign_string(text, &secret)
+/// );
+/// ```
+pub fn sign_bytes(string_to_sign: &[u8], secret: &SecretString) -> HexDigest {
+    sha256_hex_bytes_with_secret(string_to_sign, secret)
 }
 
 /// The signature of `fields` (sorted in place), hashing the values where they are: no string

@@ -13,30 +13,27 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::BillStatus;
 use crate::request::status_query;
-use crate::request::{Prepared, build_sorted};
+use crate::request::{Prepared, build_sorted, layout};
 use crate::response::{self, check_echo};
-use crate::sign::REQUEST_SCHEME;
+
 use std::time::SystemTime;
 
 /// The members of a `bill/create` body, in key order (the signature, `sign`, comes after
 /// `shop_order_id`).
-const LAYOUT: SortedLayout<12> = SortedLayout::new(
-    REQUEST_SCHEME,
-    [
-        "callback_rejected_url",
-        "callback_url",
-        "description",
-        "failed_url",
-        "lifetime",
-        "payer_account",
-        "payer_currency",
-        "shop_amount",
-        "shop_currency",
-        "shop_id",
-        "shop_order_id",
-        "success_url",
-    ],
-);
+const LAYOUT: SortedLayout<12> = layout([
+    "callback_rejected_url",
+    "callback_url",
+    "description",
+    "failed_url",
+    "lifetime",
+    "payer_account",
+    "payer_currency",
+    "shop_amount",
+    "shop_currency",
+    "shop_id",
+    "shop_order_id",
+    "success_url",
+]);
 
 /// An optional URL as an unsigned member.
 fn url_member(url: &Option<Url>) -> Member<'_> {
@@ -170,11 +167,11 @@ impl BillCreate {
                 ("failed_url", url_member(&self.failed_url)),
                 ("lifetime", Member::integer(self.lifetime_minutes)),
                 ("payer_account", Member::text(self.payer_account.as_deref())),
-                ("payer_currency", Member::signed(self.payer_currency.numeric())),
-                ("shop_amount", Member::signed(amount.as_str())),
-                ("shop_currency", Member::signed(self.amount.currency().numeric())),
-                ("shop_id", Member::signed(config.shop_id())),
-                ("shop_order_id", Member::signed(self.shop_order_id.as_str())),
+                ("payer_currency", Member::signed_integer(self.payer_currency.numeric())),
+                ("shop_amount", Member::signed_text(amount.as_str())),
+                ("shop_currency", Member::signed_integer(self.amount.currency().numeric())),
+                ("shop_id", Member::signed_integer(config.shop_id())),
+                ("shop_order_id", Member::signed_text(self.shop_order_id.as_str())),
                 ("success_url", url_member(&self.success_url)),
             ],
             config,

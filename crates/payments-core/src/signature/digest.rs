@@ -44,6 +44,11 @@ impl HexDigest {
         Self { text, len }
     }
 
+    /// The digest's hex digits as bytes (no UTF-8 check: for writing them out).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.get(..self.len).unwrap_or_default()
+    }
+
     /// The digest as hex text.
     pub fn as_str(&self) -> &str {
         // Only ASCII hex digits are ever written.
@@ -131,8 +136,22 @@ impl From<HexDigest> for String {
 /// The secret is fed to the hasher after the message; the two are never concatenated in
 /// memory.
 pub fn sha256_hex_with_secret(message: &str, secret: &SecretString) -> HexDigest {
+    sha256_hex_bytes_with_secret(message.as_bytes(), secret)
+}
+
+/// [`sha256_hex_with_secret`] of bytes: for a string to sign written as bytes (by a
+/// [`SortedLayout`](super::SortedLayout)), hashed with no UTF-8 check.
+///
+/// ```
+/// use payments_core::signature::{sha256_hex_bytes_with_secret, sha256_hex_with_secret};
+/// use payments_core::SecretString;
+///
+/// let secret = SecretString::from("k");
+/// assert_eq!(sha256_hex_bytes_with_secret(b"1:2", &secret), sha256_hex_with_secret("1:2", &secret));
+/// ```
+pub fn sha256_hex_bytes_with_secret(message: &[u8], secret: &SecretString) -> HexDigest {
     let mut hasher = Sha256::new();
-    hasher.update(message.as_bytes());
+    hasher.update(message);
     hasher.update(secret.expose_secret().as_bytes());
     HexDigest::of(&hasher.finalize())
 }

@@ -77,7 +77,7 @@ pub(super) fn decimal_digits(number: u64) -> usize {
 /// `0.05`): digits, at most one point with digits on both sides, no leading zero before
 /// other whole digits, no trailing zero after the point, and within [`crate::Decimal`]'s
 /// exact range. A byte scan: what [`crate::AmountStyle::Shortest`] would write back unchanged.
-fn is_shortest_plain_decimal(text: &str) -> bool {
+pub(super) fn is_shortest_plain_decimal(text: &str) -> bool {
     let (whole, fraction) = match text.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (text, None),
@@ -212,7 +212,7 @@ pub struct SignedFields<'a> {
 
 /// Signed fields room is made for at once, and held in place in lists that are not moved
 /// (no request signs more).
-const INLINE_FIELDS: usize = 10;
+pub(super) const INLINE_FIELDS: usize = 10;
 
 impl Default for SignedFields<'_> {
     fn default() -> Self {

@@ -28,7 +28,7 @@ pub use canonical::{
 };
 pub use digest::{
     HexDigest, hmac_sha256_canonical, hmac_sha256_hex, md5_hex, sha256_canonical_with_secret,
-    sha256_hex_with_secret, sha256_joined_with_secret, verify_hex,
+    sha256_hex_bytes_with_secret, sha256_hex_with_secret, sha256_joined_with_secret, verify_hex,
 };
 pub use fields::{FieldScheme, FieldValue, SignedBody, SignedFields, SignedKeys};
 pub use sorted::{Member, SignedText, SortedBody, SortedLayout};
