@@ -1,6 +1,6 @@
 //! The one check for URLs a shop configures: API base URLs, pay pages, webhook targets.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use url::Url;
 
@@ -67,10 +67,20 @@ pub fn base_url(field: &'static str, text: &str) -> Result<Url, InputError> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct EndpointUrls(Arc<std::sync::RwLock<Vec<Joined>>>);
+pub struct EndpointUrls(Arc<Slots>);
 
 /// An endpoint and its joined URL.
 type Joined = (Box<str>, Arc<Url>);
+
+/// Slots filled in order and never emptied: a lookup reads them with no lock (a lock's two
+/// atomic updates cost more than the lookup).
+struct Slots([OnceLock<Joined>; EndpointUrls::LIMIT]);
+
+impl Default for Slots {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| OnceLock::new()))
+    }
+}
 
 impl EndpointUrls {
     /// At most this many endpoints are kept (paths holding ids are joined, not all kept).
@@ -84,18 +94,21 @@ impl EndpointUrls {
     ///
     /// When `endpoint` cannot be joined to `base`.
     pub fn join(&self, base: &Url, endpoint: &str) -> Result<Arc<Url>, url::ParseError> {
-        if let Ok(cache) = self.0.read()
-            && let Some((_, url)) = cache.iter().find(|(known, _)| **known == *endpoint)
+        let filled = self.0.0.iter().map_while(OnceLock::get);
+        if let Some((_, url)) = filled.clone().find(|(known, _)| **known == *endpoint)
             && url.as_str().starts_with(base.as_str())
         {
             return Ok(Arc::clone(url));
         }
         let url = Arc::new(base.join(endpoint)?);
-        if let Ok(mut cache) = self.0.write()
-            && cache.len() < Self::LIMIT
-            && !cache.iter().any(|(known, _)| **known == *endpoint)
-        {
-            cache.push((endpoint.into(), Arc::clone(&url)));
+        if filled.clone().all(|(known, _)| **known != *endpoint) {
+            // Two threads joining the same endpoint at once may both keep it: the first is
+            // found first, the other only takes a slot.
+            let mut joined = Some((endpoint.into(), Arc::clone(&url)));
+            for slot in &self.0.0 {
+                let Some(value) = joined.take() else { break };
+                joined = slot.set(value).err();
+            }
         }
         Ok(url)
     }
@@ -137,14 +150,16 @@ mod tests {
         let base = base_url("b", "http://h/a/").unwrap();
         let urls = EndpointUrls::default();
         assert_eq!(urls.join(&base, "x/y").unwrap().as_str(), "http://h/a/x/y");
-        assert_eq!(urls.0.read().unwrap().len(), 1);
+        let kept =
+            |urls: &EndpointUrls| urls.0.0.iter().filter(|slot| slot.get().is_some()).count();
+        assert_eq!(kept(&urls), 1);
         assert_eq!(urls.join(&base, "x/y").unwrap().as_str(), "http://h/a/x/y");
-        assert_eq!(urls.0.read().unwrap().len(), 1, "the second join came from the cache");
+        assert_eq!(kept(&urls), 1, "the second join came from the cache");
         for id in 0..100 {
             let url = urls.join(&base, &format!("item/{id}")).unwrap();
             assert_eq!(url.as_str(), format!("http://h/a/item/{id}"));
         }
-        assert_eq!(urls.0.read().unwrap().len(), EndpointUrls::LIMIT);
+        assert_eq!(kept(&urls), EndpointUrls::LIMIT);
         assert_eq!(urls.clone().join(&base, "item/99").unwrap().path(), "/a/item/99");
     }
 }
