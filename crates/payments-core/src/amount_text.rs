@@ -158,7 +158,12 @@ impl AmountStyle {
 fn write_plain(text: &mut AmountText, value: Decimal) -> fmt::Result {
     use fmt::Write as _;
     let mut digits = itoa::Buffer::new();
-    let digits = digits.format(value.mantissa().unsigned_abs());
+    let mantissa = value.mantissa().unsigned_abs();
+    // Amounts fit in 64 bits: formatting those skips the 128-bit divisions.
+    let digits = match u64::try_from(mantissa) {
+        Ok(small) => digits.format(small),
+        Err(_) => digits.format(mantissa),
+    };
     let scale = usize::try_from(value.scale()).map_err(|_| fmt::Error)?;
     match digits.len().checked_sub(scale) {
         Some(0) | None => {
