@@ -110,6 +110,7 @@ impl<'a> SignedRequest<'a> {
 /// Refuses a `:` in the shop's own ids. Feennex joins signed values with ':' and no keys; a
 /// ':' in them would make the signed text ambiguous, and callbacks carrying one are refused
 /// (see `webhook`), so such an id is refused here, before anything is sent.
+#[inline]
 fn check_id(key: &'static str, value: &FieldValue<'_>) -> Result<(), Error> {
     if let FieldValue::Text(text) = value
         && ID_FIELDS.contains(&key)

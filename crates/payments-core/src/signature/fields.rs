@@ -41,6 +41,7 @@ impl FieldValue<'_> {
     }
 
     /// Refuses an amount whose digits a JSON reader might not keep exactly.
+    #[inline]
     pub(super) fn check(&self, key: &str) -> Result<(), InputError> {
         match self {
             Self::Amount(text) if !is_shortest_plain_decimal(text) => Err(InputError::field(
@@ -52,6 +53,7 @@ impl FieldValue<'_> {
     }
 
     /// The length of the signed text.
+    #[inline]
     pub(super) fn signed_len(&self) -> usize {
         match self {
             Self::Text(text) | Self::Amount(text) => text.len(),

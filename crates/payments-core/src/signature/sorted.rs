@@ -26,14 +26,30 @@ const INLINE_TEXT: usize = 64;
 /// A string that was signed, held in place when short. It dereferences to `str`.
 ///
 /// `Debug` does not show it (it can hold payer data).
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct SignedText(SmallVec<[u8; INLINE_TEXT]>);
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedText(Text);
+
+/// Bytes written whole from `str`s, or a `String` taken as it is.
+#[derive(Clone, PartialEq, Eq)]
+enum Text {
+    Written(SmallVec<[u8; INLINE_TEXT]>),
+    Owned(String),
+}
 
 impl SignedText {
     /// The text.
     pub fn as_str(&self) -> &str {
-        // Only whole `str`s are ever written.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        match &self.0 {
+            // Only whole `str`s are ever written.
+            Text::Written(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            Text::Owned(text) => text,
+        }
+    }
+}
+
+impl Default for SignedText {
+    fn default() -> Self {
+        Self(Text::Owned(String::new()))
     }
 }
 
@@ -46,9 +62,9 @@ impl std::ops::Deref for SignedText {
 }
 
 impl From<String> for SignedText {
-    /// Keeps the string's own buffer (no copy) unless it is short enough to be held in place.
+    /// Keeps the string as it is (no copy).
     fn from(text: String) -> Self {
-        Self(SmallVec::from_vec(text.into_bytes()))
+        Self(Text::Owned(text))
     }
 }
 
@@ -369,7 +385,7 @@ impl<const N: usize> SortedLayout<N> {
             body
         };
         Ok(SortedBody {
-            string_to_sign: SignedText(text),
+            string_to_sign: SignedText(Text::Written(text)),
             body,
             signed_keys: SignedKeys(signed_keys),
         })
