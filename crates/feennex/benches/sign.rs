@@ -62,6 +62,20 @@ fn signing(c: &mut Criterion) {
         )
     });
     group.finish();
+
+    // What `prepare` spends beyond the body and string to sign, each on its own: the amount's
+    // text, the endpoint's URL from the config's cache, and the digest with its hex.
+    let mut parts = c.benchmark_group("bill_create_parts");
+    parts.bench_function("amount_text", |b| {
+        b.iter(|| feennex::amount::amount_text(black_box(&request.amount)).unwrap())
+    });
+    parts.bench_function("endpoint_url", |b| {
+        b.iter(|| black_box(&config).endpoint_url(black_box(BillCreate::ENDPOINT)).unwrap())
+    });
+    parts.bench_function("sign_bytes", |b| {
+        b.iter(|| feennex::sign::sign_bytes(black_box(&bytes[..22]), black_box(&secret)))
+    });
+    parts.finish();
 }
 
 /// `invoice/create` as in the published Piastrix 2020 vector (`testdata/vectors/feennex.json`).

@@ -126,7 +126,7 @@ impl AmountStyle {
         if amount.is_sign_negative() && !amount.is_zero() {
             return Err(AmountTextError::Negative(amount));
         }
-        let mut value = amount.abs().normalize();
+        let mut value = normalized(amount.abs());
         let mut text = AmountText::default();
         // A normalised `Decimal` is at most 29 digits and a point; ".0" makes 32.
         let written = match self {
@@ -150,6 +150,18 @@ impl AmountStyle {
             }
         }
     }
+}
+
+/// `value` without trailing fraction zeros, as `Decimal::normalize` gives it; an amount with
+/// none to strip (a whole one, or one whose last digit is not a zero) is returned as it is,
+/// without `normalize`'s 96-bit divisions.
+fn normalized(value: Decimal) -> Decimal {
+    let last_digit_zero =
+        u64::try_from(value.mantissa().unsigned_abs()).map_or(true, |mantissa| mantissa % 10 == 0);
+    if value.scale() == 0 || !last_digit_zero {
+        return value;
+    }
+    value.normalize()
 }
 
 /// Writes the non-negative `value` as `Decimal`'s `Display` does (its digits, and a point
@@ -508,6 +520,25 @@ mod tests {
             let value = Decimal::new(mantissa, scale).normalize();
             let text = AmountStyle::Shortest.render_text(value).unwrap();
             proptest::prop_assert_eq!(&*text, value.to_string());
+        }
+
+        #[test]
+        fn normalized_is_what_normalize_gives(
+            mantissa in proptest::prop_oneof![0_i64..=1_000_000, proptest::prelude::any::<i64>()],
+            scale in 0_u32..=28,
+            wide in proptest::prelude::any::<bool>(),
+        ) {
+            // Mantissas past 64 bits too (they take `normalize` itself).
+            let value = if wide {
+                Decimal::from_i128_with_scale(i128::from(mantissa) * 1_000_000_000, scale)
+            } else {
+                Decimal::new(mantissa, scale)
+            };
+            let (ours, theirs) = (normalized(value.abs()), value.abs().normalize());
+            proptest::prop_assert_eq!(
+                (ours.mantissa(), ours.scale(), ours.is_sign_negative()),
+                (theirs.mantissa(), theirs.scale(), theirs.is_sign_negative())
+            );
         }
     }
 
