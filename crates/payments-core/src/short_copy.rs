@@ -67,6 +67,35 @@ pub(crate) fn copy(target: &mut [u8], source: &[u8]) {
     }
 }
 
+/// Copies `source` into `target` (of the same length) as [`copy`] does, and pieces of 17 to
+/// 64 bytes (a signed body's keys with their quotes, a hex signature) as two possibly
+/// overlapping 16- or 32-byte chunks, with no call to `memcpy` either.
+#[inline]
+pub(crate) fn copy_up_to_64(target: &mut [u8], source: &[u8]) {
+    fn ends<const K: usize>(target: &mut [u8], source: &[u8]) -> bool {
+        let (Some(head), Some(tail)) = (source.first_chunk::<K>(), source.last_chunk::<K>()) else {
+            return false;
+        };
+        let (head, tail) = (*head, *tail);
+        if let Some(out) = target.first_chunk_mut::<K>() {
+            *out = head;
+        }
+        if let Some(out) = target.last_chunk_mut::<K>() {
+            *out = tail;
+        }
+        true
+    }
+    let copied = match source.len() {
+        0..=16 => Ends::load(source).store(target),
+        17..=32 => ends::<16>(target, source),
+        33..=64 => ends::<32>(target, source),
+        _ => false,
+    };
+    if !copied {
+        target.copy_from_slice(source);
+    }
+}
+
 /// Sets every byte of `target` to `byte`, as `fill` does: the blanks a form's escapes free
 /// are a few bytes each (two per escape).
 #[inline]
@@ -106,6 +135,16 @@ mod tests {
         for len in 0..=40 {
             let mut target = vec![0_u8; len];
             copy(&mut target, &source[..len]);
+            assert_eq!(target, source[..len], "length {len}");
+        }
+    }
+
+    #[test]
+    fn copies_up_to_64_match_copy_from_slice_for_every_length() {
+        let source: Vec<u8> = (1..=100).collect();
+        for len in 0..=100 {
+            let mut target = vec![0_u8; len];
+            copy_up_to_64(&mut target, &source[..len]);
             assert_eq!(target, source[..len], "length {len}");
         }
     }

@@ -491,6 +491,9 @@ mod tests {
                 OrderId::new(order),
                 Money::parse(&amount, currency[currencies.0]),
             ) else {
+                // Counted by proptest, which fails when too many cases are rejected: the
+                // comparison cannot pass by skipping.
+                prop_assume!(false);
                 return Ok(());
             };
             let mut request = BillCreate::new(order, money)

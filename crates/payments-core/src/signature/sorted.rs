@@ -120,6 +120,19 @@ impl<'a> Member<'a> {
     }
 }
 
+impl<'a> Member<'a> {
+    /// The bytes this member puts in the string to sign (an integer written into `number`),
+    /// or `None` for a member that is not signed.
+    #[inline]
+    fn signed_bytes<'s>(&'s self, number: &'s mut itoa::Buffer) -> Option<&'s [u8]> {
+        match self {
+            Self::SignedText(text) | Self::SignedAmount(text) => Some(text.as_bytes()),
+            Self::SignedInteger(integer) => Some(number.format(*integer).as_bytes()),
+            Self::Text(_) | Self::Integer(_) | Self::Absent => None,
+        }
+    }
+}
+
 impl fmt::Debug for Member<'_> {
     /// The kind only: values can be payer data.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,7 +148,10 @@ impl fmt::Debug for Member<'_> {
 }
 
 /// A request signed by [`SortedLayout::sign`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the signed keys only: the body and the string to sign hold payer data and
+/// the signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SortedBody {
     /// The string that was signed (the signed values joined; no key, no secret).
     pub string_to_sign: SignedText,
@@ -197,6 +213,12 @@ pub struct SortedLayout<const N: usize> {
 
 /// Room for the members' prefixes (`,"key":`) of one layout.
 const PREFIX_BYTES: usize = 512;
+
+impl fmt::Debug for SortedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SortedBody").field("signed_keys", &self.signed_keys).finish_non_exhaustive()
+    }
+}
 
 impl<const N: usize> fmt::Debug for SortedLayout<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -293,10 +315,17 @@ impl<const N: usize> SortedLayout<N> {
         members: &[(&'static str, Member<'_>); N],
         secret: &SecretString,
     ) -> Result<SortedBody, InputError> {
-        debug_assert!(
-            members.iter().zip(&self.keys).all(|((given, _), key)| given == key),
-            "members are given in the layout's order"
-        );
+        // The body is written under the layout's keys: members given under other keys (a
+        // bug in the endpoint's code) would be sent under the wrong names. The keys are
+        // usually the same `&'static str`s, compared by address first.
+        if let Some((given, _)) = members
+            .iter()
+            .zip(&self.keys)
+            .find(|((given, _), key)| !std::ptr::eq(*given, **key) && given != *key)
+            .map(|(member, _)| member)
+        {
+            return Err(InputError::field(given, "not a member of this layout in this place"));
+        }
         for (key, member) in members {
             if let Member::SignedAmount(text) = member {
                 FieldValue::Amount(Cow::Borrowed(text)).check(key)?;
@@ -315,11 +344,7 @@ impl<const N: usize> SortedLayout<N> {
         let mut fits = true;
         for ((key, member), piece) in members.iter().zip(&mut pieces) {
             let mut number = itoa::Buffer::new();
-            let value = match member {
-                Member::SignedText(text) | Member::SignedAmount(text) => text.as_bytes(),
-                Member::SignedInteger(integer) => number.format(*integer).as_bytes(),
-                _ => continue,
-            };
+            let Some(value) = member.signed_bytes(&mut number) else { continue };
             if signed > 0 {
                 fits &= out.put(separator).is_some();
                 text_len += separator.len();
@@ -346,12 +371,7 @@ impl<const N: usize> SortedLayout<N> {
         } else {
             members
                 .iter()
-                .filter(|(_, member)| {
-                    matches!(
-                        member,
-                        Member::SignedText(_) | Member::SignedInteger(_) | Member::SignedAmount(_)
-                    )
-                })
+                .filter(|(_, member)| member.signed_bytes(&mut itoa::Buffer::new()).is_some())
                 .map(|(key, _)| *key)
                 .collect()
         };
@@ -477,11 +497,7 @@ fn write_text(
     let mut first = true;
     for (_, member) in members {
         let mut number = itoa::Buffer::new();
-        let value = match member {
-            Member::SignedText(text) | Member::SignedAmount(text) => text.as_bytes(),
-            Member::SignedInteger(integer) => number.format(*integer).as_bytes(),
-            _ => continue,
-        };
+        let Some(value) = member.signed_bytes(&mut number) else { continue };
         if !std::mem::take(&mut first) {
             out.put(separator)?;
         }
@@ -512,7 +528,7 @@ impl Out<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) -> Option<()> {
         let (head, tail) = std::mem::take(&mut self.0).split_at_mut_checked(bytes.len())?;
-        copy(head, bytes);
+        crate::short_copy::copy_up_to_64(head, bytes);
         self.0 = tail;
         Some(())
     }
@@ -540,38 +556,6 @@ impl Out<'_> {
             return self.quoted(text.as_bytes());
         }
         serde_json::to_writer(&mut self.0, text).ok()
-    }
-}
-
-/// Copies `source` into `target` (of the same length): pieces of up to 64 bytes (keys with
-/// their quotes, the hex signature) as two possibly overlapping chunks, with no call to
-/// `memcpy`; shorter ones as [`crate::short_copy`] does.
-#[inline]
-fn copy(target: &mut [u8], source: &[u8]) {
-    fn ends<const K: usize>(target: &mut [u8], source: &[u8]) -> bool {
-        let (Some(head), Some(tail)) = (source.first_chunk::<K>(), source.last_chunk::<K>()) else {
-            return false;
-        };
-        let (head, tail) = (*head, *tail);
-        if let Some(out) = target.first_chunk_mut::<K>() {
-            *out = head;
-        }
-        if let Some(out) = target.last_chunk_mut::<K>() {
-            *out = tail;
-        }
-        true
-    }
-    let copied = match source.len() {
-        0..=16 => {
-            crate::short_copy::copy(target, source);
-            true
-        }
-        17..=32 => ends::<16>(target, source),
-        33..=64 => ends::<32>(target, source),
-        _ => false,
-    };
-    if !copied {
-        target.copy_from_slice(source);
     }
 }
 
@@ -644,7 +628,14 @@ mod tests {
     }
 
     fn assert_same(layout_members: &[(&'static str, Member<'_>); 6]) {
-        let sorted = LAYOUT.sign(layout_members, &secret());
+        assert_same_in(&LAYOUT, layout_members);
+    }
+
+    fn assert_same_in<const N: usize>(
+        layout: &SortedLayout<N>,
+        layout_members: &[(&'static str, Member<'_>); N],
+    ) {
+        let sorted = layout.sign(layout_members, &secret());
         let generic = reference(layout_members).sign(&SCHEME, &secret());
         match (sorted, generic) {
             (Ok(sorted), Ok(generic)) => {
@@ -752,8 +743,89 @@ mod tests {
     fn debug_shows_no_value() {
         let text = SignedText::from(String::from("payer@example.com"));
         let member = Member::text(Some("payer@example.com"));
-        let debug = format!("{text:?} {member:?}");
+        let members = [
+            ("amount", Member::Absent),
+            ("id", Member::signed_integer(1_u64)),
+            ("note", Member::text(Some("payer@example.com"))),
+            ("order", Member::signed_text("payer@example.com")),
+            ("sum", Member::Absent),
+            ("zeta", Member::Absent),
+        ];
+        let body = LAYOUT.sign(&members, &secret()).unwrap();
+        let signature = sha256_hex_with_secret("1|payer@example.com", &secret());
+        let debug = format!("{text:?} {member:?} {body:?}");
         assert!(!debug.contains("payer"), "{debug}");
+        assert!(!debug.contains(signature.as_str()), "{debug}");
+        // Nor as bytes (how a derived `Debug` shows a `Vec<u8>`).
+        assert!(!debug.contains(&format!("{:?}", body.body)), "{debug}");
+        assert!(debug.contains("order"), "the signed keys are shown: {debug}");
+    }
+
+    #[test]
+    fn members_given_under_other_keys_are_refused() {
+        let members = [
+            ("amount", Member::Absent),
+            ("id", Member::signed_integer(1_u64)),
+            ("order", Member::signed_text("A-1")),
+            ("note", Member::Absent),
+            ("sum", Member::Absent),
+            ("zeta", Member::Absent),
+        ];
+        let error = LAYOUT.sign(&members, &secret()).unwrap_err();
+        assert!(error.to_string().contains("order"), "{error}");
+    }
+
+    /// Twelve signed members: more signed keys than [`INLINE_FIELDS`] keep in place.
+    const WIDE: SortedLayout<12> = SortedLayout::new(
+        SCHEME,
+        sha256_hex_bytes_with_secret,
+        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"],
+    );
+
+    fn wide(values: [&str; 12]) -> [(&'static str, Member<'_>); 12] {
+        let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+        let mut members = [("", Member::Absent); 12];
+        for ((slot, key), value) in members.iter_mut().zip(keys).zip(values) {
+            *slot = (key, Member::signed_text(value));
+        }
+        members
+    }
+
+    #[test]
+    fn more_signed_members_than_kept_in_place_sign_as_signed_fields_does() {
+        assert!(WIDE.keys.len() > INLINE_FIELDS);
+        let members = wide(["1"; 12]);
+        assert_same_in(&WIDE, &members);
+        let signed = WIDE.sign(&members, &secret()).unwrap();
+        assert_eq!(&*signed.signed_keys, WIDE.keys);
+    }
+
+    #[test]
+    fn bodies_past_the_stack_buffer_are_written_whole() {
+        let long = "y".repeat(60);
+        let members = wide([long.as_str(); 12]);
+        let signed = WIDE.sign(&members, &secret()).unwrap();
+        assert!(signed.body.len() > BODY_ON_STACK, "{}", signed.body.len());
+        assert_same_in(&WIDE, &members);
+    }
+
+    #[test]
+    fn strings_to_sign_around_the_inline_length_sign_as_signed_fields_does() {
+        // "1|" and the order: strings to sign one short of, at and one past the inline room.
+        for len in [INLINE_TEXT - 3, INLINE_TEXT - 2, INLINE_TEXT - 1] {
+            let order = "o".repeat(len);
+            let members = [
+                ("amount", Member::Absent),
+                ("id", Member::signed_integer(1_u64)),
+                ("note", Member::Absent),
+                ("order", Member::signed_text(&order)),
+                ("sum", Member::Absent),
+                ("zeta", Member::Absent),
+            ];
+            let signed = LAYOUT.sign(&members, &secret()).unwrap();
+            assert_eq!(signed.string_to_sign.len(), len + 2);
+            assert_same(&members);
+        }
     }
 
     /// Any text: JSON escapes, non-ASCII, empty.
