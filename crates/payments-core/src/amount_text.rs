@@ -140,6 +140,14 @@ impl AmountStyle {
                     return Err(AmountTextError::TooManyDecimals { amount, max: 2, style: self });
                 }
                 value.rescale(2);
+                // `rescale` keeps a smaller scale when two decimals would not fit in the 96-bit
+                // mantissa (above about 7.9 * 10^26): such an amount has no two-decimal text.
+                if value.scale() != 2 {
+                    return Err(AmountTextError::Unparsable {
+                        text: amount.to_string(),
+                        reason: "too many digits to write with two decimals",
+                    });
+                }
                 write_plain(&mut text, value)
             }
         };
@@ -386,6 +394,21 @@ mod tests {
     }
 
     #[test]
+    fn two_decimals_refuse_amounts_too_long_for_them() {
+        // 27 digits and two decimals fit the 96-bit mantissa; 28 digits do not.
+        let fits = d("100000000000000000000000000");
+        assert_eq!(
+            &*AmountStyle::TwoDecimals.render_text(fits).unwrap(),
+            "100000000000000000000000000.00"
+        );
+        for amount in [d("1000000000000000000000000000"), Decimal::MAX] {
+            let error = AmountStyle::TwoDecimals.render_text(amount).unwrap_err();
+            assert!(matches!(error, AmountTextError::Unparsable { .. }), "{amount}: {error}");
+            assert!(AmountStyle::TwoDecimals.render(amount).is_err(), "{amount}");
+        }
+    }
+
+    #[test]
     fn the_byte_scan_reads_what_decimal_from_str_reads() {
         for text in [
             "0",
@@ -503,10 +526,17 @@ mod tests {
             assert_eq!(&*AmountStyle::Shortest.render_text(value).unwrap(), value.to_string());
             let mut two = value;
             two.rescale(2);
-            // Two decimals are refused only for amounts with finer digits.
+            // Two decimals are refused only for amounts with finer digits, or too many digits
+            // to take two decimals (`rescale` could not reach them).
             match AmountStyle::TwoDecimals.render_text(value) {
-                Ok(rendered) => assert_eq!(&*rendered, two.to_string(), "{text}"),
-                Err(_) => assert!(value.scale() > 2, "{text} refused with two decimals"),
+                Ok(rendered) => {
+                    assert_eq!(two.scale(), 2, "{text}");
+                    assert_eq!(&*rendered, two.to_string(), "{text}");
+                }
+                Err(_) => assert!(
+                    value.scale() > 2 || two.scale() != 2,
+                    "{text} refused with two decimals"
+                ),
             }
         }
     }
