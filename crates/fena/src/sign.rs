@@ -40,7 +40,8 @@ pub const ENCODED_HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9";
 ///
 /// Its key states (the hashes of the padded key) are wiped when it is dropped: they are
 /// sha2's SHA-512 states, which zeroize themselves with sha2's `zeroize` feature (so do the
-/// per-token clones; +33 instructions on the webhook row's ~28,600).
+/// per-token clones; about 0.4% of the webhook row's instructions). The pad block `hmac`
+/// derives from the key while making them is not wiped by that feature.
 #[derive(Clone)]
 pub struct SigningKey {
     mac: Hmac<Sha512>,

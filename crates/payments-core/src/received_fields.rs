@@ -452,7 +452,10 @@ impl InPlace {
     /// Reads the plain bytes up to `at` (a special byte, or the end of the text).
     #[inline(always)]
     fn plain_to(&mut self, at: usize) {
-        let run = at - self.read;
+        // `at` is never behind `read`: an escape consumes only hex digits after its `%`, and
+        // they are not special bytes, so the next special byte is past it.
+        debug_assert!(at >= self.read, "special byte {at} behind the read position");
+        let run = at.saturating_sub(self.read);
         if self.write != self.read {
             crate::short_copy::move_within(&mut self.text, self.read, self.write, run);
         }

@@ -79,8 +79,8 @@ impl WebhookRequest {
     pub fn media_type(&self) -> Option<&str> {
         let value = self.headers.get(http::header::CONTENT_TYPE)?;
         // The types gateways send, exactly as they send them, are known without checking
-        // the value's characters, finding `;` and trimming (a quarter of the instructions of
-        // a whole callback's decoding): the same text, letter case included.
+        // the value's characters, finding `;` and trimming (about 1% of a whole Feennex
+        // callback's instructions): the same text, letter case included.
         for common in [FORM_URLENCODED, JSON] {
             if value.as_bytes() == common.as_bytes() {
                 return Some(common);

@@ -62,20 +62,16 @@ impl<'a> Claims<'a> {
         Claims(claims)
     }
 
-    /// The place of `name` in name order (in [`Claims::to_text_fields`] too), if present.
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.0.binary_search_by(|(claim, _)| name_order(claim, name)).ok()
-    }
-
     /// The value of `name`, if present.
     pub(crate) fn get(&self, name: &str) -> Option<&Claim<'a>> {
-        self.value(self.position(name))
+        self.value(self.0.binary_search_by(|(claim, _)| name_order(claim, name)).ok())
     }
 
-    /// The places of `names` (as [`Claims::position`] gives them), found in one pass over the
-    /// claims: a verifier reads several claims, and a binary search for each took three to
-    /// four name comparisons where this takes mostly length comparisons (instructions of the
-    /// webhook row's lookups: 2,100 with a search per name, about 550 in one pass).
+    /// The places of `names` in name order (in [`Claims::to_text_fields`] too), if present,
+    /// found in one pass over the claims: a verifier reads several claims, and a binary search
+    /// for each took three to four name comparisons where this takes mostly length
+    /// comparisons (instructions of the webhook row's lookups: 2,100 with a search per name,
+    /// about 550 in one pass).
     pub(crate) fn find<const N: usize>(&self, names: [&str; N]) -> [Option<usize>; N] {
         let mut found = [None; N];
         for (place, (name, _)) in self.0.iter().enumerate() {
@@ -90,7 +86,7 @@ impl<'a> Claims<'a> {
         found
     }
 
-    /// The value at `place` (from [`Claims::find`] or [`Claims::position`]), if any.
+    /// The value at `place` (from [`Claims::find`]), if any.
     pub(crate) fn value(&self, place: Option<usize>) -> Option<&Claim<'a>> {
         self.0.get(place?).map(|(_, value)| value)
     }
