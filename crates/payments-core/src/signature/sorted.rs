@@ -310,22 +310,24 @@ impl<const N: usize> SortedLayout<N> {
     /// # Errors
     ///
     /// [`InputError`] when an amount is not in shortest plain form.
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, when `members` are not given under the layout's keys in its order (a
+    /// bug in the endpoint's code, found by its first test).
     pub fn sign(
         &self,
         members: &[(&'static str, Member<'_>); N],
         secret: &SecretString,
     ) -> Result<SortedBody, InputError> {
-        // The body is written under the layout's keys: members given under other keys (a
-        // bug in the endpoint's code) would be sent under the wrong names. The keys are
-        // usually the same `&'static str`s, compared by address first.
-        if let Some((given, _)) = members
-            .iter()
-            .zip(&self.keys)
-            .find(|((given, _), key)| !std::ptr::eq(*given, **key) && given != *key)
-            .map(|(member, _)| member)
-        {
-            return Err(InputError::field(given, "not a member of this layout in this place"));
-        }
+        // The body is written under the layout's keys. Which key each member is given under
+        // is fixed in the endpoint's code, not by the values: the first call in any test finds
+        // a member out of place, for every call. Checked in debug builds only: comparing
+        // every key on every request cost 6% of `bill/create`'s `prepare`.
+        debug_assert!(
+            members.iter().zip(&self.keys).all(|((given, _), key)| given == key),
+            "members are given under the layout's keys, in its order"
+        );
         for (key, member) in members {
             if let Member::SignedAmount(text) = member {
                 FieldValue::Amount(Cow::Borrowed(text)).check(key)?;
@@ -762,7 +764,9 @@ mod tests {
     }
 
     #[test]
-    fn members_given_under_other_keys_are_refused() {
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "layout's keys")]
+    fn members_given_under_other_keys_are_caught_in_tests() {
         let members = [
             ("amount", Member::Absent),
             ("id", Member::signed_integer(1_u64)),
@@ -771,8 +775,7 @@ mod tests {
             ("sum", Member::Absent),
             ("zeta", Member::Absent),
         ];
-        let error = LAYOUT.sign(&members, &secret()).unwrap_err();
-        assert!(error.to_string().contains("order"), "{error}");
+        let _ = LAYOUT.sign(&members, &secret());
     }
 
     /// Twelve signed members: more signed keys than [`INLINE_FIELDS`] keep in place.
