@@ -130,22 +130,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copies_match_copy_from_slice_for_every_short_length() {
-        let source: Vec<u8> = (1..=40).collect();
-        for len in 0..=40 {
-            let mut target = vec![0_u8; len];
-            copy(&mut target, &source[..len]);
-            assert_eq!(target, source[..len], "length {len}");
-        }
-    }
-
-    #[test]
-    fn copies_up_to_64_match_copy_from_slice_for_every_length() {
+    fn copies_match_copy_from_slice_for_every_length() {
         let source: Vec<u8> = (1..=100).collect();
-        for len in 0..=100 {
-            let mut target = vec![0_u8; len];
-            copy_up_to_64(&mut target, &source[..len]);
-            assert_eq!(target, source[..len], "length {len}");
+        type Copy = fn(&mut [u8], &[u8]);
+        let copies: [(&str, Copy); 2] = [("copy", copy), ("copy_up_to_64", copy_up_to_64)];
+        for (name, copy) in copies {
+            for len in 0..=100 {
+                let mut target = vec![0_u8; len];
+                copy(&mut target, &source[..len]);
+                assert_eq!(target, source[..len], "{name}, length {len}");
+            }
         }
     }
 

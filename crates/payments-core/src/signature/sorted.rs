@@ -611,6 +611,18 @@ mod tests {
         SecretString::from("k")
     }
 
+    /// [`LAYOUT`]'s members with only `id` and `order` set, both signed.
+    fn id_and_order(id: u64, order: &str) -> [(&'static str, Member<'_>); 6] {
+        [
+            ("amount", Member::Absent),
+            ("id", Member::signed_integer(id)),
+            ("note", Member::Absent),
+            ("order", Member::signed_text(order)),
+            ("sum", Member::Absent),
+            ("zeta", Member::Absent),
+        ]
+    }
+
     /// The same members through `SignedFields`, the reference.
     fn reference(members: &[(&'static str, Member<'_>)]) -> SignedFields<'static> {
         let mut fields = SignedFields::default();
@@ -663,19 +675,7 @@ mod tests {
             ("sum", Member::Absent),
             ("zeta", Member::integer(Some(3_u32))),
         ]);
-        let signed = LAYOUT
-            .sign(
-                &[
-                    ("amount", Member::Absent),
-                    ("id", Member::signed_integer(7_u64)),
-                    ("note", Member::Absent),
-                    ("order", Member::signed_text("A-1")),
-                    ("sum", Member::Absent),
-                    ("zeta", Member::Absent),
-                ],
-                &secret(),
-            )
-            .unwrap();
+        let signed = LAYOUT.sign(&id_and_order(7, "A-1"), &secret()).unwrap();
         let expected = sha256_hex_with_secret("7|A-1", &secret());
         assert_eq!(
             String::from_utf8(signed.body).unwrap(),
@@ -717,14 +717,7 @@ mod tests {
     #[test]
     fn long_strings_to_sign_are_kept_whole() {
         let long = "x".repeat(3 * INLINE_TEXT);
-        let members = [
-            ("amount", Member::Absent),
-            ("id", Member::signed_integer(1_u64)),
-            ("note", Member::Absent),
-            ("order", Member::signed_text(&long)),
-            ("sum", Member::Absent),
-            ("zeta", Member::Absent),
-        ];
+        let members = id_and_order(1, &long);
         assert_eq!(&*LAYOUT.sign(&members, &secret()).unwrap().string_to_sign, format!("1|{long}"));
         assert_same(&members);
     }
@@ -786,9 +779,8 @@ mod tests {
     );
 
     fn wide(values: [&str; 12]) -> [(&'static str, Member<'_>); 12] {
-        let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
         let mut members = [("", Member::Absent); 12];
-        for ((slot, key), value) in members.iter_mut().zip(keys).zip(values) {
+        for ((slot, key), value) in members.iter_mut().zip(WIDE.keys).zip(values) {
             *slot = (key, Member::signed_text(value));
         }
         members
@@ -817,14 +809,7 @@ mod tests {
         // "1|" and the order: strings to sign one short of, at and one past the inline room.
         for len in [INLINE_TEXT - 3, INLINE_TEXT - 2, INLINE_TEXT - 1] {
             let order = "o".repeat(len);
-            let members = [
-                ("amount", Member::Absent),
-                ("id", Member::signed_integer(1_u64)),
-                ("note", Member::Absent),
-                ("order", Member::signed_text(&order)),
-                ("sum", Member::Absent),
-                ("zeta", Member::Absent),
-            ];
+            let members = id_and_order(1, &order);
             let signed = LAYOUT.sign(&members, &secret()).unwrap();
             assert_eq!(signed.string_to_sign.len(), len + 2);
             assert_same(&members);
