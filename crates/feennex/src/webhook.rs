@@ -130,10 +130,10 @@ pub fn callback_fields(request: &WebhookRequest) -> Result<ReceivedFields, Webho
     // The media type is compared where it is, without a lower-cased copy.
     match request.media_type() {
         None => ReceivedFields::decode_form(&request.body),
-        Some(form) if form.eq_ignore_ascii_case("application/x-www-form-urlencoded") => {
+        Some(form) if form.eq_ignore_ascii_case(payments_core::webhook::FORM_URLENCODED) => {
             ReceivedFields::decode_form(&request.body)
         }
-        Some(json) if json.eq_ignore_ascii_case("application/json") => {
+        Some(json) if json.eq_ignore_ascii_case(payments_core::webhook::JSON) => {
             ReceivedFields::decode_json(&request.body)
         }
         Some(other) => Err(WebhookError::Malformed(format!(

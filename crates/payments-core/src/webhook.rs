@@ -91,11 +91,11 @@ impl WebhookRequest {
     }
 }
 
-/// The form media type, as gateways send it.
-const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
+/// The form media type, as gateways send it (and as requests are sent with a form body).
+pub const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
 
-/// The JSON media type, as gateways send it.
-const JSON: &str = "application/json";
+/// The JSON media type, as gateways send it (and as requests are sent with a JSON body).
+pub const JSON: &str = "application/json";
 
 /// Decodes `application/x-www-form-urlencoded` bytes (`+` is a space, `%XX` a byte),
 /// refusing invalid UTF-8 and repeated names. [`ReceivedFields::decode_form`] does the same

@@ -4,7 +4,7 @@
 use payments_core::gateway::GatewayId;
 use payments_core::notification::Notification;
 use payments_core::payment::PaymentStatus as CoreStatus;
-use payments_core::webhook::{MAX_FIELD_BYTES, ReceivedFields, WebhookRequest};
+use payments_core::webhook::{FORM_URLENCODED, MAX_FIELD_BYTES, ReceivedFields, WebhookRequest};
 use payments_core::{Decimal, Money};
 
 use super::claims::{Claim, Claims, check_times, text_value};
@@ -12,9 +12,6 @@ use crate::amount::parse_amount;
 use crate::config::Config;
 use crate::error::TokenError;
 use crate::sign;
-
-/// The media type of a form body.
-const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The token of a body that is exactly `token=...` with nothing to decode in it (no `&`,
 /// `%` or `+`, UTF-8, not over [`MAX_FIELD_BYTES`]), as Fena sends it: read in place.
@@ -86,7 +83,7 @@ impl TokenVerifier {
         }
         // The media type compared in place, without case, so that a good request allocates
         // nothing here; the lower-cased copy only for the error.
-        if request.media_type().is_some_and(|media| !media.eq_ignore_ascii_case(FORM))
+        if request.media_type().is_some_and(|media| !media.eq_ignore_ascii_case(FORM_URLENCODED))
             && let Some(other) = request.content_type()
         {
             return Err(TokenError::NotAFormPost(format!("content type {other}")));

@@ -43,7 +43,7 @@ pub fn notification_fields(
     }
     // The media type is compared where it is, without a lower-cased copy.
     match request.media_type() {
-        Some(form) if form.eq_ignore_ascii_case("application/x-www-form-urlencoded") => {
+        Some(form) if form.eq_ignore_ascii_case(payments_core::webhook::FORM_URLENCODED) => {
             ReceivedFields::decode_form(&request.body).map_err(malformed)
         }
         Some(multipart) if multipart.eq_ignore_ascii_case("multipart/form-data") => {

@@ -56,15 +56,15 @@ impl BodyKind {
     pub fn content_type(self) -> Option<HeaderValue> {
         match self {
             Self::Empty => None,
-            Self::Json => Some(HeaderValue::from_static("application/json")),
-            Self::Form => Some(HeaderValue::from_static("application/x-www-form-urlencoded")),
+            Self::Json => Some(HeaderValue::from_static(crate::webhook::JSON)),
+            Self::Form => Some(HeaderValue::from_static(crate::webhook::FORM_URLENCODED)),
         }
     }
 
     /// The `Accept` header's value, when a JSON answer is expected.
     pub fn accept(self) -> Option<HeaderValue> {
         match self {
-            Self::Empty | Self::Json => Some(HeaderValue::from_static("application/json")),
+            Self::Empty | Self::Json => Some(HeaderValue::from_static(crate::webhook::JSON)),
             Self::Form => None,
         }
     }
