@@ -71,36 +71,22 @@ pub fn parse_amount(text: &str) -> Result<Money, String> {
         }
         shown
     };
-    let Some(value) = pence(text) else {
+    // Digits, a point, exactly two digits: checked in one pass over the bytes (all digits
+    // but the third from the end), then read by core's reader, whose fast path takes the usual
+    // amount in one more pass.
+    let point = text.len().checked_sub(3).filter(|point| *point > 0);
+    let well_formed =
+        point.is_some_and(|point| {
+            text.bytes()
+                .enumerate()
+                .all(|(at, byte)| if at == point { byte == b'.' } else { byte.is_ascii_digit() })
+        });
+    if !well_formed {
         return Err(format!("{:?} is not an amount with exactly two decimals", shown()));
-    };
-    // The usual amount is read here as pence (16 digits before the point fit an `i64`), the
-    // same decimal as `parse_plain_decimal` gives (mantissa in pence, scale 2); longer ones
-    // take its exact checks.
-    let value = match value {
-        Some(pence) => Decimal::new(pence, 2),
-        None => payments_core::amount_text::parse_plain_decimal(text)
-            .map_err(|error| error.to_string())?,
-    };
-    Money::new(value, CURRENCY).map_err(|error| error.to_string())
-}
-
-/// `None` unless `text` is `digits "." two digits`; then its pence when it has at most 16
-/// digits before the point (18 digits in all stay below `i64::MAX`), `Some(None)` when longer.
-/// One pass over the bytes, which are all digits but the third from the end.
-fn pence(text: &str) -> Option<Option<i64>> {
-    let point = text.len().checked_sub(3).filter(|point| *point > 0)?;
-    let mut pence = 0_i64;
-    for (at, byte) in text.bytes().enumerate() {
-        match byte {
-            b'0'..=b'9' if at != point => {
-                pence = pence.wrapping_mul(10).wrapping_add(i64::from(byte - b'0'));
-            }
-            b'.' if at == point => {}
-            _ => return None,
-        }
     }
-    Some((point <= 16).then_some(pence))
+    let value =
+        payments_core::amount_text::parse_plain_decimal(text).map_err(|error| error.to_string())?;
+    Money::new(value, CURRENCY).map_err(|error| error.to_string())
 }
 
 /// The range a payment-link amount must fall in.
