@@ -75,12 +75,11 @@ pub fn parse_amount(text: &str) -> Result<Money, String> {
     // but the third from the end), then read by core's reader, whose fast path takes the usual
     // amount in one more pass.
     let point = text.len().checked_sub(3).filter(|point| *point > 0);
-    let well_formed =
-        point.is_some_and(|point| {
-            text.bytes()
-                .enumerate()
-                .all(|(at, byte)| if at == point { byte == b'.' } else { byte.is_ascii_digit() })
-        });
+    let well_formed = point.is_some_and(|point| {
+        text.bytes()
+            .enumerate()
+            .all(|(at, byte)| if at == point { byte == b'.' } else { byte.is_ascii_digit() })
+    });
     if !well_formed {
         return Err(format!("{:?} is not an amount with exactly two decimals", shown()));
     }
